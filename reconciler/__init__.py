@@ -1,0 +1,3 @@
+"""toggl-reconciler: Toggl Track workspaces as code."""
+
+__version__ = "0.1.0"
