@@ -1,0 +1,192 @@
+"""One exception family for everything that can go wrong talking to Toggl.
+
+Every error names the request (`method`, `path` without query string) and Toggl's own text.
+None of them ever holds a header or a credential: auth errors name the *variable* that held it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Mapping
+
+from reconciler.errors import QuotaError, ReconcilerError
+
+MAX_MESSAGE_CHARS = 300  # an HTML error page from a proxy must not flood the terminal
+_NAME_TAKEN = re.compile(r"already (been )?taken|already exists|name is taken", re.IGNORECASE)
+# The brief's rule: a 402 whose body talks of a quota or limit is the hourly quota, not a plan feature.
+_QUOTA_WORDS = re.compile(r"quota|limit", re.IGNORECASE)
+AMBIGUOUS_SUFFIX = "the write may or may not have been applied; re-read before retrying"
+
+
+class TogglError(ReconcilerError):
+    """A request Toggl refused or that could not be completed."""
+
+    default_message = "request failed"
+
+    def __init__(self, message: str = "", *, status: int | None = None, method: str = "", path: str = "") -> None:
+        self.message = message
+        self.status = status
+        self.method = method
+        self.path = path
+        super().__init__(str(self))
+
+    @property
+    def request_line(self) -> str:
+        return f"{self.method} {self.path}".strip()
+
+    def detail(self) -> str:
+        """Status and Toggl's text, e.g. "400 Name has already been taken"."""
+        text = self.message or self.default_message
+        return f"{self.status} {text}" if self.status is not None else text
+
+    def __str__(self) -> str:
+        return f"{self.request_line}: {self.detail()}" if self.request_line else self.detail()
+
+
+class AuthError(TogglError):
+    """401/403: the credential is missing, wrong, or lacks access."""
+
+    default_message = "authentication failed"
+
+    def __init__(self, message: str = "", *, credential_env: str = "the configured credential", **request: object) -> None:
+        self.credential_env = credential_env
+        super().__init__(message, **request)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        text = self.message or self.default_message
+        where = f" [{self.request_line}]" if self.request_line else ""
+        return f"Toggl rejected the credential in {self.credential_env} ({self.status}): {text}{where}"
+
+
+class NotFoundError(TogglError):
+    default_message = "not found"
+
+
+class BadRequestError(TogglError):
+    default_message = "bad request"
+
+    @property
+    def is_name_taken(self) -> bool:
+        return bool(_NAME_TAKEN.search(self.message))
+
+
+class ConflictError(TogglError):
+    default_message = "conflict"
+
+
+class GoneError(TogglError):
+    default_message = "gone"
+
+
+class PaidPlanRequiredError(TogglError):
+    """402 for a feature the workspace's plan lacks (e.g. a custom colour). Never retried."""
+
+    default_message = "this needs a paid Toggl plan"
+
+
+class QuotaExhaustedError(TogglError, QuotaError):
+    """402 because the hourly request quota is spent; `resets_in` seconds until it refills."""
+
+    default_message = "hourly API quota exhausted"
+
+    def __init__(self, message: str = "", *, resets_in: int | None = None, remaining: int | None = None, **request: object) -> None:
+        self.resets_in = resets_in
+        self.remaining = remaining
+        super().__init__(message, **request)  # type: ignore[arg-type]
+
+    def detail(self) -> str:
+        base = super().detail()
+        return f"{base} (resets in {self.resets_in} s)" if self.resets_in is not None else base
+
+
+class RateLimitedError(TogglError):
+    default_message = "too many requests"
+
+
+class ServerError(TogglError):
+    default_message = "server error"
+
+
+class AmbiguousWriteError(TogglError):
+    """A non-idempotent write whose outcome is unknown (timeout, dropped connection, 5xx)."""
+
+    default_message = "no answer"
+
+    def detail(self) -> str:
+        return f"{super().detail()}; {AMBIGUOUS_SUFFIX}"
+
+
+class UnexpectedResponseError(TogglError):
+    """A success whose body is not the shape the operation answers (e.g. HTML from a proxy)."""
+
+    default_message = "unexpected answer"
+
+
+class TransportError(TogglError):
+    """Toggl could not be reached at all (after retries)."""
+
+    default_message = "cannot reach Toggl"
+
+    def detail(self) -> str:
+        return f"cannot reach Toggl: {self.message}" if self.message else self.default_message
+
+
+_BY_STATUS: Mapping[int, type[TogglError]] = {
+    400: BadRequestError,
+    404: NotFoundError,
+    409: ConflictError,
+    410: GoneError,
+    429: RateLimitedError,
+}
+
+
+def message_from_body(body: str) -> str:
+    """Toggl's error text from a body that may be empty, a JSON string, an object, a list or HTML."""
+    text = body.strip()
+    if not text:
+        return ""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return _shorten(" ".join(text.split()))
+    return _shorten(_message_from_json(data))
+
+
+def _message_from_json(data: object) -> str:
+    if isinstance(data, str):
+        return data
+    if isinstance(data, dict):
+        for key in ("message", "error", "errors", "detail"):
+            if isinstance(data.get(key), str):
+                return str(data[key])
+    if isinstance(data, list) and all(isinstance(item, str) for item in data):
+        return "; ".join(data)
+    return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
+
+
+def error_from_response(
+    status: int,
+    message: str,
+    *,
+    quota_remaining: int | None,
+    quota_resets_in: int | None,
+    method: str,
+    path: str,
+    credential_env: str,
+) -> TogglError:
+    """The exception for a final (not retried) error answer."""
+    request = {"status": status, "method": method, "path": path}
+    if status in (401, 403):
+        return AuthError(message, credential_env=credential_env, **request)
+    if status == 402:
+        if quota_remaining == 0 or _QUOTA_WORDS.search(message):
+            return QuotaExhaustedError(message, resets_in=quota_resets_in, remaining=quota_remaining, **request)
+        return PaidPlanRequiredError(message, **request)
+    if status >= 500:
+        return ServerError(message, **request)
+    return _BY_STATUS.get(status, TogglError)(message, **request)
