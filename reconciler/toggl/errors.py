@@ -154,6 +154,8 @@ def message_from_body(body: str) -> str:
 
 
 def _message_from_json(data: object) -> str:
+    if data is None:
+        return ""
     if isinstance(data, str):
         return data
     if isinstance(data, dict):

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reconciler.model import QuotaStatus
+from reconciler.toggl import (
+    BulkFailure,
+    BulkResult,
+    Client,
+    Project,
+    QuotaInfo,
+    Tag,
+    TimeEntry,
+    User,
+    Workspace,
+)
+from reconciler.toggl.types import quota_from_headers
+
+ALL_TYPES = [User, Workspace, Client, Project, Tag, TimeEntry, QuotaInfo]
+
+
+@pytest.mark.parametrize("kind", ALL_TYPES)
+def test_from_api_tolerates_an_empty_object(kind: Any) -> None:
+    assert kind.from_api({}).raw == {}
+
+
+@pytest.mark.parametrize("kind", ALL_TYPES)
+def test_raw_keeps_unknown_fields_out_of_repr_and_equality(kind: Any) -> None:
+    first = kind.from_api({"id": 5, "brand_new_field": "surprise"})
+    second = kind.from_api({"id": 5})
+    assert first.raw["brand_new_field"] == "surprise"
+    assert "surprise" not in repr(first)
+    assert first == second
+
+
+@pytest.mark.parametrize(
+    ("premium", "business_ws", "tier"),
+    [(False, False, "free"), (True, False, "starter"), (True, True, "premium"), (False, True, "premium")],
+)
+def test_workspace_tier(premium: bool, business_ws: bool, tier: str) -> None:
+    assert Workspace.from_api({"id": 1, "premium": premium, "business_ws": business_ws}).tier == tier
+
+
+def test_client_reads_workspace_from_wid() -> None:
+    client = Client.from_api({"id": 3, "wid": 9, "name": "Acme", "archived": True, "notes": None, "at": "2024-01-01T00:00:00Z"})
+    assert (client.id, client.workspace_id, client.name, client.archived, client.notes) == (3, 9, "Acme", True, None)
+
+
+def test_project_nulls_and_legacy_names() -> None:
+    project = Project.from_api({"id": 4, "wid": 9, "cid": 3, "name": "Site", "actual_seconds": None, "active": False})
+    assert (project.workspace_id, project.client_id, project.actual_seconds, project.active) == (9, 3, 0, False)
+
+
+def test_project_without_active_is_active() -> None:
+    assert Project.from_api({"id": 4, "name": "Site"}).active is True
+
+
+def test_project_fields_from_api() -> None:
+    project = Project.from_api({
+        "id": 4, "workspace_id": 9, "client_id": None, "name": "Site", "color": "#0b83d9", "billable": True,
+        "estimated_hours": 12, "rate": 85.5, "currency": "EUR", "auto_estimates": False, "template": False,
+        "is_private": True, "actual_seconds": 3600, "server_deleted_at": "2024-05-01T00:00:00Z",
+    })
+    assert (project.color, project.billable, project.estimated_hours, project.rate, project.currency) == (
+        "#0b83d9", True, 12, 85.5, "EUR")
+    assert (project.is_private, project.actual_seconds, project.server_deleted_at) == (True, 3600, "2024-05-01T00:00:00Z")
+
+
+def test_time_entry_null_lists_become_empty() -> None:
+    entry = TimeEntry.from_api({"id": 1, "workspace_id": 2, "tags": None, "tag_ids": None, "duration": -1})
+    assert (entry.tags, entry.tag_ids, entry.running) == ([], [], True)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"success": [1, 2], "failure": []}, BulkResult(success=(1, 2))),
+        ({"success": [1], "failure": [{"id": 2, "message": "nope"}]},
+         BulkResult(success=(1,), failure=(BulkFailure(2, "nope"),))),
+        ({"success": None, "failure": None}, BulkResult()),
+        ([1, 2], BulkResult(success=(1, 2))),
+        (None, BulkResult(success=(1, 2))),
+        ("", BulkResult(success=(1, 2))),
+        ({"unexpected": True}, BulkResult(success=(1, 2))),
+    ],
+)
+def test_bulk_result_shapes(data: Any, expected: BulkResult) -> None:
+    assert BulkResult.from_api(data, [1, 2]) == expected
+
+
+def test_bulk_result_ok_only_without_failures() -> None:
+    assert BulkResult(success=(1,)).ok and not BulkResult(failure=(BulkFailure(1, "x"),)).ok
+
+
+def test_quota_info() -> None:
+    info = QuotaInfo.from_api({"organization_id": 7, "remaining": 25, "resets_in_secs": 300, "total": 30})
+    assert (info.organization_id, info.remaining, info.resets_in_secs, info.total) == (7, 25, 300, 30)
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"X-Toggl-Quota-Remaining": "12", "X-Toggl-Quota-Resets-In": "60"}, QuotaStatus(12, 60)),
+        ({"x-toggl-quota-remaining": "0"}, QuotaStatus(0, None)),
+        ({"X-TOGGL-QUOTA-RESETS-IN": " 5 "}, QuotaStatus(None, 5)),
+        ({"X-Toggl-Quota-Remaining": "many"}, QuotaStatus(None, None)),
+        ({"Content-Type": "application/json"}, None),
+    ],
+)
+def test_quota_from_headers(headers: dict[str, str], expected: QuotaStatus | None) -> None:
+    assert quota_from_headers(headers) == expected
