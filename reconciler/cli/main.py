@@ -1,0 +1,94 @@
+"""`toggl-reconciler` (and `python -m reconciler`): argument parsing and the one error boundary.
+
+Expected failures (ReconcilerError) print one message per problem and exit with their code;
+anything else is a bug, shown as one short line (the traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from typing import Callable, Mapping, NoReturn, Sequence, TextIO
+
+from reconciler import __version__
+from reconciler.cli.output import Output, secrets_from_env, wants_color
+from reconciler.errors import EXIT_ERROR, ReconcilerError, UsageError
+
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse exits 2 on bad flags, but 2 means "changes pending" here: report it as exit 1.
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from reconciler.cli import commands
+
+    parser = _Parser(prog="toggl-reconciler",
+                     description="Toggl Track workspaces as code: plan and apply clients, projects "
+                                 "and tags from YAML.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = _common_flags()
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for register in commands.REGISTRY:
+        register(sub, common)
+    return parser
+
+
+def _common_flags() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    group = common.add_argument_group("output")
+    group.add_argument("--verbose", "-v", action="store_true", help="log every API request to stderr")
+    group.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    group.add_argument("--no-color", dest="color", action="store_const", const=False, default=None,
+                       help="no ANSI colours (also: NO_COLOR=1, or output not a terminal)")
+    group.add_argument("--color", dest="color", action="store_const", const=True,
+                       help="ANSI colours even when not on a terminal")
+    return common
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    env = dict(os.environ if env is None else env)
+    out = Output(stdout=stdout or sys.stdout, stderr=stderr or sys.stderr,
+                 secrets=secrets_from_env(env))
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        args = build_parser().parse_args(argv)
+        out.color = wants_color(out.stdout, env, args.color)
+        out.verbose = args.verbose or args.debug
+        handler: Callable[..., int] = args.handler
+        return handler(args, env=env, out=out, stdin=stdin or sys.stdin)
+    except ReconcilerError as error:
+        out.err(f"Error: {error}")
+        return error.exit_code
+    except KeyboardInterrupt:
+        out.err("Interrupted.")
+        return EXIT_INTERRUPTED
+    except SystemExit as exit_request:  # --help and --version
+        return int(exit_request.code or 0)
+    except Exception as bug:  # noqa: BLE001 - the boundary that keeps tracebacks from users
+        return _report_bug(bug, out, debug)
+
+
+def _report_bug(bug: Exception, out: Output, debug: bool) -> int:
+    if debug:
+        out.err("".join(traceback.format_exception(type(bug), bug, bug.__traceback__)).rstrip())
+    out.err(f"Error: internal error ({type(bug).__name__}: {bug}). This is a bug in "
+            f"toggl-reconciler {__version__}; re-run with --debug for the traceback.")
+    return EXIT_ERROR
+
+
+def entry_point() -> None:
+    sys.exit(main())
