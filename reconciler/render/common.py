@@ -1,0 +1,210 @@
+"""Wording shared by the text and Markdown renderers.
+
+Everything here reads the plan's JSON form (`Plan.to_json()`), never the Plan objects, so a
+renderer can only show what a saved plan file holds. Names are user data: every helper that
+puts one into output first makes control and bidirectional characters visible (`\\u001b`), so a
+name can neither drive the terminal nor reorder the text around it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from reconciler.model import KIND_SECTIONS, KINDS
+
+# The order of the summary line, the legend and the Markdown counts table.
+ACTIONS: tuple[str, ...] = ("create", "update", "rename", "archive", "restore", "delete")
+SYMBOLS: Mapping[str, str] = {
+    "create": "+",
+    "update": "~",
+    "rename": ">",
+    "archive": "v",
+    "restore": "^",
+    "delete": "-",
+}
+REMOVALS: frozenset[str] = frozenset({"archive", "delete"})
+
+# C0/C1 controls, line/paragraph separators and bidi overrides/isolates ("Trojan Source").
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_unsafe(text: str) -> str:
+    """`text` with every control or bidi character shown as a `\\uXXXX` escape."""
+    return _UNSAFE_CHARS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def quote_value(value: Any) -> str:
+    """A field value as JSON (strings quoted, `null`, `[..]`), safe to show on a terminal."""
+    return escape_unsafe(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count} {word}"
+
+
+def hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h"
+
+
+def duration(seconds: int) -> str:
+    """`20m 0s` style; hours only when there are any (quota windows are an hour long)."""
+    minutes, secs = divmod(max(int(seconds), 0), 60)
+    hrs, minutes = divmod(minutes, 60)
+    if hrs:
+        return f"{hrs}h {minutes}m {secs}s"
+    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
+
+
+# ---------------------------------------------------------------- plan-level lines
+
+
+def action_counts(plan: Mapping[str, Any]) -> dict[str, int]:
+    """The counts of `plan["summary"]`, every action present (0 when the summary omits it)."""
+    summary = plan.get("summary") or {}
+    return {action: int(summary.get(action, 0)) for action in ACTIONS}
+
+
+def change_total(plan: Mapping[str, Any]) -> int:
+    summary = plan.get("summary") or {}
+    return int(summary.get("total", sum(action_counts(plan).values())))
+
+
+def summary_line(plan: Mapping[str, Any]) -> str:
+    """`Plan: 3 to create, ...` from `plan["summary"]`, or the no-changes sentence."""
+    if change_total(plan) == 0:
+        return "No changes. The workspace matches the spec."
+    counts = action_counts(plan)
+    return "Plan: " + ", ".join(f"{counts[action]} to {action}" for action in ACTIONS) + "."
+
+
+def bill_line(plan: Mapping[str, Any]) -> str:
+    """The request bill, and the quota when Toggl reported it."""
+    bill = plan.get("bill") or {}
+    line = (
+        f"Requests: {plural(int(bill.get('reads', 0)), 'read')} made, "
+        f"{plural(int(bill.get('writes', 0)), 'write')} to apply "
+        f"(a per-object tool: {plural(int(bill.get('per_object_reads', 0)), 'read')}, "
+        f"{plural(int(bill.get('per_object_writes', 0)), 'write')})."
+    )
+    quota = _quota_text(bill.get("quota") or {})
+    return f"{line} {quota}" if quota else line
+
+
+def _quota_text(quota: Mapping[str, Any]) -> str:
+    parts = []
+    if quota.get("remaining") is not None:
+        parts.append(f"{quota['remaining']} left")
+    if quota.get("resets_in") is not None:
+        parts.append(f"resets in {duration(quota['resets_in'])}")
+    return "Quota: " + ", ".join(parts) + "." if parts else ""
+
+
+# ---------------------------------------------------------------- per-change wording
+
+
+def rename_names(change: Mapping[str, Any]) -> tuple[Any, Any]:
+    """(old name, new name) of a rename, from its `name` field change."""
+    for field_change in change.get("fields") or ():
+        if field_change["field"] == "name":
+            return field_change.get("before"), field_change.get("after")
+    return None, change.get("name")
+
+
+def shown_fields(change: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The field changes to list under a change; a rename's `name` is already in its headline."""
+    fields = change.get("fields") or ()
+    if change["action"] == "rename":
+        return [field for field in fields if field["field"] != "name"]
+    return list(fields)
+
+
+def destroys_time_entries(change: Mapping[str, Any]) -> bool:
+    options = change.get("options") or {}
+    return change["action"] == "delete" and options.get("te_deletion_mode") == "delete"
+
+
+def removal_note(change: Mapping[str, Any]) -> str:
+    """Blast radius of an archive or delete: `takes 4 projects along, 312.5 h tracked`."""
+    parts = _blast_parts(change)
+    fate = _time_entries_fate(change)
+    note = ", ".join(parts)
+    if fate:
+        note = f"{note}; {fate}" if note else fate
+    return note
+
+
+def _blast_parts(change: Mapping[str, Any]) -> list[str]:
+    blast = change.get("blast")
+    if blast is None:
+        return []
+    parts = []
+    if change["kind"] == "client":
+        projects = int(blast.get("projects", 0))
+        # Toggl archives a client's projects with it, but a deleted client's projects survive.
+        if change["action"] == "archive":
+            parts.append(f"takes {plural(projects, 'project')} along")
+        else:
+            parts.append(f"{plural(projects, 'project')} kept without a client")
+    parts.append(f"{hours(int(blast.get('tracked_seconds', 0)))} tracked")
+    return parts
+
+
+def _time_entries_fate(change: Mapping[str, Any]) -> str:
+    if change["action"] != "delete" or change["kind"] != "project":
+        return ""
+    mode = (change.get("options") or {}).get("te_deletion_mode")
+    if mode == "delete":
+        return "its time entries will be DESTROYED"
+    if mode == "unassign":
+        return "its time entries are kept, without a project"
+    return ""
+
+
+def restore_note(change: Mapping[str, Any]) -> str:
+    """How many archived projects a client restore brings back."""
+    options = change.get("options") or {}
+    if change["kind"] != "client" or "restore_project_ids" not in options:
+        return ""
+    count = len(options["restore_project_ids"] or ())
+    if count == 0:
+        return "its archived projects stay archived"
+    verb = "comes" if count == 1 else "come"
+    return f"{plural(count, 'project')} {verb} back with it"
+
+
+# ---------------------------------------------------------------- unmanaged objects
+
+
+def adopt_snippet(unmanaged: Iterable[Mapping[str, Any]]) -> str:
+    """Spec YAML that would adopt the unmanaged objects, grouped under clients/projects/tags."""
+    grouped: dict[str, list[Any]] = {}
+    entries = list(unmanaged)
+    for kind in KINDS:
+        section = [entry["spec"] for entry in entries if entry["kind"] == kind]
+        if section:
+            grouped[KIND_SECTIONS[kind]] = section
+    if not grouped:
+        return ""
+    text = yaml.dump(grouped, Dumper=_SafeTextDumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=4096)
+    # PyYAML leaves bidi characters raw even in double quotes; only double-quoted scalars can
+    # hold them (the representer below forces that style), and YAML reads `\uXXXX` there as the
+    # character itself, so escaping them line by line keeps the snippet equal to the entries.
+    return "\n".join(escape_unsafe(line) for line in text.split("\n"))
+
+
+class _SafeTextDumper(yaml.SafeDumper):
+    """SafeDumper that double-quotes strings holding characters `escape_unsafe` rewrites."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if _UNSAFE_CHARS.search(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_SafeTextDumper.add_representer(str, _represent_str)

@@ -1,0 +1,287 @@
+"""Plan JSON -> GitHub Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
+
+The summary, the bill and every removal come first, so a reviewer sees what would be lost
+without opening anything; details follow in collapsed sections. The output never exceeds
+`max_chars` (GitHub refuses comments over 65,536 characters): past the budget, details stop and
+a closing note says how many changes were left out.
+
+Names are user data: inline they are backslash-escaped and HTML-escaped, and `@` is split so a
+name cannot mention anyone; in code blocks the fence is longer than any backtick run inside.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+from reconciler.model import KIND_SECTIONS, KINDS
+from reconciler.render.common import (
+    ACTIONS,
+    REMOVALS,
+    SYMBOLS,
+    action_counts,
+    adopt_snippet,
+    bill_line,
+    change_total,
+    destroys_time_entries,
+    escape_unsafe,
+    hours,
+    plural,
+    quote_value,
+    removal_note,
+    rename_names,
+    restore_note,
+    shown_fields,
+)
+
+__all__ = ["md_escape", "render_markdown"]
+
+# ASCII punctuation that CommonMark lets a backslash escape; & < > become entities instead
+# (so raw HTML such as `</details>` cannot close our sections) and @ is handled apart.
+_MD_PUNCTUATION = re.compile(r"([!-%'-/:;=?\[-`{-~])")
+_BACKTICK_RUN = re.compile(r"`+")
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+def render_markdown(
+    plan: Mapping[str, Any], *, max_chars: int = 60_000, plan_file_hint: str = "the JSON plan"
+) -> str:
+    """The plan as Markdown of at most `max_chars` characters.
+
+    `plan_file_hint` is Markdown written by the caller (e.g. a link to the plan artifact) and is
+    inserted as is.
+    """
+    changes = plan.get("changes") or []
+    unmanaged = plan.get("unmanaged") or []
+    # Room for the closing lines is set aside first, at their longest, so they always fit.
+    note_reserve = len(_omitted_note(len(changes), len(changes), max_chars, plan_file_hint))
+    unmanaged_short = _unmanaged_omitted(len(unmanaged))
+    reserve = note_reserve + len(unmanaged_short)
+    head = _head(plan, max_chars - reserve)
+    details, shown = _details(changes, max_chars - reserve - len(head))
+    room_left = max_chars - len(head) - len(details) - (note_reserve if shown < len(changes) else 0)
+    parts = [head, details]
+    if unmanaged:
+        unmanaged_full = _unmanaged_section(unmanaged)
+        parts.append(unmanaged_full if len(unmanaged_full) <= room_left else unmanaged_short)
+    if shown < len(changes):
+        parts.append(_omitted_note(len(changes) - shown, len(changes), max_chars, plan_file_hint))
+    return _hard_limit("".join(parts), max_chars)
+
+
+def md_escape(text: Any) -> str:
+    """User text made inert in inline Markdown: no formatting, HTML, links or mentions."""
+    escaped = _MD_PUNCTUATION.sub(r"\\\1", escape_unsafe(str(text)))
+    escaped = escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("@", "@" + _ZERO_WIDTH_SPACE)
+
+
+# ---------------------------------------------------------------- head: always shown
+
+
+def _head(plan: Mapping[str, Any], budget: int) -> str:
+    """Heading, counts, bill, removals and warnings; lists shortened to stay within `budget`."""
+    changes = plan.get("changes") or []
+    header = _heading(plan) + _counts(plan) + bill_line(plan) + "\n\n"  # no user data
+    header += _caution(changes)
+    room = budget - len(header)
+    warnings = [_warning_line(text) for text in plan.get("warnings") or []]
+    # Removals may use the room, but a share is kept so that warnings are not crowded out.
+    warnings_reserve = min(sum(len(line) + 3 for line in warnings), max(room, 0) // 5)
+    removals = [change for change in changes if change["action"] in REMOVALS]
+    removals_block = _bounded_block(
+        f"> [!WARNING]\n> {plural(len(removals), 'object')} will be archived or deleted:",
+        (_removal_line(change) for change in removals), len(removals),
+        room - warnings_reserve, "> ", _more_not_listed,
+    )
+    warnings_block = _bounded_block(
+        "**Warnings**", iter(warnings), len(warnings), room - len(removals_block), "",
+        _more_not_listed,
+    )
+    return header + removals_block + warnings_block
+
+
+def _heading(plan: Mapping[str, Any]) -> str:
+    workspace = plan.get("workspace") or {}
+    name = workspace.get("name")
+    label = f"**{md_escape(name)}** (id {workspace.get('id')})" if name else str(workspace.get("id"))
+    return f"## Toggl plan for workspace {label}\n\n"
+
+
+def _counts(plan: Mapping[str, Any]) -> str:
+    if change_total(plan) == 0:
+        return "No changes. The workspace matches the spec.\n\n"
+    counts = action_counts(plan)
+    titles = " | ".join(f"`{SYMBOLS[action]}` {action}" for action in ACTIONS)
+    values = " | ".join(str(counts[action]) for action in ACTIONS)
+    rule = "|".join(["---:"] * len(ACTIONS))
+    return f"| {titles} | total |\n|{rule}|---:|\n| {values} | {change_total(plan)} |\n\n"
+
+
+def _caution(changes: Sequence[Mapping[str, Any]]) -> str:
+    destroying = [change for change in changes if destroys_time_entries(change)]
+    if not destroying:
+        return ""
+    tracked = sum(int((change.get("blast") or {}).get("tracked_seconds", 0)) for change in destroying)
+    return (
+        "> [!CAUTION]\n"
+        f"> Time entries will be DESTROYED: deleting {plural(len(destroying), 'project')} "
+        f"destroys {hours(tracked)} of tracked time. These deletes are marked below.\n\n"
+    )
+
+
+def _removal_line(change: Mapping[str, Any]) -> str:
+    return f"- {_subject(change)}{_note(change)}"
+
+
+def _warning_line(text: str) -> str:
+    return "- " + " ".join(md_escape(line) for line in str(text).splitlines())
+
+
+def _more_not_listed(count: int) -> str:
+    return f"- ... and {count} more not listed (the comment has a size limit)"
+
+
+# ---------------------------------------------------------------- bounded lists
+
+
+def _bounded_block(
+    title: str,
+    lines: Iterator[str],
+    total: int,
+    budget: int,
+    prefix: str,
+    overflow: Callable[[int], str],
+) -> str:
+    """`title`, then as many `prefix`ed lines as fit in `budget`, then a line counting the rest.
+
+    Empty when there are no lines. `lines` is consumed lazily: a 50,000-line list costs only
+    the lines that fit.
+    """
+    if total == 0:
+        return ""
+    frame = len(title) + 2  # the title's line break and the closing blank line
+    overflow_length = len(prefix + overflow(total)) + 1  # fewer left out never reads longer
+    kept = _take_fitting(
+        (prefix + line + "\n" for line in lines), total, budget - frame - overflow_length,
+        last_allowance=overflow_length,
+    )
+    tail = "" if len(kept) == total else prefix + overflow(total - len(kept)) + "\n"
+    return f"{title}\n{''.join(kept)}{tail}\n"
+
+
+def _take_fitting(
+    pieces: Iterable[str], total: int, budget: int, last_allowance: int = 0
+) -> list[str]:
+    """The leading pieces that fit in `budget`. The last of all `total` pieces may also use
+    `last_allowance`: the room kept for an overflow line, not needed once everything fits."""
+    kept: list[str] = []
+    used = 0
+    for piece in pieces:
+        allowance = last_allowance if len(kept) == total - 1 else 0
+        if used + len(piece) > budget + allowance:
+            break
+        kept.append(piece)
+        used += len(piece)
+    return kept
+
+
+# ---------------------------------------------------------------- details
+
+
+def _details(changes: Sequence[Mapping[str, Any]], budget: int) -> tuple[str, int]:
+    """Collapsed sections per kind, filled in order until the budget runs out."""
+    sections: list[str] = []
+    shown = 0
+    for kind in KINDS:
+        of_kind = [change for change in changes if change["kind"] == kind]
+        if not of_kind:
+            continue
+        opening = f"<details><summary>{KIND_SECTIONS[kind].capitalize()}: " \
+                  f"{plural(len(of_kind), 'change')}</summary>\n\n"
+        closing = "\n</details>\n\n"
+        items = _take_fitting(
+            _change_items(of_kind), len(of_kind), budget - len(opening) - len(closing)
+        )
+        if not items:
+            break
+        section = opening + "".join(items) + closing
+        sections.append(section)
+        budget -= len(section)
+        shown += len(items)
+        if len(items) < len(of_kind):
+            break  # past the budget: no more details at all, the closing note counts them
+    return "".join(sections), shown
+
+
+def _change_items(changes: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+    for change in changes:
+        item = f"- {_subject(change)}{_note(change)}"
+        if change.get("reason"):
+            item += f" — {md_escape(change['reason'])}"
+        diff = _diff(change)
+        yield item + "\n" + (_fenced(diff, "diff", "  ") + "\n" if diff else "")
+
+
+def _subject(change: Mapping[str, Any]) -> str:
+    action = change["action"]
+    subject = f"`{SYMBOLS[action]}` {action} {md_escape(change['kind'])} " \
+              f"**{md_escape(change['address'])}**"
+    if action == "rename":
+        old_name, new_name = rename_names(change)
+        subject += f" from **{md_escape(old_name)}** to **{md_escape(new_name)}**"
+    return subject
+
+
+def _note(change: Mapping[str, Any]) -> str:
+    note = removal_note(change) or restore_note(change)
+    note = note.replace("DESTROYED", "**DESTROYED**")
+    return f" ({note})" if note else ""
+
+
+def _diff(change: Mapping[str, Any]) -> str:
+    lines = []
+    for field_change in shown_fields(change):
+        name = escape_unsafe(str(field_change["field"]))
+        if change["action"] != "create":
+            lines.append(f"- {name}: {quote_value(field_change.get('before'))}")
+        lines.append(f"+ {name}: {quote_value(field_change.get('after'))}")
+    return "\n".join(lines)
+
+
+def _fenced(body: str, info: str, indent: str = "") -> str:
+    """A fenced code block whose fence no backtick run in `body` can close early."""
+    longest = max((len(run) for run in _BACKTICK_RUN.findall(body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    lines = [fence + info, *body.split("\n"), fence]
+    return "\n".join(indent + line if line else line for line in lines)
+
+
+# ---------------------------------------------------------------- tail
+
+
+def _unmanaged_section(unmanaged: Sequence[Mapping[str, Any]]) -> str:
+    return (
+        f"<details><summary>Unmanaged: {plural(len(unmanaged), 'live object')} not in the spec"
+        "</summary>\n\nTo manage them, add these entries to the spec:\n\n"
+        + _fenced(adopt_snippet(unmanaged).rstrip("\n"), "yaml")
+        + "\n\n</details>\n\n"
+    )
+
+
+def _unmanaged_omitted(count: int) -> str:
+    if count == 0:
+        return ""
+    return f"_{plural(count, 'unmanaged object')} not shown (the comment has a size limit)._\n\n"
+
+
+def _omitted_note(left_out: int, total: int, max_chars: int, plan_file_hint: str) -> str:
+    return (
+        f"... {left_out} of {total} changes not shown (the comment is limited to "
+        f"{max_chars:,} characters); see {plan_file_hint} for the full plan.\n"
+    )
+
+
+def _hard_limit(text: str, max_chars: int) -> str:
+    # Only reachable with a budget too small for the fixed parts (heading, counts, notes).
+    return text if len(text) <= max_chars else text[:max_chars]

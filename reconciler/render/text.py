@@ -1,0 +1,169 @@
+"""Plan JSON -> Terraform-like text for a terminal.
+
+Pure: reads the dict of `Plan.to_json()` and returns a string; the CLI decides where it goes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from reconciler.render.common import (
+    ACTIONS,
+    SYMBOLS,
+    adopt_snippet,
+    bill_line,
+    destroys_time_entries,
+    escape_unsafe,
+    quote_value,
+    removal_note,
+    rename_names,
+    restore_note,
+    shown_fields,
+    summary_line,
+)
+
+__all__ = ["change_headline", "render_text", "summary_line"]
+
+_ANSI_COLOURS: Mapping[str, str] = {
+    "create": "32",  # green
+    "update": "33",  # yellow
+    "rename": "36",  # cyan
+    "archive": "35",  # magenta
+    "restore": "34",  # blue
+    "delete": "31",  # red
+}
+_LEGEND_WORDS: Mapping[str, str] = {
+    "create": "create",
+    "update": "update in place",
+    "rename": "rename",
+    "archive": "archive",
+    "restore": "restore",
+    "delete": "delete",
+}
+_FIELD_INDENT = " " * 6
+_WARNING_LABEL = "Warning: "
+
+
+def render_text(plan: Mapping[str, Any], *, color: bool = False) -> str:
+    """The whole plan: legend, changes, warnings, unmanaged objects, summary and bill."""
+    changes = plan.get("changes") or []
+    blocks = []
+    if changes:
+        blocks.append(_legend(changes, color))
+        blocks.extend(_change_block(change, color) for change in changes)
+    if plan.get("warnings"):
+        blocks.append("\n".join(_warning(text, color) for text in plan["warnings"]))
+    if plan.get("unmanaged"):
+        blocks.append(_unmanaged_section(plan["unmanaged"]))
+    blocks.append(f"{summary_line(plan)}\n{bill_line(plan)}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def change_headline(change: Mapping[str, Any], *, color: bool = False) -> str:
+    """One line, e.g. `+ project "Globex/Website Redesign" will be created`."""
+    action = change["action"]
+    symbol = _paint(SYMBOLS[action], action, color)
+    subject = f"{escape_unsafe(change['kind'])} {quote_value(change['address'])}"
+    return f"{symbol} {subject} {_PHRASES[action](change, color)}"
+
+
+# ---------------------------------------------------------------- headline phrases
+
+
+def _created(change: Mapping[str, Any], color: bool) -> str:
+    return "will be created"
+
+
+def _updated(change: Mapping[str, Any], color: bool) -> str:
+    return "will be updated in place"
+
+
+def _renamed(change: Mapping[str, Any], color: bool) -> str:
+    old_name, new_name = rename_names(change)
+    if old_name is None:
+        return f"will be renamed to {quote_value(new_name)}"
+    return f"will be renamed from {quote_value(old_name)} to {quote_value(new_name)}"
+
+
+def _archived(change: Mapping[str, Any], color: bool) -> str:
+    return "will be archived" + _parenthesized(removal_note(change))
+
+
+def _restored(change: Mapping[str, Any], color: bool) -> str:
+    return "will be restored" + _parenthesized(restore_note(change))
+
+
+def _deleted(change: Mapping[str, Any], color: bool) -> str:
+    note = removal_note(change)
+    if color and destroys_time_entries(change):
+        note = note.replace("DESTROYED", _paint("DESTROYED", "delete", color))
+    return "will be deleted" + _parenthesized(note)
+
+
+_PHRASES: Mapping[str, Callable[[Mapping[str, Any], bool], str]] = {
+    "create": _created,
+    "update": _updated,
+    "rename": _renamed,
+    "archive": _archived,
+    "restore": _restored,
+    "delete": _deleted,
+}
+
+
+def _parenthesized(note: str) -> str:
+    return f" ({note})" if note else ""
+
+
+# ---------------------------------------------------------------- blocks
+
+
+def _legend(changes: list[Mapping[str, Any]], color: bool) -> str:
+    present = {change["action"] for change in changes}
+    lines = ["Actions are shown with these symbols:"]
+    for action in ACTIONS:
+        if action in present:
+            lines.append(f"  {_paint(SYMBOLS[action], action, color)} {_LEGEND_WORDS[action]}")
+    return "\n".join(lines)
+
+
+def _change_block(change: Mapping[str, Any], color: bool) -> str:
+    lines = ["  " + change_headline(change, color=color)]
+    if change.get("reason"):
+        lines.append(f"{_FIELD_INDENT}# {escape_unsafe(change['reason'])}")
+    for field_change in shown_fields(change):
+        lines.append(_FIELD_INDENT + _field_line(change["action"], field_change, color))
+    return "\n".join(lines)
+
+
+def _field_line(action: str, field_change: Mapping[str, Any], color: bool) -> str:
+    name = escape_unsafe(str(field_change["field"]))
+    after = quote_value(field_change.get("after"))
+    if action == "create":
+        return f"{_paint('+', 'create', color)} {name}: {after}"
+    before = quote_value(field_change.get("before"))
+    return f"{_paint('~', 'update', color)} {name}: {before} -> {after}"
+
+
+def _warning(text: str, color: bool) -> str:
+    # Continuation lines line up under the first line's text.
+    lines = [escape_unsafe(line) for line in str(text).splitlines() or [""]]
+    label = _paint(_WARNING_LABEL.rstrip(), "update", color) + " "
+    indent = " " * len(_WARNING_LABEL)
+    return label + ("\n" + indent).join(lines)
+
+
+def _unmanaged_section(unmanaged: list[Mapping[str, Any]]) -> str:
+    count = len(unmanaged)
+    noun = "object is" if count == 1 else "objects are"
+    lines = [f"Unmanaged: {count} live {noun} not in the spec and left as they are."]
+    for entry in unmanaged:
+        subject = f"{escape_unsafe(entry['kind'])} {quote_value(entry['address'])}"
+        lines.append(f"  {subject} (id {entry['id']})")
+    lines.append("To manage them, add these entries to the spec:")
+    return "\n".join(lines) + "\n\n" + adopt_snippet(unmanaged).rstrip("\n")
+
+
+def _paint(text: str, action: str, color: bool) -> str:
+    if not color:
+        return text
+    return f"\x1b[{_ANSI_COLOURS[action]}m{text}\x1b[0m"
