@@ -12,7 +12,7 @@ from reconciler.errors import UsageError
 from reconciler.model import QuotaStatus
 from reconciler.toggl import RequestEvent, TogglClient, transport_from_env
 from reconciler.toggl.errors import UnexpectedResponseError
-from tests.toggl.conftest import API, MATON_KEY, TOKEN
+from .fakes import API, MATON_KEY, TOKEN
 
 WS = f"{API}/workspaces/1"
 Mock = responses.RequestsMock

@@ -27,7 +27,7 @@ from reconciler.toggl import (
     TransportError,
     transport_from_env,
 )
-from tests.toggl.conftest import API, MATON_KEY, TOKEN, FakeClock
+from .fakes import API, MATON_KEY, TOKEN, FakeClock
 
 WS = f"{API}/workspaces/1"
 Mock = responses.RequestsMock

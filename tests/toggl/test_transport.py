@@ -6,7 +6,7 @@ import pytest
 
 from reconciler.errors import UsageError
 from reconciler.toggl import Transport, transport_from_env
-from tests.toggl.conftest import MATON_KEY, TOKEN
+from .fakes import MATON_KEY, TOKEN
 
 
 def test_token_selects_direct_with_basic_auth() -> None:
