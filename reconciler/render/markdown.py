@@ -86,8 +86,10 @@ def _head(plan: Mapping[str, Any], budget: int) -> str:
     header += _caution(changes)
     room = budget - len(header)
     warnings = [_warning_line(text) for text in plan.get("warnings") or []]
-    # Removals may use the room, but a share is kept so that warnings are not crowded out.
-    warnings_reserve = min(sum(len(line) + 3 for line in warnings), max(room, 0) // 5)
+    # Removals may use the room, but a share is kept so that warnings are not crowded out
+    # (at least enough to say how many there are).
+    warnings_length = sum(len(line) + 1 for line in warnings) + _WARNINGS_BLOCK_FRAME
+    warnings_reserve = min(warnings_length, max(room // 5, _WARNINGS_BLOCK_FRAME))
     removals = [change for change in changes if change["action"] in REMOVALS]
     removals_block = _bounded_block(
         f"> [!WARNING]\n> {plural(len(removals), 'object')} will be archived or deleted:",
@@ -142,6 +144,10 @@ def _more_not_listed(count: int) -> str:
     return f"- ... and {count} more not listed (the comment has a size limit)"
 
 
+# Room for the warnings title and its overflow line, with any count of warnings.
+_WARNINGS_BLOCK_FRAME = len("**Warnings**") + 2 + len(_more_not_listed(10**9)) + 1
+
+
 # ---------------------------------------------------------------- bounded lists
 
 
@@ -158,10 +164,10 @@ def _bounded_block(
     Empty when there are no lines. `lines` is consumed lazily: a 50,000-line list costs only
     the lines that fit.
     """
-    if total == 0:
-        return ""
     frame = len(title) + 2  # the title's line break and the closing blank line
     overflow_length = len(prefix + overflow(total)) + 1  # fewer left out never reads longer
+    if total == 0 or budget < frame + overflow_length:
+        return ""
     kept = _take_fitting(
         (prefix + line + "\n" for line in lines), total, budget - frame - overflow_length,
         last_allowance=overflow_length,
