@@ -1,0 +1,97 @@
+"""The sandbox's settings: where it stores data, how strict and how unreliable it is.
+
+Every behaviour that no source settles (API-NOTES.md, "unknown") is a field here, with the
+choice made as its default and the reason next to it, so a test can flip it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+Tier = Literal["free", "starter", "premium"]
+TIERS: tuple[Tier, ...] = ("free", "starter", "premium")
+DEFAULT_TOKEN = "sandbox-token"
+
+
+@dataclass
+class SandboxConfig:
+    db: str = ":memory:"
+    host: str = "127.0.0.1"
+    port: int = 0
+    token: str | None = None  # None: any API token / Maton key is accepted
+    tier: Tier = "premium"  # tier of workspaces created without one
+    seed_demo: bool = True  # seed the demo workspace when the database is new
+    rate_limit_per_second: float | None = None  # leaky bucket per credential; over it: 429
+    rate_burst: int = 1
+    hourly_quota: int | None = None  # admitted requests per sliding window; over it: 402
+    quota_window_seconds: float = 3600.0  # tests shorten it
+    fail_before: float = 0.0  # probability: a write answers 5xx and changes nothing
+    fail_after: float = 0.0  # probability: a write is committed, then answered 500
+    drop: float = 0.0  # probability: the connection closes unanswered (half before commit)
+    fault_seed: int = 0
+    faults_on_reads: bool = False  # faults hit writes (POST/PUT/PATCH/DELETE) unless set
+    latency_seconds: float = 0.0
+    # The real default of DELETE project without teDeletionMode is undocumented: refuse it.
+    require_te_deletion_mode: bool = True
+    # Toggl's case rules for unique names are unknown; case-insensitive is the stricter guess.
+    case_insensitive_names: bool = True
+    # The duplicate client/project text is unknown; this is the best guess of API-NOTES.md.
+    duplicate_name_message: str = "Name has already been taken"
+    # What client archive answers on the free plan is unknown: we refuse it like other paid
+    # features (402), the stricter choice.
+    free_client_archive_refused: bool = True
+    # Observed (toggl_rb, May 2024): a bulk PATCH set the custom colour #000000 on a FREE
+    # workspace. We still refuse it per id by default, so that the product never relies on
+    # that loophole; set False to reproduce the recording.
+    bulk_patch_checks_free_palette: bool = True
+
+    def __post_init__(self) -> None:
+        validate_config(self)
+
+    def replace(self, **changes: Any) -> SandboxConfig:
+        """A copy with `changes` applied, validated; unknown names raise TypeError."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise TypeError(f"unknown sandbox setting(s): {', '.join(unknown)}")
+        values = {name: getattr(self, name) for name in known}
+        values.update(changes)
+        return SandboxConfig(**values)
+
+    @property
+    def effective_token(self) -> str:
+        return self.token if self.token is not None else DEFAULT_TOKEN
+
+    def __repr__(self) -> str:
+        # The token is a secret: never let it reach a log through a repr.
+        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "token"}
+        shown["token"] = None if self.token is None else "***"
+        inner = ", ".join(f"{name}={value!r}" for name, value in shown.items())
+        return f"SandboxConfig({inner})"
+
+
+def validate_config(config: SandboxConfig) -> None:
+    if config.tier not in TIERS:
+        raise ValueError(f"tier must be one of {', '.join(TIERS)}, not {config.tier!r}")
+    for name in ("fail_before", "fail_after", "drop"):
+        value = getattr(config, name)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} must be a probability between 0 and 1, not {value!r}")
+    if config.fail_before + config.fail_after + config.drop > 1.0:
+        raise ValueError("fail_before + fail_after + drop must not exceed 1")
+    _require_positive_or_none("rate_limit_per_second", config.rate_limit_per_second)
+    _require_positive_or_none("hourly_quota", config.hourly_quota)
+    if config.rate_burst < 1:
+        raise ValueError("rate_burst must be at least 1")
+    if config.quota_window_seconds <= 0:
+        raise ValueError("quota_window_seconds must be positive")
+    if config.latency_seconds < 0:
+        raise ValueError("latency_seconds must not be negative")
+    if not 0 <= config.port <= 65535:
+        raise ValueError("port must be between 0 and 65535")
+
+
+def _require_positive_or_none(name: str, value: float | None) -> None:
+    if value is not None and value <= 0:
+        raise ValueError(f"{name} must be positive (or unset), not {value!r}")

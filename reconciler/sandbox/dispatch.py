@@ -1,0 +1,232 @@
+"""One request from arrival to answer, without sockets: surface and auth, rate limit, hourly
+quota, routing, latency, faults, then the handler inside one store transaction.
+
+Order (as Toggl and the brief have it): credentials first, then the leaky bucket (429), then
+the quota (402), and only admitted requests can meet an injected fault.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from reconciler.sandbox import auth
+from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.faults import Fault, FaultDecision, FaultInjector, NO_FAULT
+from reconciler.sandbox.identity import ORGANIZATION_ID
+from reconciler.sandbox.limits import (
+    RATE_LIMIT_MESSAGE, HourlyQuota, LeakyBucket, QuotaState, quota_message,
+)
+from reconciler.sandbox.routes import WRITE_METHODS, Call, Handler, Reply, find_route
+from reconciler.sandbox.store import Store
+from reconciler.sandbox.timefmt import micro_z_style
+
+MATON_CONNECTION_ID = "2b7c9a4e-0f3d-4c1a-9e57-5a1d0c6b8f21"  # a fixed, fake connection
+# Documented hourly quotas per plan; /me/quota reports these when no quota is enforced.
+TIER_QUOTAS: Mapping[str, int] = {"free": 30, "starter": 240, "premium": 600}
+FAULT_MESSAGE = "Internal Server Error"  # injected faults only
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+
+
+@dataclass
+class Outcome:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    dropped: bool = False  # close the connection without answering
+
+
+@dataclass(frozen=True)
+class _Surface:
+    prefix: str
+    bearer: bool  # Maton (Bearer) or Toggl (Basic)
+
+
+_SURFACES = (_Surface(auth.MATON_PREFIX, True), _Surface(auth.NATIVE_PREFIX, False))
+
+
+class Dispatcher:
+    """Holds the limits and fault state that `Sandbox.configure` may swap at run time."""
+
+    def __init__(self, store: Store, config: SandboxConfig) -> None:
+        self.store = store
+        self.config = config
+        self.bucket: LeakyBucket | None = None
+        self.quota: HourlyQuota | None = None
+        self.faults = FaultInjector(0, 0, 0, 0)
+        self._swap_lock = threading.Lock()
+        self.apply_config(config, previous=None)
+
+    def apply_config(self, config: SandboxConfig, previous: SandboxConfig | None) -> None:
+        """Rebuilds only the parts whose settings changed, so a fault change keeps the quota."""
+        with self._swap_lock:
+            self.config = config
+            if _changed(previous, config, "rate_limit_per_second", "rate_burst"):
+                rate = config.rate_limit_per_second
+                self.bucket = None if rate is None else LeakyBucket(rate, config.rate_burst)
+            if _changed(previous, config, "hourly_quota", "quota_window_seconds"):
+                total = config.hourly_quota
+                self.quota = (
+                    None if total is None else HourlyQuota(total, config.quota_window_seconds)
+                )
+            if _changed(previous, config, "fail_before", "fail_after", "drop", "fault_seed"):
+                self.faults = FaultInjector(
+                    config.fail_before, config.fail_after, config.drop, config.fault_seed
+                )
+
+    # ------------------------------------------------------------ the pipeline
+
+    def dispatch(self, request: Request) -> Outcome:
+        quota_state: QuotaState | None = None
+        try:
+            surface, rest = _surface_of(request.path)
+            credential = _authenticate(surface, request.headers, self.config.token)
+            quota_state = self._admit(credential)
+            return self._serve(surface, rest, request, quota_state)
+        except ApiError as error:
+            return _error_outcome(error, quota_state)
+
+    def _admit(self, credential: str) -> QuotaState | None:
+        bucket, quota = self.bucket, self.quota
+        if bucket is not None and not bucket.admit(credential):
+            state = quota.state() if quota is not None else None
+            raise ApiError(429, RATE_LIMIT_MESSAGE, _quota_headers(state))
+        if quota is None:
+            return None
+        admitted, state = quota.admit()
+        if not admitted:
+            raise ApiError(402, quota_message(state.resets_in), _quota_headers(state))
+        return state
+
+    def _serve(
+        self, surface: _Surface | None, rest: str, request: Request, state: QuotaState | None
+    ) -> Outcome:
+        if surface is None:
+            return _json_outcome(self._connections(request), state)
+        _check_maton_connection(surface, request.headers)
+        route, params = find_route(request.method, rest)
+        if self.config.latency_seconds:
+            time.sleep(self.config.latency_seconds)
+        decision = self._fault_for(request.method)
+        if decision.fault in (Fault.FAIL_BEFORE, Fault.DROP_BEFORE):
+            return _fault_outcome(decision, state)
+        call = Call(self.store, params, request.query, request.body, self.quota_report)
+        outcome = self._run(route.handler, call, state)
+        if decision.fault in (Fault.FAIL_AFTER, Fault.DROP_AFTER):
+            return _fault_outcome(decision, state)
+        return outcome
+
+    def _fault_for(self, method: str) -> FaultDecision:
+        if method not in WRITE_METHODS and not self.config.faults_on_reads:
+            return NO_FAULT
+        return self.faults.decide()
+
+    def _run(self, handler: Handler, call: Call, state: QuotaState | None) -> Outcome:
+        """The handler in one transaction: an ApiError rolls everything back."""
+        try:
+            with self.store.transaction():
+                reply: Reply = handler(call)
+        except ApiError as error:
+            return _error_outcome(error, state)
+        outcome = Outcome(reply.status, b"" if reply.empty else _encode(reply.body))
+        outcome.headers.update(reply.headers)
+        if not reply.empty:
+            outcome.headers["Content-Type"] = "application/json; charset=utf-8"
+        outcome.headers.update(_quota_headers(state))
+        return outcome
+
+    # ------------------------------------------------------------ special answers
+
+    def quota_report(self) -> list[dict[str, Any]]:
+        """`GET /me/quota`: the enforced window, or the plan's documented quota untouched."""
+        quota = self.quota
+        if quota is not None:
+            state = quota.state()
+        else:
+            total = TIER_QUOTAS[self.config.tier]
+            state = QuotaState(remaining=total, resets_in=0, total=total)
+        return [{"organization_id": ORGANIZATION_ID, "remaining": state.remaining,
+                 "resets_in_secs": state.resets_in, "total": state.total}]
+
+    def _connections(self, request: Request) -> dict[str, Any]:
+        """Maton's `GET /connections?app=toggl-track&status=ACTIVE`: one active connection."""
+        if request.method != "GET":
+            raise ApiError(405, "Method Not Allowed")
+        wanted_app = request.query.get("app", "toggl-track")
+        wanted_status = request.query.get("status", "ACTIVE")
+        listed = wanted_app == "toggl-track" and wanted_status == "ACTIVE"
+        connection = {
+            "connection_id": MATON_CONNECTION_ID, "app": "toggl-track", "status": "ACTIVE",
+            "creation_time": micro_z_style(self.store.created_ts()), "metadata": {},
+        }
+        return {"connections": [connection] if listed else []}
+
+
+def _changed(previous: SandboxConfig | None, current: SandboxConfig, *names: str) -> bool:
+    return previous is None or any(getattr(previous, n) != getattr(current, n) for n in names)
+
+
+def _surface_of(path: str) -> tuple[_Surface | None, str]:
+    """(surface, path after the prefix); surface None is Maton's /connections."""
+    if path.rstrip("/") == auth.CONNECTIONS_PATH:
+        return None, ""
+    for surface in _SURFACES:
+        if path == surface.prefix or path.startswith(surface.prefix + "/"):
+            return surface, path[len(surface.prefix):]
+    raise ApiError(404, "Not Found")
+
+
+def _authenticate(surface: _Surface | None, headers: Mapping[str, str], token: str | None) -> str:
+    header = headers.get("authorization")
+    if surface is None or surface.bearer:
+        return auth.bearer_credential(header, token)
+    return auth.basic_credential(header, token)
+
+
+def _check_maton_connection(surface: _Surface, headers: Mapping[str, str]) -> None:
+    chosen = headers.get("maton-connection")
+    if surface.bearer and chosen is not None and chosen != MATON_CONNECTION_ID:
+        raise ApiError(400, "No active connection found for toggl-track")  # our wording
+
+
+def _quota_headers(state: QuotaState | None) -> dict[str, str]:
+    if state is None:
+        return {}
+    return {"X-Toggl-Quota-Remaining": str(state.remaining),
+            "X-Toggl-Quota-Resets-In": str(state.resets_in)}
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _json_outcome(value: Any, state: QuotaState | None) -> Outcome:
+    headers = {"Content-Type": "application/json; charset=utf-8", **_quota_headers(state)}
+    return Outcome(200, _encode(value), headers)
+
+
+def _error_outcome(error: ApiError, state: QuotaState | None) -> Outcome:
+    """Toggl's errors are JSON strings; `message=None` is an empty body (the 401)."""
+    headers = {**_quota_headers(state), **error.headers}
+    if error.message is None:
+        return Outcome(error.status, b"", headers)
+    headers["Content-Type"] = "application/json; charset=utf-8"
+    return Outcome(error.status, _encode(error.message), headers)
+
+
+def _fault_outcome(decision: FaultDecision, state: QuotaState | None) -> Outcome:
+    if decision.fault in (Fault.DROP_BEFORE, Fault.DROP_AFTER):
+        return Outcome(0, dropped=True)
+    return _error_outcome(ApiError(decision.status, FAULT_MESSAGE), state)

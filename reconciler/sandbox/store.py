@@ -1,0 +1,357 @@
+"""The sandbox's data: one SQLite database (a file, or `:memory:`) and no HTTP.
+
+One connection shared by all server threads, guarded by a re-entrant lock; each request runs
+inside `transaction()`, so its changes commit together or not at all. Deletions are soft
+(`deleted_ts`) because Toggl's `since=` listings report deleted objects.
+
+The domain rules live in `clients.py`, `projects.py`, `tags.py` and `time_entries.py`; this
+module holds the schema, identity sequences, the user/organization, workspaces, and the
+setup/inspection helpers that tests and benchmarks call directly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from reconciler.sandbox import clients as client_rules
+from reconciler.sandbox import projects as project_rules
+from reconciler.sandbox import tags as tag_rules
+from reconciler.sandbox import time_entries as entry_rules
+from reconciler.sandbox.config import TIERS, SandboxConfig, Tier
+from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.identity import DEMO_WORKSPACE_NAME
+from reconciler.sandbox.rules import name_key
+from reconciler.sandbox.timefmt import date_style, seconds_style
+
+
+# First ids, in Toggl's ranges, and distinct per kind so that a mixed-up id is a 404.
+_ID_BASES: Mapping[str, int] = {
+    "workspaces": 4_200_000,
+    "clients": 64_000_000,
+    "projects": 201_000_000,
+    "tags": 15_900_000,
+    "time_entries": 3_400_000_000,
+}
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE workspaces (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, tier TEXT NOT NULL,
+    projects_private_by_default INTEGER NOT NULL DEFAULT 1, at_ts REAL NOT NULL);
+CREATE TABLE clients (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, wid INTEGER NOT NULL, name TEXT NOT NULL,
+    name_key TEXT NOT NULL, archived INTEGER NOT NULL DEFAULT 0, notes TEXT,
+    external_reference TEXT, at_ts REAL NOT NULL, deleted_ts REAL);
+CREATE INDEX clients_by_name ON clients (wid, name_key);
+CREATE TABLE projects (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, wid INTEGER NOT NULL, client_id INTEGER,
+    name TEXT NOT NULL, name_key TEXT NOT NULL, active INTEGER NOT NULL,
+    is_private INTEGER NOT NULL, color TEXT NOT NULL, billable INTEGER,
+    estimated_hours REAL, rate REAL, currency TEXT, auto_estimates INTEGER, template INTEGER,
+    fixed_fee REAL, recurring INTEGER NOT NULL DEFAULT 0, start_date TEXT NOT NULL,
+    end_date TEXT, seeded_seconds INTEGER NOT NULL DEFAULT 0, created_ts REAL NOT NULL,
+    at_ts REAL NOT NULL, deleted_ts REAL);
+CREATE INDEX projects_by_name ON projects (wid, name_key);
+CREATE INDEX projects_by_client ON projects (client_id);
+CREATE INDEX projects_by_at ON projects (wid, at_ts);
+CREATE TABLE tags (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, wid INTEGER NOT NULL, name TEXT NOT NULL,
+    name_key TEXT NOT NULL, at_ts REAL NOT NULL, deleted_ts REAL);
+CREATE INDEX tags_by_name ON tags (wid, name_key);
+CREATE TABLE time_entries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, wid INTEGER NOT NULL, project_id INTEGER,
+    description TEXT, billable INTEGER NOT NULL DEFAULT 0, start_ts REAL NOT NULL,
+    stop_ts REAL, duration INTEGER NOT NULL, tag_ids TEXT, created_with TEXT,
+    at_ts REAL NOT NULL, deleted_ts REAL);
+CREATE INDEX time_entries_by_project ON time_entries (project_id);
+CREATE INDEX time_entries_by_start ON time_entries (start_ts);
+CREATE INDEX time_entries_by_at ON time_entries (at_ts);
+"""
+
+
+class Store:
+    """SQLite-backed Toggl data for one user and one organization, any number of workspaces."""
+
+    def __init__(
+        self, config: SandboxConfig | None = None, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.config = config or SandboxConfig()
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.db = sqlite3.connect(
+            self.config.db, check_same_thread=False, isolation_level=None
+        )
+        self.db.row_factory = sqlite3.Row
+        self.created_now = not self._has_schema()
+        if self.created_now:
+            self._create_schema()
+
+    # ------------------------------------------------------------ plumbing
+
+    def _has_schema(self) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
+        return row is not None
+
+    def _create_schema(self) -> None:
+        self.db.executescript(_SCHEMA)
+        with self.transaction():
+            self.db.executemany(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", _ID_BASES.items()
+            )
+            self.db.execute(
+                "INSERT INTO meta (key, value) VALUES ('created_ts', ?)", (str(self.clock()),)
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block under the lock in one transaction (nested blocks join the outer one)."""
+        with self.lock:
+            if self.db.in_transaction:
+                yield self.db
+                return
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()
+
+    def now(self) -> float:
+        return self.clock()
+
+    def name_clause(self) -> str:
+        """SQL comparing a row's name with one `?` parameter, by the configured case rule."""
+        return "name_key = ?" if self.config.case_insensitive_names else "name = ?"
+
+    def name_param(self, name: str) -> str:
+        return name_key(name) if self.config.case_insensitive_names else name
+
+    def created_ts(self) -> float:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'created_ts'").fetchone()
+        return float(row["value"])
+
+    # ------------------------------------------------------------ workspaces
+
+    def workspace_row(self, wid: int) -> sqlite3.Row:
+        """The workspace, or 403 as Toggl answers for a workspace the user cannot see."""
+        row = self.db.execute("SELECT * FROM workspaces WHERE id = ?", (wid,)).fetchone()
+        if row is None:
+            raise ApiError(403, "User does not have access to this resource")
+        return row
+
+    def workspace_rows(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM workspaces ORDER BY id").fetchall()
+
+    def tier_of(self, wid: int) -> Tier:
+        return self.workspace_row(wid)["tier"]
+
+    def default_workspace_id(self) -> int | None:
+        row = self.db.execute("SELECT MIN(id) AS id FROM workspaces").fetchone()
+        return row["id"]
+
+    def ensure_workspace(self, name: str, tier: Tier | None = None) -> int:
+        """The id of the workspace called `name`, created empty if there is none."""
+        chosen_tier = tier or self.config.tier
+        if chosen_tier not in TIERS:
+            raise ValueError(f"unknown tier {chosen_tier!r}")
+        with self.transaction():
+            row = self.db.execute("SELECT id FROM workspaces WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                return int(row["id"])
+            cursor = self.db.execute(
+                "INSERT INTO workspaces (name, tier, at_ts) VALUES (?, ?, ?)",
+                (name, chosen_tier, self.now()),
+            )
+            return int(cursor.lastrowid)
+
+    def set_tier(self, wid: int, tier: Tier) -> None:
+        if tier not in TIERS:
+            raise ValueError(f"unknown tier {tier!r}")
+        with self.transaction():
+            self.db.execute(
+                "UPDATE workspaces SET tier = ?, at_ts = ? WHERE id = ?", (tier, self.now(), wid)
+            )
+
+    @property
+    def demo_workspace_id(self) -> int | None:
+        with self.lock:
+            row = self.db.execute(
+                "SELECT id FROM workspaces WHERE name = ?", (DEMO_WORKSPACE_NAME,)
+            ).fetchone()
+        return None if row is None else int(row["id"])
+
+    # ------------------------------------------------------------ setup helpers (tests)
+
+    def add_client(
+        self, wid: int, name: str, *, archived: bool = False, notes: str | None = None
+    ) -> int:
+        with self.transaction():
+            created = client_rules.create_client(self, wid, {"name": name, "notes": notes})
+            if archived:
+                self.db.execute("UPDATE clients SET archived = 1 WHERE id = ?", (created["id"],))
+            return int(created["id"])
+
+    def add_project(
+        self,
+        wid: int,
+        name: str,
+        *,
+        client_id: int | None = None,
+        active: bool = True,
+        color: str = "#0b83d9",
+        actual_seconds: int = 0,
+        **fields: Any,
+    ) -> int:
+        body = {"name": name, "client_id": client_id, "active": active, "color": color, **fields}
+        with self.transaction():
+            created = project_rules.create_project(self, wid, body)
+            self.db.execute(
+                "UPDATE projects SET seeded_seconds = ? WHERE id = ?",
+                (int(actual_seconds), created["id"]),
+            )
+            return int(created["id"])
+
+    def add_tag(self, wid: int, name: str) -> int:
+        with self.transaction():
+            return int(tag_rules.create_tag(self, wid, {"name": name})["id"])
+
+    def add_time_entry(
+        self,
+        wid: int,
+        project_id: int | None,
+        seconds: int,
+        *,
+        description: str | None = None,
+        start: float | None = None,
+        tags: Iterable[str] = (),
+    ) -> int:
+        """A stopped entry of `seconds` (negative: a running one) that ended now by default."""
+        began = start if start is not None else self.now() - max(seconds, 0)
+        body: dict[str, Any] = {
+            "created_with": "sandbox-setup", "workspace_id": wid, "project_id": project_id,
+            "start": seconds_style(began), "duration": seconds, "description": description,
+        }
+        if tags:
+            body["tags"] = list(tags)
+        with self.transaction():
+            return int(entry_rules.create_time_entry(self, wid, body)["id"])
+
+    def bulk_add_clients(self, wid: int, names: Iterable[str]) -> list[int]:
+        rows = [{"name": name} for name in names]
+        return self._bulk_insert("clients", wid, rows, lambda row, now: {})
+
+    def bulk_add_tags(self, wid: int, names: Iterable[str]) -> list[int]:
+        rows = [{"name": name} for name in names]
+        return self._bulk_insert("tags", wid, rows, lambda row, now: {})
+
+    def bulk_add_projects(self, wid: int, rows: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Fast insert of many projects: rows of name, client_id, active, color, is_private,
+        actual_seconds. Names are checked for uniqueness per client like the API does."""
+        def project_columns(row: Mapping[str, Any], now: float) -> dict[str, Any]:
+            return {
+                "client_id": row.get("client_id"), "active": int(row.get("active", True)),
+                "is_private": int(row.get("is_private", True)),
+                "color": row.get("color", "#0b83d9"),
+                "seeded_seconds": int(row.get("actual_seconds", 0)),
+                "start_date": date_style(now), "created_ts": now,
+            }
+
+        return self._bulk_insert("projects", wid, list(rows), project_columns)
+
+    def _bulk_insert(
+        self,
+        table: str,
+        wid: int,
+        rows: list[Mapping[str, Any]],
+        extra_columns: Callable[[Mapping[str, Any], float], dict[str, Any]],
+    ) -> list[int]:
+        with self.transaction():
+            self.workspace_row(wid)
+            now = self.now()
+            self._refuse_duplicates(table, wid, rows)
+            records = [
+                {"wid": wid, "name": row["name"], "name_key": name_key(row["name"]),
+                 "at_ts": now, **extra_columns(row, now)}
+                for row in rows
+            ]
+            if not records:
+                return []
+            columns = list(records[0])
+            first = self._next_id(table)
+            self.db.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                f"({', '.join('?' for _ in columns)})",
+                [tuple(record[c] for c in columns) for record in records],
+            )
+            return list(range(first, first + len(records)))
+
+    def _next_id(self, table: str) -> int:
+        row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
+        return int(row["seq"]) + 1
+
+    def _refuse_duplicates(self, table: str, wid: int, rows: list[Mapping[str, Any]]) -> None:
+        scope = "client_id" if table == "projects" else "NULL"
+        existing = self.db.execute(
+            f"SELECT {scope} AS scope, name, name_key FROM {table} "
+            "WHERE wid = ? AND deleted_ts IS NULL", (wid,),
+        ).fetchall()
+        seen = {(r["scope"], self._key_of(r["name"])) for r in existing}
+        for row in rows:
+            key = (row.get("client_id") if table == "projects" else None, self._key_of(row["name"]))
+            if key in seen:
+                message = (tag_rules.duplicate_message(row["name"]) if table == "tags"
+                           else self.config.duplicate_name_message)
+                raise ApiError(400, message)
+            seen.add(key)
+
+    def _key_of(self, name: str) -> str:
+        return self.name_param(name)
+
+    # ------------------------------------------------------------ inspection helpers (tests)
+
+    def clients(self, wid: int) -> list[dict[str, Any]]:
+        with self.transaction():
+            return client_rules.list_clients(self, wid, {"status": "both"})
+
+    def projects(self, wid: int) -> list[dict[str, Any]]:
+        with self.transaction():
+            return project_rules.all_projects(self, wid)
+
+    def tags(self, wid: int) -> list[dict[str, Any]]:
+        with self.transaction():
+            return tag_rules.list_tags(self, wid, {})
+
+    def time_entries(self, wid: int) -> list[dict[str, Any]]:
+        with self.transaction():
+            return entry_rules.workspace_entries(self, wid)
+
+    def counts(self, wid: int) -> dict[str, int]:
+        """Live (not deleted) objects per kind, with archived ones counted separately too."""
+        with self.transaction():
+            return {
+                "clients": self._count("clients", wid),
+                "archived_clients": self._count("clients", wid, "archived = 1"),
+                "projects": self._count("projects", wid),
+                "archived_projects": self._count("projects", wid, "active = 0"),
+                "tags": self._count("tags", wid),
+                "time_entries": self._count("time_entries", wid),
+            }
+
+    def _count(self, table: str, wid: int, condition: str = "1 = 1") -> int:
+        row = self.db.execute(
+            f"SELECT COUNT(*) AS n FROM {table} WHERE wid = ? AND deleted_ts IS NULL "
+            f"AND {condition}", (wid,),
+        ).fetchone()
+        return int(row["n"])
+
