@@ -216,7 +216,7 @@ def _confirm(plan: Plan, auto_approve: bool, out: Output, stdin: TextIO) -> None
 
 def _execute(connection: Connection, plan: Plan, live: LiveState, wait_for_quota: bool,
              out: Output) -> None:
-    _check_quota_bill(plan, wait_for_quota)
+    _check_quota_bill(plan.bill.writes, live, wait_for_quota)
     executor = Executor(connection.client, plan, live, wait_for_quota=wait_for_quota,
                         on_event=_progress_printer(out))
     result = executor.run()
@@ -224,13 +224,14 @@ def _execute(connection: Connection, plan: Plan, live: LiveState, wait_for_quota
             f"({result.writes} writes, {result.reads} extra reads).")
 
 
-def _check_quota_bill(plan: Plan, wait_for_quota: bool) -> None:
-    remaining = plan.bill.quota.remaining
-    if wait_for_quota or remaining is None or plan.bill.writes <= remaining:
+def _check_quota_bill(writes: int, live: LiveState, wait_for_quota: bool) -> None:
+    """Refuse up front when the writes cannot fit in what is left of the hourly quota."""
+    remaining = live.quota.remaining  # as reported by the reads just made, not a saved plan
+    if wait_for_quota or remaining is None or writes <= remaining:
         return
-    resets = plan.bill.quota.resets_in
+    resets = live.quota.resets_in
     raise QuotaError(
-        f"this apply needs {plan.bill.writes} writes but Toggl reports {remaining} requests left "
+        f"this apply needs {writes} writes but Toggl reports {remaining} requests left "
         f"this hour (resets in {resets if resets is not None else '?'} s). Nothing was applied. "
         "Re-run after the reset, or pass --wait-for-quota to apply what fits and wait."
     )

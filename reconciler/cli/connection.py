@@ -51,7 +51,8 @@ def connect(args: argparse.Namespace, env: Mapping[str, str], out: Output) -> It
             env = {"TOGGL_API_TOKEN": sandbox.token, "TOGGL_API_URL": sandbox.url}
             out.info(f"Using the embedded sandbox at {sandbox.url} (database {args.sandbox_db}).")
         client = TogglClient.from_env(env, prefer=args.transport, api_url=args.api_url,
-                                      on_request=_request_logger(out))
+                                      on_request=_request_logger(out),
+                                      backoff_base=_retry_base(env))
         stack.callback(client.close)
         out.debug(f"Transport: {client.transport.describe()}")
         yield Connection(client=client, sandbox=sandbox)
@@ -68,6 +69,14 @@ def _embedded_sandbox(db_path: str) -> Iterator[Any]:
         yield sandbox
     finally:
         sandbox.stop()
+
+
+def _retry_base(env: Mapping[str, str]) -> float:
+    # Tests and impatient users shorten the first retry delay (default 0.5 s, doubling).
+    try:
+        return max(0.0, float(env.get("TOGGL_RECONCILER_RETRY_BASE", "0.5")))
+    except ValueError:
+        return 0.5
 
 
 def _request_logger(out: Output) -> Any:

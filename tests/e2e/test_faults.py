@@ -1,0 +1,86 @@
+"""A flaky, throttled, quota-limited API: apply converges within two re-runs, never duplicates,
+and never removes what the spec did not ask for. Faults are seeded, so every run is the same."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import EXAMPLES, Harness
+
+AGENCY = str(EXAMPLES / "agency.yaml")
+FAST_RETRIES = {"TOGGL_RECONCILER_RETRY_BASE": "0.01"}
+
+
+def apply_until_converged(harness: Harness, spec: str, attempts: int = 3) -> int:
+    """Runs apply until a plan shows no changes; returns how many applies it took."""
+    for attempt in range(1, attempts + 1):
+        harness.cli("apply", spec, "--auto-approve", env={**harness.env, **FAST_RETRIES})
+        harness.sandbox.configure(fail_before=0.0, fail_after=0.0, drop=0.0)
+        check = harness.cli("plan", spec, "--detailed-exitcode")
+        if check.code == 0:
+            return attempt
+        harness.sandbox.configure(**harness.faults)  # type: ignore[attr-defined]
+    raise AssertionError(f"did not converge in {attempts} applies:\n{check.output}")
+
+
+def assert_no_duplicates(harness: Harness) -> None:
+    for kind in ("client", "project", "tag"):
+        names = [n.casefold() for n in harness.names(kind)]
+        assert len(names) == len(set(names)), f"duplicate {kind}s: {names}"
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        {"fail_before": 0.2, "fault_seed": 1},
+        {"fail_after": 0.15, "fault_seed": 2},
+        {"drop": 0.15, "fault_seed": 3},
+        {"fail_before": 0.2, "fail_after": 0.15, "drop": 0.05, "fault_seed": 4},
+    ],
+    ids=["fail-before-20%", "fail-after-commit-15%", "dropped-connections", "mixed"],
+)
+def test_apply_converges_under_faults_without_duplicates(harness: Harness, faults: dict) -> None:
+    harness.faults = faults  # type: ignore[attr-defined]
+    harness.sandbox.configure(**faults)
+    runs = apply_until_converged(harness, AGENCY)
+    assert runs <= 3  # the first apply plus at most two re-runs
+    assert_no_duplicates(harness)
+    assert len(harness.names("project")) == 40
+
+
+def test_faults_never_cause_removals_the_spec_did_not_ask_for(harness: Harness) -> None:
+    harness.store.add_project(harness.wid, "Unmanaged Project")
+    harness.store.add_tag(harness.wid, "unmanaged-tag")
+    harness.faults = {"fail_before": 0.2, "fail_after": 0.15, "drop": 0.05, "fault_seed": 7}  # type: ignore[attr-defined]
+    harness.sandbox.configure(**harness.faults)  # type: ignore[attr-defined]
+    apply_until_converged(harness, AGENCY)
+    assert "Unmanaged Project" in harness.names("project")
+    assert "unmanaged-tag" in harness.names("tag")
+    assert not [w for w in harness.writes() if w.method == "DELETE"]
+
+
+def test_a_429_storm_is_paced_not_failed(harness: Harness) -> None:
+    harness.sandbox.configure(rate_limit_per_second=20.0, rate_burst=1)
+    spec = harness.spec("tags: [a, b, c, d, e, f, g, h]\n")
+    result = harness.cli("apply", spec, "--auto-approve", env={**harness.env, **FAST_RETRIES})
+    assert result.code == 0, result.output
+    assert harness.names("tag") == list("abcdefgh")
+    assert any(r.status == 429 for r in harness.sandbox.requests)
+
+
+def test_apply_refuses_up_front_when_the_bill_exceeds_the_quota(harness: Harness) -> None:
+    spec = harness.spec("tags: [a, b, c, d, e, f]\n")
+    harness.sandbox.configure(hourly_quota=6, quota_window_seconds=3600)
+    result = harness.cli("apply", spec, "--auto-approve")
+    assert result.code == 4, result.output
+    assert "needs 6 writes" in result.stderr
+    assert harness.writes() == []
+
+
+def test_wait_for_quota_applies_what_fits_waits_and_carries_on(harness: Harness) -> None:
+    spec = harness.spec("tags: [a, b, c, d]\n")
+    harness.sandbox.configure(hourly_quota=5, quota_window_seconds=1.0)
+    result = harness.cli("apply", spec, "--auto-approve", "--wait-for-quota")
+    assert result.code == 0, result.output
+    assert harness.names("tag") == list("abcd")
+    assert "Waiting for Toggl's hourly quota" in result.stderr
