@@ -29,7 +29,9 @@ SYMBOLS: Mapping[str, str] = {
 REMOVALS: frozenset[str] = frozenset({"archive", "delete"})
 
 # C0/C1 controls, line/paragraph separators and bidi overrides/isolates ("Trojan Source").
-_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_CHARS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def escape_unsafe(text: str) -> str:

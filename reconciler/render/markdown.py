@@ -93,11 +93,11 @@ def _head(plan: Mapping[str, Any], budget: int) -> str:
     removals = [change for change in changes if change["action"] in REMOVALS]
     removals_block = _bounded_block(
         f"> [!WARNING]\n> {plural(len(removals), 'object')} will be archived or deleted:",
-        (_removal_line(change) for change in removals), len(removals),
+        (_item_line(change) for change in removals), len(removals),
         room - warnings_reserve, "> ", _more_not_listed,
     )
     warnings_block = _bounded_block(
-        "**Warnings**", iter(warnings), len(warnings), room - len(removals_block), "",
+        "**Warnings**", warnings, len(warnings), room - len(removals_block), "",
         _more_not_listed,
     )
     return header + removals_block + warnings_block
@@ -106,7 +106,8 @@ def _head(plan: Mapping[str, Any], budget: int) -> str:
 def _heading(plan: Mapping[str, Any]) -> str:
     workspace = plan.get("workspace") or {}
     name = workspace.get("name")
-    label = f"**{md_escape(name)}** (id {workspace.get('id')})" if name else str(workspace.get("id"))
+    workspace_id = workspace.get("id")
+    label = f"**{md_escape(name)}** (id {workspace_id})" if name else str(workspace_id)
     return f"## Toggl plan for workspace {label}\n\n"
 
 
@@ -124,16 +125,13 @@ def _caution(changes: Sequence[Mapping[str, Any]]) -> str:
     destroying = [change for change in changes if destroys_time_entries(change)]
     if not destroying:
         return ""
-    tracked = sum(int((change.get("blast") or {}).get("tracked_seconds", 0)) for change in destroying)
+    tracked = sum(int((change.get("blast") or {}).get("tracked_seconds", 0))
+                  for change in destroying)
     return (
         "> [!CAUTION]\n"
         f"> Time entries will be DESTROYED: deleting {plural(len(destroying), 'project')} "
         f"destroys {hours(tracked)} of tracked time. These deletes are marked below.\n\n"
     )
-
-
-def _removal_line(change: Mapping[str, Any]) -> str:
-    return f"- {_subject(change)}{_note(change)}"
 
 
 def _warning_line(text: str) -> str:
@@ -153,7 +151,7 @@ _WARNINGS_BLOCK_FRAME = len("**Warnings**") + 2 + len(_more_not_listed(10**9)) +
 
 def _bounded_block(
     title: str,
-    lines: Iterator[str],
+    lines: Iterable[str],
     total: int,
     budget: int,
     prefix: str,
@@ -222,11 +220,15 @@ def _details(changes: Sequence[Mapping[str, Any]], budget: int) -> tuple[str, in
 
 def _change_items(changes: Iterable[Mapping[str, Any]]) -> Iterator[str]:
     for change in changes:
-        item = f"- {_subject(change)}{_note(change)}"
+        item = _item_line(change)
         if change.get("reason"):
             item += f" — {md_escape(change['reason'])}"
         diff = _diff(change)
         yield item + "\n" + (_fenced(diff, "diff", "  ") + "\n" if diff else "")
+
+
+def _item_line(change: Mapping[str, Any]) -> str:
+    return f"- {_subject(change)}{_note(change)}"
 
 
 def _subject(change: Mapping[str, Any]) -> str:

@@ -31,7 +31,8 @@ def update_project() -> Change:
     return Change(
         Action.UPDATE, "project", "Globex/Website Redesign", "Website Redesign", client="Globex",
         live_id=11, live_at="2025-01-01T00:00:00Z",
-        fields=(FieldChange("color", "#0b83d9", "#9e5bd9"), FieldChange("estimated_hours", None, 12.5),
+        fields=(FieldChange("color", "#0b83d9", "#9e5bd9"),
+                FieldChange("estimated_hours", None, 12.5),
                 FieldChange("tags", ["a"], ["a", "b"])),
     )
 
@@ -88,8 +89,8 @@ UNMANAGED: tuple[UnmanagedObject, ...] = (
     UnmanagedObject("client", "Hooli", 81, {"name": "Hooli", "notes": "big one"}),
     UnmanagedObject("project", "Hooli/Nucleus", 82,
                     {"name": "Nucleus", "client": "Hooli", "color": "#0b83d9", "is_private": True}),
-    UnmanagedObject("project", "Side Thing", 83,
-                    {"name": "Side Thing", "color": "#2da608", "is_private": False, "active": False}),
+    UnmanagedObject("project", "Side Thing", 83, {"name": "Side Thing", "color": "#2da608",
+                                                  "is_private": False, "active": False}),
     UnmanagedObject("tag", "billable-later", 84, "billable-later"),
 )
 

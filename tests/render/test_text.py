@@ -44,8 +44,9 @@ def only_change(change: Change) -> dict[str, Any]:
         (restore_client((7,)), '^ client "Acme" will be restored (1 project comes back with it)'),
         (restore_client(()), '^ client "Acme" will be restored '
                              "(its archived projects stay archived)"),
-        (delete_project("unassign"), '- project "Globex/Old Site" will be deleted '
-                                     "(12.0 h tracked; its time entries are kept, without a project)"),
+        (delete_project("unassign"),
+         '- project "Globex/Old Site" will be deleted '
+         "(12.0 h tracked; its time entries are kept, without a project)"),
         (delete_project("delete"), '- project "Globex/Old Site" will be deleted '
                                    "(12.0 h tracked; its time entries will be DESTROYED)"),
         (delete_client(), '- client "Umbrella" will be deleted '
@@ -92,7 +93,8 @@ def test_changes_keep_plan_order_and_summary_comes_last() -> None:
     [
         ((create_project(),), ["+ create"]),
         ((delete_tag(), create_project()), ["+ create", "- delete"]),
-        ((rename_tag(), archive_client(), restore_client()), ["> rename", "v archive", "^ restore"]),
+        ((rename_tag(), archive_client(), restore_client()),
+         ["> rename", "v archive", "^ restore"]),
         ((update_project(), update_project()), ["~ update in place"]),
     ],
 )
@@ -173,7 +175,8 @@ def test_bill_line_with_quota(quota: dict[str, Any], bill: str) -> None:
     plan["bill"]["quota"] = quota
     last_line = render_text(plan).splitlines()[-1]
     assert last_line == (
-        "Requests: 4 reads made, 7 writes to apply (a per-object tool: 57 reads, 12 writes). " + bill
+        "Requests: 4 reads made, 7 writes to apply (a per-object tool: 57 reads, 12 writes). "
+        + bill
     )
 
 
