@@ -1,0 +1,52 @@
+"""Every command, run with a known token, leaves no trace of it in any output or file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.e2e.conftest import EXAMPLES, TOKEN, Harness
+
+AGENCY = str(EXAMPLES / "agency.yaml")
+
+
+def test_no_command_shows_or_saves_the_token(harness: Harness, tmp_path: Path) -> None:
+    plan_file = str(tmp_path / "plan.json")
+    export_file = str(tmp_path / "export.yaml")
+    bad_spec = tmp_path / "bad.yaml"
+    bad_spec.write_text(f"version: 1\nworkspace: x\nclients: [{{name: {TOKEN}, bogus: 1}}]\n")
+    summary = tmp_path / "summary.md"
+    env = {**harness.env, "GITHUB_STEP_SUMMARY": str(summary)}
+    runs = [
+        harness.cli("validate", AGENCY, "--debug", env=env),
+        harness.cli("validate", str(bad_spec), env=env),
+        harness.cli("plan", AGENCY, "--verbose", "--debug", "--out", plan_file, env=env),
+        harness.cli("plan", AGENCY, "--format", "json", env=env),
+        harness.cli("plan", AGENCY, "--format", "markdown", env=env),
+        harness.cli("apply", "--plan", plan_file, "--verbose", "--debug", env=env),
+        harness.cli("apply", AGENCY, "--auto-approve", "--verbose", env=env),
+        harness.cli("export", "--workspace", "Acme Agency", "-o", export_file, "--debug", env=env),
+        harness.cli("export", "--workspace", "Acme Agency", env=env),
+        harness.cli("doctor", "--verbose", "--debug", env=env),
+        harness.cli("plan", AGENCY, "--debug",
+                    env={**env, "TOGGL_API_TOKEN": TOKEN, "TOGGL_API_URL": "http://127.0.0.1:9"}),
+        harness.cli("doctor", env={"MATON_API_KEY": TOKEN, "TOGGL_API_URL": harness.sandbox.url}),
+    ]
+    assert runs[2].code == 0 and runs[6].code == 0, runs[6].output
+    for result in runs:
+        assert TOKEN not in result.output
+    for path in (plan_file, export_file, summary):
+        assert TOKEN not in Path(path).read_text()
+
+
+def test_a_rejected_credential_names_the_variable_not_the_value(harness: Harness) -> None:
+    result = harness.cli("plan", AGENCY, env={**harness.env, "TOGGL_API_TOKEN": "wrong-token-123456"})
+    assert result.code == 1
+    assert "TOGGL_API_TOKEN" in result.stderr
+    assert "wrong-token-123456" not in result.output
+
+
+def test_missing_credentials_name_both_variables(harness: Harness) -> None:
+    result = harness.cli("plan", AGENCY, env={"TOGGL_API_URL": harness.sandbox.url})
+    assert result.code == 1
+    assert "TOGGL_API_TOKEN" in result.stderr and "MATON_API_KEY" in result.stderr
+    assert harness.sandbox.requests == []
