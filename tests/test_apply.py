@@ -47,7 +47,7 @@ def test_quota_exhausted_mid_apply_stops_with_counts_and_how_to_resume(
 ) -> None:
     wid = sandbox.store.ensure_workspace("W")
     live = read_live_state(client, wid)
-    sandbox.configure(hourly_quota=len(sandbox.requests) + 2)
+    sandbox.configure(hourly_quota=2)  # counts from now
     with pytest.raises(QuotaError) as raised:
         run(client, tag_creates(wid, list("abcdef")), live)
     message = str(raised.value)
@@ -60,7 +60,7 @@ def test_quota_exhausted_mid_apply_stops_with_counts_and_how_to_resume(
 def test_wait_for_quota_counts_down_and_finishes(sandbox: Sandbox, client: TogglClient) -> None:
     wid = sandbox.store.ensure_workspace("W")
     live = read_live_state(client, wid)
-    sandbox.configure(hourly_quota=len(sandbox.requests) + 2, quota_window_seconds=0.5)
+    sandbox.configure(hourly_quota=2, quota_window_seconds=0.5)
     events = run(client, tag_creates(wid, list("abcd")), live, wait_for_quota=True)
     assert sorted(t["name"] for t in sandbox.store.tags(wid)) == list("abcd")
     assert any(event.kind == "wait" for event in events)
