@@ -1,0 +1,49 @@
+"""The `toggl-reconciler sandbox` flags; the CLI (cli.py) owns the command and the printing."""
+
+from __future__ import annotations
+
+import argparse
+
+from reconciler.sandbox.config import TIERS, SandboxConfig
+
+DEFAULT_DB_FILE = "toggl-sandbox.db"
+
+
+def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--db", default=DEFAULT_DB_FILE,
+                        help="SQLite file kept between runs (':memory:' for none)")
+    parser.add_argument("--token", default=None,
+                        help="the only API token / Maton key accepted (default: any)")
+    parser.add_argument("--tier", choices=TIERS, default="premium",
+                        help="plan of workspaces created without one")
+    parser.add_argument("--rate-limit", type=float, default=None, metavar="R",
+                        help="requests per second per credential before 429")
+    parser.add_argument("--burst", type=int, default=1, help="leaky bucket size")
+    parser.add_argument("--hourly-quota", type=int, default=None, metavar="N",
+                        help="requests per quota window before 402")
+    parser.add_argument("--quota-window", type=float, default=3600.0, metavar="S",
+                        help="quota window in seconds")
+    parser.add_argument("--fail-before", type=float, default=0.0, metavar="P",
+                        help="probability a write answers 5xx and changes nothing")
+    parser.add_argument("--fail-after", type=float, default=0.0, metavar="P",
+                        help="probability a write is committed, then answered 500")
+    parser.add_argument("--drop", type=float, default=0.0, metavar="P",
+                        help="probability a write's connection closes unanswered")
+    parser.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws")
+    parser.add_argument("--no-seed", action="store_true",
+                        help="do not create the demo workspace in a new database")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="S",
+                        help="seconds to wait before answering each request")
+
+
+def config_from_args(ns: argparse.Namespace) -> SandboxConfig:
+    """The config the flags describe; invalid combinations raise ValueError."""
+    return SandboxConfig(
+        db=ns.db, host=ns.host, port=ns.port, token=ns.token, tier=ns.tier,
+        seed_demo=not ns.no_seed, rate_limit_per_second=ns.rate_limit, rate_burst=ns.burst,
+        hourly_quota=ns.hourly_quota, quota_window_seconds=ns.quota_window,
+        fail_before=ns.fail_before, fail_after=ns.fail_after, drop=ns.drop,
+        fault_seed=ns.fault_seed, latency_seconds=ns.latency,
+    )
