@@ -109,7 +109,9 @@ def _match(entries: Sequence[D], rules: _Rules[D, L], notes: _Notes) -> list[_Pa
         pair.live, pair.via = live, "exact"
         claimed.add(live.id)
     for pair in pairs:
-        if pair.live is None:
+        # A delete follows only the exact name: removing whatever once had that name is
+        # too loose a match for something that cannot be undone.
+        if pair.live is None and not pair.desired.delete:
             _claim_previous(pair, rules, claimed)
     return pairs
 
@@ -135,7 +137,7 @@ def _warn_shadowed(pairs: Sequence[_Pair[D, L]], rules: _Rules[D, L], notes: _No
     """The new name wins when both it and a previous name exist: say which one is left alone."""
     claimed = _claimed_ids(pairs)
     for pair in pairs:
-        if pair.via != "exact":
+        if pair.via != "exact" or pair.desired.delete:
             continue
         for old_name in pair.desired.previous_names:
             other = _first_unclaimed(rules.previous(pair.desired, old_name), claimed)
@@ -175,6 +177,7 @@ class _Clients:
     live_id_by_key: dict[str, int]  # kept client key (spec or referenced) -> live id
     archived_in_spec: set[str]  # keys of spec clients with `archived: true`
     referenced_ids: set[int]  # live clients projects refer to without listing them
+    deleted_ids: set[int] = field(default_factory=set)  # live clients this plan deletes
 
     def name_of(self, client_id: int | None) -> str | None:
         # A client id Toggl no longer knows is treated as no client.
@@ -204,7 +207,21 @@ def _match_clients(desired: DesiredState, live: LiveState, notes: _Notes) -> _Cl
         referenced_ids=set(),
     )
     _resolve_references(desired, live, clients, notes)
+    clients.deleted_ids = _deleted_clients(desired, live, clients)
     return clients
+
+
+def _deleted_clients(desired: DesiredState, live: LiveState, clients: _Clients) -> set[int]:
+    """Live clients deleted in phase 6 (protection permitting); their projects end up clientless."""
+    doomed = {p.live.id for p in clients.pairs if p.live is not None and p.desired.delete}
+    if desired.unmanaged.get("client") == "delete":
+        kept = _claimed_ids(clients.pairs) | clients.referenced_ids
+        doomed.update(c.id for c in live.clients if c.id not in kept)
+    return {
+        client_id
+        for client_id in doomed
+        if not protecting_pattern(desired, "client", clients.by_id[client_id].name)
+    }
 
 
 def _resolve_references(
@@ -247,14 +264,23 @@ class _ProjectIndex:
         self.clients = clients
         self.by_key: dict[tuple[str, str], LiveProject] = {}
         self.by_name: dict[str, list[LiveProject]] = defaultdict(list)
+        # Same key twice: only a client delete can cause it (it leaves projects clientless).
+        self.clashes: list[tuple[LiveProject, LiveProject]] = []
         for project in projects:
-            self.by_key.setdefault(self.key_of(project), project)
+            first = self.by_key.setdefault(self.key_of(project), project)
+            if first is not project:
+                self.clashes.append((first, project))
             self.by_name[name_key(project.name)].append(project)
 
     def client_of(self, project: LiveProject) -> str | None:
         return self.clients.name_of(project.client_id)
 
     def key_of(self, project: LiveProject) -> tuple[str, str]:
+        # Keyed by where the project ends up: a client delete leaves it without a client, so
+        # a clientless spec entry of that name is this project (moved out explicitly), not a
+        # new one that would clash with it.
+        if project.client_id in self.clients.deleted_ids:
+            return project_key(None, project.name)
         return project_key(self.client_of(project), project.name)
 
     def address_of(self, project: LiveProject) -> str:
@@ -268,6 +294,29 @@ class _ProjectIndex:
         # Same client first; then anywhere, but only when the old name is unambiguous.
         found = [self.by_key.get(project_key(entry.client, old_name)), self.unique_named(old_name)]
         return [project for project in found if project is not None]
+
+
+def _refuse_clashes(ctx: _Context, pairs: Sequence[_Pair[DesiredProject, LiveProject]]) -> None:
+    """A project a client delete leaves clientless must not meet a clientless namesake
+    (Toggl keeps names unique per client), unless the plan moves or deletes it first."""
+    leaving = {
+        pair.live.id
+        for pair in pairs
+        if pair.live is not None and (pair.desired.delete or pair.desired.client)
+    }
+    if ctx.policy("project") == "delete":
+        leaving.update(p.id for p in ctx.live.projects if p.id not in _claimed_ids(pairs))
+    index = ctx.projects
+    for first, second in index.clashes:
+        orphan, other = (
+            (first, second) if first.client_id in index.clients.deleted_ids else (second, first)
+        )
+        if orphan.id not in leaving:
+            ctx.notes.problems.append(
+                f"deleting client '{index.client_of(orphan)}' would leave its project "
+                f"'{orphan.name}' without a client, where '{index.address_of(other)}' "
+                "already exists: move or delete one of them in the spec"
+            )
 
 
 def _match_projects(
@@ -874,6 +923,7 @@ def build_plan(desired: DesiredState, live: LiveState) -> Plan:
     _warn_shadowed(tag_pairs, tag_rules, notes)
 
     ctx = _Context(desired, live, notes, clients, index)
+    _refuse_clashes(ctx, project_pairs)
     _lay_out(ctx, project_pairs)
     _decide_client_states(ctx)
     changes = [
