@@ -1,0 +1,147 @@
+"""JSON Schema validation of one file's data against schemas/workspace.schema.json.
+
+The compiled checker answers valid specs quickly; only a file it rejects is run through
+`jsonschema`, whose errors are turned into short messages with the path they concern.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import jsonschema
+
+from reconciler.spec.fastcheck import Check, compile_schema
+from reconciler.spec.source import Issue, SpecFile, describe
+
+SCHEMA_PATH = Path(__file__).with_name("workspace.schema.json")
+
+# What a pattern means, for messages ("expected #rrggbb, got 'red'").
+_PATTERN_MEANINGS = {
+    "\\S": "a name that is not empty or only spaces",
+    "^#[0-9a-fA-F]{6}$": "#rrggbb",
+    "^[A-Z]{3}$": "3 upper-case letters such as EUR",
+}
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def load_schema() -> Mapping[str, Any]:
+    with SCHEMA_PATH.open(encoding="utf-8") as stream:
+        return json.load(stream)
+
+
+@functools.lru_cache(maxsize=None)
+def checker(pointer: str = "#") -> Check:
+    """The compiled yes/no checker for the schema or one of its `$defs`."""
+    return compile_schema(load_schema(), pointer)
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(load_schema())
+
+
+def schema_issues(file: SpecFile) -> list[Issue]:
+    """Every schema problem of one file's data; empty (and fast) when it is valid."""
+    if checker()(file.data):
+        return []
+    issues: list[Issue] = []
+    for error in _validator().iter_errors(file.data):
+        for issue in _explain(file, error):
+            if issue not in issues:
+                issues.append(issue)
+    return issues
+
+
+def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issue]:
+    path = tuple(error.absolute_path)
+    keyword, expected, value = error.validator, error.validator_value, error.instance
+    if keyword == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        for key in value:
+            if key not in allowed:
+                yield Issue(file, path + (key,), _unknown_key(key, allowed), at_key=True)
+    elif keyword == "required":
+        for key in expected:
+            if key not in value:
+                yield Issue(file, path, f"missing required key {key!r}")
+    elif keyword in ("anyOf", "oneOf"):
+        yield from _explain_alternatives(file, error)
+    elif keyword == "type":
+        types = [expected] if isinstance(expected, str) else list(expected)
+        yield Issue(file, path, f"expected {_words(types)}, got {describe(value)}",
+                    quote_hint="string" in types)
+    else:
+        yield Issue(file, path, _keyword_message(keyword, expected, value, path))
+
+
+def _unknown_key(key: str, allowed: list[str]) -> str:
+    guess = difflib.get_close_matches(key, allowed, n=1)
+    hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+    return f"unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
+
+
+def _keyword_message(keyword: str, expected: Any, value: Any, path: tuple[Any, ...]) -> str:
+    if keyword == "const" and path == ("version",):
+        return f"expected 1, got {describe(value)} (this tool reads spec format version 1)"
+    if keyword == "const":
+        return f"expected {describe(expected)}, got {describe(value)}"
+    if keyword == "enum":
+        return f"expected one of {', '.join(map(str, expected))}; got {describe(value)}"
+    if keyword == "pattern":
+        return f"expected {_PATTERN_MEANINGS.get(expected, expected)}, got {describe(value)}"
+    if keyword == "minimum":
+        return f"expected a number >= {expected}, got {describe(value)}"
+    if keyword == "maximum":
+        return f"expected a number <= {expected}, got {describe(value)}"
+    if keyword == "minLength":
+        return f"expected at least {expected} characters, got {describe(value)}"
+    return f"{keyword}: {expected!r} not satisfied by {describe(value)}"
+
+
+def _explain_alternatives(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issue]:
+    # The alternatives differ by type (a tag is a name or a mapping): explain the one whose
+    # type fits; when none fits, say which types would.
+    branches: dict[int, list[jsonschema.ValidationError]] = {}
+    for sub_error in error.context or ():
+        branches.setdefault(sub_error.relative_schema_path[0], []).append(sub_error)
+    for sub_errors in branches.values():
+        if not any(_is_type_mismatch(sub_error) for sub_error in sub_errors):
+            for sub_error in sub_errors:
+                yield from _explain(file, sub_error)
+            return
+    types = [name for branch in error.validator_value for name in _branch_types(branch)]
+    yield Issue(file, tuple(error.absolute_path),
+                f"expected {_words(types)}, got {describe(error.instance)}",
+                quote_hint="string" in types)
+
+
+def _is_type_mismatch(error: jsonschema.ValidationError) -> bool:
+    return error.validator == "type" and not error.relative_path
+
+
+def _branch_types(branch: Mapping[str, Any]) -> list[str]:
+    while "$ref" in branch:
+        node: Any = load_schema()
+        for part in branch["$ref"][2:].split("/"):
+            node = node[part]
+        branch = node
+    found = branch.get("type", [])
+    return [found] if isinstance(found, str) else list(found)
+
+
+def _words(types: list[str]) -> str:
+    words = list(dict.fromkeys(_TYPE_WORDS.get(name, name) for name in types))
+    return " or ".join(words)

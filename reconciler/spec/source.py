@@ -1,0 +1,192 @@
+"""Parsed spec files, and how a problem found in their data is traced back to line and column.
+
+Validation works on plain data (fast); positions are looked up in the YAML node tree only for
+the few paths that have a problem, so a valid spec never pays for them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any, Iterator, Union
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reconciler.model import name_key
+from reconciler.spec.errors import SpecProblem
+
+PathSegment = Union[str, int]
+DataPath = tuple[PathSegment, ...]
+
+STR_TAG = "tag:yaml.org,2002:str"
+MERGE_TAG = "tag:yaml.org,2002:merge"
+# Spec sections whose list entries are named objects, and the word for one entry.
+ENTRY_KINDS = {"clients": "client", "projects": "project", "tags": "tag"}
+_TAG_WORDS = {
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class SpecFile:
+    """One parsed spec file: its plain data and the node tree it came from (for positions)."""
+
+    path: str
+    digest: bytes  # sha256 of the file's bytes
+    data: dict[str, Any]
+    root: MappingNode
+
+    def workspace_key(self) -> tuple[str, str | int] | None:
+        """Files with equal keys describe the same workspace; None when `workspace` is unusable."""
+        workspace = self.data.get("workspace")
+        if isinstance(workspace, int) and not isinstance(workspace, bool):
+            return ("id", workspace)
+        if isinstance(workspace, str) and workspace.strip():
+            return ("name", name_key(workspace))
+        return None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem at a data path of one file, before its position is looked up."""
+
+    file: SpecFile
+    path: DataPath
+    message: str
+    at_key: bool = False  # point at the key itself (unknown or duplicate keys)
+    quote_hint: bool = False  # a string was expected: explain YAML 1.1 surprises such as `no`
+
+
+def describe(value: Any) -> str:
+    """A value as a message shows it: strings quoted, YAML spellings for the rest."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 60 else value[:57] + "...")
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def node_at(root: Node, path: DataPath) -> tuple[Node, Node | None]:
+    """The deepest node along `path` (value node, and its key node when reached by a key)."""
+    node: Node = root
+    key_node: Node | None = None
+    for segment in path:
+        child = _child(node, segment)
+        if child is None:
+            break
+        node, key_node = child
+    return node, key_node
+
+
+def _child(node: Node, segment: PathSegment) -> tuple[Node, Node | None] | None:
+    if isinstance(node, SequenceNode) and isinstance(segment, int):
+        return (node.value[segment], None) if 0 <= segment < len(node.value) else None
+    if not isinstance(node, MappingNode):
+        return None
+    merged: list[Node] = []
+    for key_node, value_node in node.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == segment:
+            if key_node.tag == STR_TAG:
+                return value_node, key_node
+        if key_node.tag == MERGE_TAG:
+            merged.extend(value_node.value if isinstance(value_node, SequenceNode) else [value_node])
+    for source in merged:  # a key that came from a `<<` merge lives in the merged mapping
+        found = _child(source, segment)
+        if found is not None:
+            return found
+    return None
+
+
+def path_to_node(root: Node, target: Node) -> DataPath:
+    """The data path of the first occurrence of `target` in the tree (empty when not found)."""
+    stack: list[tuple[Node, DataPath]] = [(root, ())]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.extend(reversed(list(_children(node, path))))
+    return ()
+
+
+def _children(node: Node, path: DataPath) -> Iterator[tuple[Node, DataPath]]:
+    if isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            yield item, path + (index,)
+    elif isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            yield value_node, path + (str(key_node.value),)
+
+
+def breadcrumb(data: Any, path: DataPath) -> str:
+    """`projects[3] (project 'Globex/Website'): color` for ("projects", 3, "color")."""
+    parts: list[str] = []
+    for depth, segment in enumerate(path):
+        if isinstance(segment, int):
+            label = (parts.pop() if parts else "") + f"[{segment}]"
+            if depth == 1 and path[0] in ENTRY_KINDS:
+                label += _entry_label(data, str(path[0]), segment)
+            parts.append(label)
+        else:
+            parts.append(segment)
+    return ": ".join(parts)
+
+
+def _entry_label(data: Any, section: str, index: int) -> str:
+    entries = data.get(section) if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not 0 <= index < len(entries):
+        return ""
+    entry = entries[index]
+    name = entry.get("name") if isinstance(entry, dict) else entry
+    if not isinstance(name, str):
+        return ""
+    client = entry.get("client") if isinstance(entry, dict) else None
+    address = f"{client}/{name}" if isinstance(client, str) else name
+    return f" ({ENTRY_KINDS[section]} {address!r})"
+
+
+def position(node: Node) -> tuple[int, int]:
+    """1-based line and column where a node starts."""
+    mark = node.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+def where(file: SpecFile, path: DataPath) -> str:
+    """`file:line:column` of a data path, for messages that name a second place."""
+    line, column = position(node_at(file.root, path)[0])
+    return f"{file.path}:{line}:{column}"
+
+
+def resolve(issue: Issue) -> SpecProblem:
+    node, key_node = node_at(issue.file.root, issue.path)
+    line, column = position(key_node if issue.at_key and key_node is not None else node)
+    message = issue.message
+    if issue.quote_hint:
+        message += _quote_hint(node)
+    return SpecProblem(issue.file.path, line, column, breadcrumb(issue.file.data, issue.path),
+                       message)
+
+
+def _quote_hint(node: Node) -> str:
+    word = _TAG_WORDS.get(node.tag)
+    plain = isinstance(node, ScalarNode) and not node.style  # None (Python parser) or '' (C)
+    if not plain or not word or not node.value:
+        return ""
+    return f" (YAML reads the unquoted {node.value} as {word}: write \"{node.value}\" in quotes)"

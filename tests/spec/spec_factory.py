@@ -1,0 +1,53 @@
+"""Builds large, valid spec texts for speed measurements (seeded, deterministic)."""
+
+from __future__ import annotations
+
+import random
+
+PALETTE = ("#0b83d9", "#9e5bd9", "#D94182", "#e36a00", "#2da608")
+
+
+def _client_lines(index: int) -> list[str]:
+    return [
+        f"  - name: Client {index:04d}",
+        f"    notes: Account number {index}",
+        "    archived: false",
+    ]
+
+
+def _project_lines(rng: random.Random, index: int, clients: int) -> list[str]:
+    lines = [f"  - name: Project {index:05d}"]
+    if index % 10:
+        lines.append(f"    client: Client {rng.randrange(clients):04d}")
+    lines += [
+        f"    color: \"{rng.choice(PALETTE)}\"",
+        f"    billable: {'true' if index % 2 else 'false'}",
+        "    is_private: false",
+        "    active: true",
+        f"    estimated_hours: {rng.randrange(500)}",
+        f"    rate: {rng.randrange(20, 200)}.5",
+        "    currency: EUR",
+    ]
+    if index % 50 == 0:
+        lines.append(f"    previous_names: [Old Project {index:05d}]")
+    return lines
+
+
+def large_spec_text(projects: int = 10_000, clients: int = 1_000, tags: int = 1_000,
+                    seed: int = 7) -> str:
+    """A valid spec with the given numbers of objects (the benchmark size by default)."""
+    rng = random.Random(seed)
+    lines = ["version: 1", "workspace: Benchmark Workspace",
+             "unmanaged: {clients: ignore, projects: archive, tags: ignore}",
+             "protected: {clients: ['Big*'], projects: ['Internal'], tags: []}",
+             "safety: {max_removal_percent: 30, min_existing: 10, max_removals: 25}",
+             "defaults:", "  project: {is_private: false}", "clients:"]
+    for index in range(clients):
+        lines += _client_lines(index)
+    lines.append("projects:")
+    for index in range(projects):
+        lines += _project_lines(rng, index, clients)
+    lines.append("tags:")
+    for index in range(tags):
+        lines.append(f"  - tag-{index:04d}" if index % 2 else f"  - name: tag-{index:04d}")
+    return "\n".join(lines) + "\n"
