@@ -1,0 +1,74 @@
+"""The YAML spec: load, validate and normalize spec files into DesiredState objects.
+
+Pure but for reading files. Every problem of every file is collected before anything is
+returned: `load_specs` raises one SpecError listing them all, `validate_paths` returns them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Hashable, Sequence
+
+from reconciler.model import DesiredState
+from reconciler.spec.errors import SpecError, SpecProblem
+from reconciler.spec.loader import expand_paths, load_file
+from reconciler.spec.normalize import to_desired_state
+from reconciler.spec.schema import schema_issues
+from reconciler.spec.semantic import semantic_issues
+from reconciler.spec.source import SpecFile, resolve
+
+__all__ = ["SpecError", "SpecProblem", "load_specs", "validate_paths"]
+
+SpecPaths = Sequence["str | os.PathLike[str]"]
+
+
+def load_specs(paths: SpecPaths) -> list[DesiredState]:
+    """One DesiredState per workspace named by the files, in first-seen order.
+
+    Paths are files, or directories whose `*.yaml`/`*.yml` files load in name order.
+    Raises SpecError with every problem found.
+    """
+    states, problems = _load(paths)
+    if problems:
+        raise SpecError(problems)
+    return states
+
+
+def validate_paths(paths: SpecPaths) -> list[SpecProblem]:
+    """Every problem of the spec at these paths; empty when it is valid."""
+    return _load(paths)[1]
+
+
+def _load(paths: SpecPaths) -> tuple[list[DesiredState], list[SpecProblem]]:
+    file_paths, problems = expand_paths(paths)
+    groups: dict[Hashable, list[tuple[SpecFile, bool]]] = {}
+    for path in file_paths:
+        spec_file, file_problems = _check_file(path)
+        problems += file_problems
+        workspace = spec_file.workspace_key() if spec_file else None
+        if spec_file is not None and workspace is not None:
+            groups.setdefault(workspace, []).append((spec_file, not file_problems))
+    for group in groups.values():
+        files, trusted = [file for file, _ in group], [ok for _, ok in group]
+        problems += [resolve(issue) for issue in semantic_issues(files, trusted)]
+    if problems:
+        return [], _ordered(problems, file_paths)
+    return [to_desired_state([file for file, _ in group]) for group in groups.values()], []
+
+
+def _check_file(path: str) -> tuple[SpecFile | None, list[SpecProblem]]:
+    spec_file, problems = load_file(path)
+    if spec_file is None:
+        return None, problems
+    # A value the YAML layer already refused (a bad tag, say) reads as null: do not report
+    # the same place twice.
+    taken = {(problem.line, problem.column) for problem in problems}
+    problems += [problem for problem in map(resolve, schema_issues(spec_file))
+                 if (problem.line, problem.column) not in taken]
+    return spec_file, problems
+
+
+def _ordered(problems: list[SpecProblem], file_paths: list[str]) -> list[SpecProblem]:
+    order = {path: index for index, path in enumerate(file_paths)}
+    return sorted(problems, key=lambda problem: (order.get(problem.file, -1),
+                                                 problem.line or 0, problem.column or 0))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping
 
+from reconciler.spec.source import is_integer
+
 Check = Callable[[Any], bool]
 
 # Keywords that only annotate: they never change validity.
@@ -25,12 +27,6 @@ class UnsupportedSchema(ValueError):
     """The schema uses a keyword this checker does not implement."""
 
 
-def _is_integer(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -41,7 +37,7 @@ _TYPES: Mapping[str, Check] = {
     "array": lambda value: isinstance(value, list),
     "boolean": lambda value: isinstance(value, bool),
     "null": lambda value: value is None,
-    "integer": _is_integer,
+    "integer": is_integer,
     "number": _is_number,
 }
 

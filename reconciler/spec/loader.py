@@ -8,7 +8,6 @@ tags, non-finite numbers and alias bombs are problems instead of silent surprise
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 import os
 import re
@@ -122,7 +121,7 @@ def load_file(path: str) -> tuple[SpecFile | None, list[SpecProblem]]:
     problems = builder.located_problems(path, root, data)
     if not isinstance(data, dict):
         return None, problems
-    return SpecFile(path, hashlib.sha256(raw).digest(), data, root), problems
+    return SpecFile(path, raw, data, root), problems
 
 
 def _problem(path: str, line: int | None, column: int | None, message: str) -> _Refused:
@@ -347,7 +346,8 @@ class _TreeBuilder:
             return None
 
     def _unsupported_tag(self, node: Node) -> None:
-        self.problems.append((node, None, node, f"unsupported YAML tag {node.tag}: a spec holds "
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+        self.problems.append((node, None, node, f"unsupported YAML tag {tag}: a spec holds "
                               "only strings, numbers, booleans, null, lists and mappings"))
         return None
 

@@ -36,15 +36,15 @@ class SpecFile:
     """One parsed spec file: its plain data and the node tree it came from (for positions)."""
 
     path: str
-    digest: bytes  # sha256 of the file's bytes
+    content: bytes  # the file's bytes, for the spec hash
     data: dict[str, Any]
     root: MappingNode
 
     def workspace_key(self) -> tuple[str, str | int] | None:
         """Files with equal keys describe the same workspace; None when `workspace` is unusable."""
         workspace = self.data.get("workspace")
-        if isinstance(workspace, int) and not isinstance(workspace, bool):
-            return ("id", workspace)
+        if is_integer(workspace):
+            return ("id", int(workspace))
         if isinstance(workspace, str) and workspace.strip():
             return ("name", name_key(workspace))
         return None
@@ -59,6 +59,13 @@ class Issue:
     message: str
     at_key: bool = False  # point at the key itself (unknown or duplicate keys)
     quote_hint: bool = False  # a string was expected: explain YAML 1.1 surprises such as `no`
+
+
+def is_integer(value: Any) -> bool:
+    """An integer as JSON Schema sees it: not a boolean, and 5.0 counts."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
 def describe(value: Any) -> str:
