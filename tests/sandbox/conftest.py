@@ -63,3 +63,8 @@ def wid(sandbox: Sandbox) -> int:
 @pytest.fixture
 def free_wid(sandbox: Sandbox) -> int:
     return sandbox.store.ensure_workspace("Free One", tier="free")
+
+
+@pytest.fixture
+def demo_api(demo_sandbox: Sandbox) -> Api:
+    return Api(demo_sandbox)

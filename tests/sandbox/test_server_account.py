@@ -26,10 +26,8 @@ def test_me_names_the_default_workspace(sandbox: Sandbox, api, wid: int) -> None
     assert "clients" not in me
 
 
-def test_me_with_related_data(demo_sandbox: Sandbox) -> None:
-    from tests.sandbox.conftest import Api
-
-    me = Api(demo_sandbox).get("/me", params={"with_related_data": "true"}).json()
+def test_me_with_related_data(demo_api) -> None:
+    me = demo_api.get("/me", params={"with_related_data": "true"}).json()
     assert {"clients", "projects", "tags", "workspaces", "time_entries"} <= set(me)
     assert any(client["archived"] for client in me["clients"])
 

@@ -1,0 +1,77 @@
+"""Arbitrary JSON to every write endpoint never gets a 5xx (only injected faults may)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reconciler.sandbox import Sandbox
+
+# requests cannot send NaN/Infinity; raw non-JSON bodies are covered in test_server_auth.py.
+_scalars = (st.none() | st.booleans() | st.integers(-2**70, 2**70)
+            | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20))
+_json = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["name", "active", "color", "client_id", "start", "duration", "tags",
+                         "op", "path", "value", "projects", "workspace_id", "created_with",
+                         "stop", "billable", "rate", "notes", "restore_all_projects"]),
+        inner, max_size=5),
+    max_leaves=10,
+)
+
+
+@pytest.fixture(scope="module")
+def target() -> Iterator[tuple[Sandbox, requests.Session, dict[str, int]]]:
+    with Sandbox(seed_demo=False) as sandbox:
+        store = sandbox.store
+        wid = store.ensure_workspace("Fuzz", tier="free")
+        client = store.add_client(wid, "C")
+        ids = {"wid": wid, "client": client, "project": store.add_project(wid, "P"),
+               "tag": store.add_tag(wid, "T"),
+               "entry": store.add_time_entry(wid, None, -1)}
+        session = requests.Session()
+        session.auth = (sandbox.token, "api_token")
+        yield sandbox, session, ids
+
+
+ENDPOINTS = [
+    ("POST", "/workspaces/{wid}/clients"), ("PUT", "/workspaces/{wid}/clients/{client}"),
+    ("POST", "/workspaces/{wid}/clients/{client}/restore"),
+    ("POST", "/workspaces/{wid}/clients/archive"), ("POST", "/workspaces/{wid}/clients/delete"),
+    ("POST", "/workspaces/{wid}/projects"), ("PUT", "/workspaces/{wid}/projects/{project}"),
+    ("PATCH", "/workspaces/{wid}/projects/{project}"), ("POST", "/workspaces/{wid}/tags"),
+    ("PUT", "/workspaces/{wid}/tags/{tag}"), ("POST", "/workspaces/{wid}/time_entries"),
+    ("PUT", "/workspaces/{wid}/time_entries/{entry}"),
+    ("PATCH", "/workspaces/{wid}/time_entries/{entry}"),
+]
+
+
+@pytest.mark.parametrize(("method", "template"), ENDPOINTS)
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=_json)
+def test_no_5xx_for_any_json_body(target: Any, method: str, template: str, body: Any) -> None:
+    sandbox, session, ids = target
+    url = f"{sandbox.url}/api/v9{template.format(**ids)}"
+    response = session.request(method, url, json=body, timeout=5)
+    assert response.status_code < 500, (response.status_code, response.text)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.dictionaries(
+    st.sampled_from(["page", "per_page", "active", "since", "before", "start_date", "end_date",
+                     "status", "name", "meta", "teDeletionMode"]),
+    st.text(max_size=12)))
+def test_no_5xx_for_any_query(target: Any, query: dict[str, str]) -> None:
+    sandbox, session, ids = target
+    for path in ("/workspaces/{wid}/projects", "/workspaces/{wid}/clients", "/me/time_entries",
+                 "/workspaces/{wid}/tags"):
+        response = session.get(f"{sandbox.url}/api/v9{path.format(**ids)}", params=query,
+                               timeout=5)
+        assert response.status_code < 500, (path, query, response.text)
