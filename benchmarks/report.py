@@ -1,0 +1,99 @@
+"""The figures as one Markdown table, and results.md: the table plus the machine it ran on."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+from dataclasses import dataclass
+from typing import Sequence
+
+from benchmarks.counts import RequestCount
+from benchmarks.timing import MemoryFigure, PlannerFigure
+
+# "Roughly constant" per-project planner time, made checkable: no size may cost more than
+# twice the smallest size's time per project.
+LINEARITY_MAX_RATIO = 2.0
+
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    measured: str
+    goal: str = ""
+    met: bool | None = None  # None: a figure with no goal
+
+    @property
+    def verdict(self) -> str:
+        return "" if self.met is None else ("yes" if self.met else "**NO**")
+
+
+def markdown_table(rows: Sequence[Row]) -> str:
+    lines = ["| Figure | Measured | Goal / comparison | Met |", "|---|---|---|---|"]
+    lines += [f"| {r.figure} | {r.measured} | {r.goal} | {r.verdict} |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def plan_rows(projects: int, plan_s: float, floor_s: float, repeats: int,
+              max_ratio: float) -> list[Row]:
+    ratio = plan_s / floor_s
+    return [
+        Row(f"plan, {projects:,} projects, no change (CLI end to end, median of {repeats})",
+            f"{plan_s:.3f} s"),
+        Row(f"floor: yaml.load CSafeLoader of the same spec (median of {repeats})",
+            f"{floor_s:.3f} s"),
+        Row("plan / floor", f"{ratio:.2f}", f"<= {max_ratio}", ratio <= max_ratio),
+    ]
+
+
+def memory_row(projects: int, memory: MemoryFigure, max_mb: float) -> Row:
+    return Row(f"peak RSS of that plan ({projects:,} projects, child process)",
+               f"{memory.peak_mb:.0f} MB ({memory.baseline_mb:.0f} MB after imports)",
+               f"< {max_mb:.0f} MB", memory.peak_mb < max_mb)
+
+
+def planner_rows(figures: Sequence[PlannerFigure], repeats: int) -> list[Row]:
+    base = figures[0].microseconds_per_project
+    rows = []
+    for figure in figures:
+        ratio = figure.microseconds_per_project / base
+        rows.append(Row(
+            f"build_plan alone, {figure.projects:,} projects (median of {repeats})",
+            f"{figure.seconds * 1000:.1f} ms = {figure.microseconds_per_project:.2f} us/project "
+            f"(x{ratio:.2f} of {figures[0].projects:,}); "
+            f"{figure.calls_per_project:.1f} calls/project",
+            f"~constant per project (x <= {LINEARITY_MAX_RATIO})", ratio <= LINEARITY_MAX_RATIO,
+        ))
+    return rows
+
+
+def apply_row(creates: int, seconds: float, runs: int, max_seconds: float) -> Row:
+    label = "median of " + str(runs) if runs > 1 else "one run"
+    return Row(f"apply {creates:,} creates, CLI end to end ({label})", f"{seconds:.2f} s",
+               f"< {max_seconds:.0f} s", seconds < max_seconds)
+
+
+def count_row(count: RequestCount) -> Row:
+    met = None if count.write_goal is None else count.writes <= count.write_goal
+    goal = f"per-object tool: {count.per_object_reads:,} reads + {count.per_object_writes:,} " \
+           f"writes = {count.per_object_total:,}"
+    if count.write_goal is not None:
+        goal += f"; goal <= {count.write_goal:,} writes"
+    return Row(f"requests: {count.scenario}",
+               f"{count.reads:,} reads + {count.writes:,} writes = {count.total:,}", goal, met)
+
+
+def machine_lines(mode: str) -> list[str]:
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return [
+        f"- Date: {now}",
+        f"- Machine: {platform.platform()}, {os.cpu_count()} CPUs",
+        f"- Python: {platform.python_version()} ({platform.python_implementation()})",
+        f"- Mode: {mode}",
+    ]
+
+
+def results_document(table: str, mode: str) -> str:
+    header = ["# Benchmark results", "", "Written by `python benchmarks/run.py`; see "
+              "benchmarks/README.md for what each figure means.", ""]
+    return "\n".join(header + machine_lines(mode) + ["", table])
