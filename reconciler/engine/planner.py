@@ -305,7 +305,8 @@ def _refuse_clashes(ctx: _Context, pairs: Sequence[_Pair[DesiredProject, LivePro
         if pair.live is not None and (pair.desired.delete or pair.desired.client)
     }
     if ctx.policy("project") == "delete":
-        leaving.update(p.id for p in ctx.live.projects if p.id not in _claimed_ids(pairs))
+        matched = _claimed_ids(pairs)
+        leaving.update(p.id for p in ctx.live.projects if p.id not in matched)
     index = ctx.projects
     for first, second in index.clashes:
         orphan, other = (
