@@ -225,8 +225,8 @@ def _compose(path: str, raw: bytes, text: str) -> MappingNode:
 def _syntax_problem(path: str, text: str, error: yaml.MarkedYAMLError) -> SpecProblem:
     mark = error.problem_mark or error.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-    tab_lines = [place for place in _tab_indented_lines(text) if line is None or place[0] <= line]
-    if tab_lines:
+    tab_lines = _tab_indented_lines(text)
+    if tab_lines and (line is None or tab_lines[0][0] <= line):
         return _tab_problem(path, tab_lines)
     if error.context == "expected a single document in the stream":
         return SpecProblem(path, line, column, "", "a second YAML document starts here; a spec "
@@ -305,7 +305,7 @@ class _TreeBuilder:
         self.alias_nodes = 0
 
     def build(self, node: Node, depth: int) -> Any:
-        if depth > MAX_DEPTH:
+        if depth >= MAX_DEPTH:  # the root is depth 0 here, level 1 to the event scan
             raise self._refusal(node, _too_deep_message())
         if not self.track_aliases:
             return self._build_node(node, depth)
@@ -420,8 +420,9 @@ class _TreeBuilder:
                                 "write the values out instead")
         self.alias_nodes += self._size(node)
         if self.alias_nodes > MAX_ALIAS_NODES:
-            raise self._refusal(node, f"YAML aliases expand to more than {MAX_ALIAS_NODES:,} "
-                                "nodes (the limit, against alias bombs); use fewer aliases")
+            raise self._refusal(node, f"aliases of this anchored value expand to more than "
+                                f"{MAX_ALIAS_NODES:,} nodes (the limit, against alias bombs); "
+                                "use fewer aliases")
 
     def _size(self, node: Node) -> int:
         """Nodes under `node` with every alias expanded, memoized (the tree is a DAG here)."""
