@@ -4,6 +4,53 @@ from __future__ import annotations
 
 import random
 
+# The example of the format documentation, with every key written once.
+EXAMPLE = """\
+# yaml-language-server: $schema=../schemas/workspace.schema.json
+version: 1
+workspace: Acme Agency
+unmanaged:
+  clients: ignore
+  projects: archive
+  tags: delete
+protected:
+  clients: ["Globex", "Big*"]
+  projects: ["Globex/*", "Internal"]
+  tags: []
+safety:
+  max_removal_percent: 30
+  min_existing: 10
+  max_removals: 25
+defaults:
+  project: {is_private: false, billable: true}
+clients:
+  - name: Globex
+    notes: Key account
+    archived: false
+    previous_names: [Globex Corp]
+    delete: false
+projects:
+  - name: Website Redesign
+    client: Globex
+    color: "#0B83D9"
+    billable: true
+    is_private: false
+    active: true
+    estimated_hours: 120
+    rate: 95.5
+    currency: EUR
+    auto_estimates: false
+    template: false
+    previous_names: [Website]
+    delete: false
+    delete_time_entries: false
+tags:
+  - urgent
+  - name: needs-review
+    previous_names: [review]
+    delete: false
+"""
+
 PALETTE = ("#0b83d9", "#9e5bd9", "#D94182", "#e36a00", "#2da608")
 
 
