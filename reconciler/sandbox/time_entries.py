@@ -31,19 +31,19 @@ def entry_json(
 ) -> dict[str, Any]:
     """Recorded key set; `pid` only with a project. A fresh entry without tags answers
     `tags: null` (recorded on create); everywhere else an empty list."""
-    tag_ids = [i for i in json.loads(row["tag_ids"] or "[]")]
+    tag_ids = json.loads(row["tag_ids"] or "[]")
     names_of = tags.names_by_id(store, int(row["wid"])) if tag_ids else {}
     live_ids = [i for i in tag_ids if i in names_of]
     empty = None if null_empty_tags and row["tag_ids"] is None else []
     shaped: dict[str, Any] = {
         "id": row["id"], "workspace_id": row["wid"], "project_id": row["project_id"],
         "task_id": None, "billable": bool(row["billable"]), "start": seconds_style(row["start_ts"]),
-        "stop": None if row["stop_ts"] is None else seconds_style(row["stop_ts"]),
+        "stop": _maybe_time(row["stop_ts"]),
         "duration": row["duration"], "description": row["description"],
         "tags": [names_of[i] for i in live_ids] if live_ids else empty,
         "tag_ids": live_ids if live_ids else (None if empty is None else []),
         "duronly": True, "at": micro_z_style(row["at_ts"]),
-        "server_deleted_at": None if row["deleted_ts"] is None else seconds_style(row["deleted_ts"]),
+        "server_deleted_at": _maybe_time(row["deleted_ts"]),
         "user_id": USER_ID, "uid": USER_ID, "wid": row["wid"],
     }
     if row["project_id"] is not None:
@@ -51,6 +51,10 @@ def entry_json(
     if meta:
         shaped.update(_meta_fields(store, row))
     return shaped
+
+
+def _maybe_time(timestamp: float | None) -> str | None:
+    return None if timestamp is None else seconds_style(timestamp)
 
 
 def _meta_fields(store: Store, row: sqlite3.Row) -> dict[str, Any]:
