@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks import counts, report, timing  # noqa: E402
+from benchmarks import counts, phases, report, timing  # noqa: E402
 from benchmarks.counts import RequestCount  # noqa: E402
 from benchmarks.sandbox_process import SandboxProcess, api_env, prepare_db  # noqa: E402
 from benchmarks.workload import (  # noqa: E402
@@ -86,12 +86,13 @@ def measure_plan(scale: Scale, work_dir: Path) -> list[report.Row]:
     spec.write_text(spec_text(workload), encoding="utf-8")
     with SandboxProcess(db) as sandbox:
         env = api_env(sandbox.url)
-        plan_s = timing.time_plan(spec, env, scale.repeats)
-        floor_s = timing.time_yaml_floor(spec, scale.repeats)
+        plan = timing.time_plan(spec, env, scale.repeats)
+        floor = timing.time_yaml_floor(spec, scale.repeats)
         memory = timing.plan_peak_memory(spec, env)
+        plan_phases = phases.measure_phases(spec, env, scale.repeats)
     return [
-        *report.plan_rows(scale.plan_projects, plan_s, floor_s, scale.repeats,
-                          PLAN_FLOOR_MAX_RATIO),
+        *report.plan_rows(scale.plan_projects, plan, floor, scale.repeats, PLAN_FLOOR_MAX_RATIO),
+        *report.phase_rows(plan_phases, scale.repeats),
         report.memory_row(scale.plan_projects, memory, PLAN_MAX_MB),
     ]
 

@@ -4,6 +4,7 @@ at three sizes, and an apply of many creates. Wall times come from `time.perf_co
 from __future__ import annotations
 
 import cProfile
+import gc
 import io
 import json
 import os
@@ -34,10 +35,37 @@ class BenchmarkError(RuntimeError):
 def median_seconds(action: Callable[[], object], repeats: int) -> float:
     samples = []
     for _ in range(repeats):
+        gc.collect()  # so that no sample pays for the garbage of the one before
         started = time.perf_counter()
         action()
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
+
+
+class GcClock:
+    """Adds up the wall time the cyclic garbage collector runs while installed."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: Mapping[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+
+    def measure(self, action: Callable[[], object]) -> tuple[float, float]:
+        """(wall seconds, of which in the garbage collector) of one call of `action`."""
+        self.seconds = 0.0
+        gc.collect()
+        gc.callbacks.append(self)
+        try:
+            started = time.perf_counter()
+            action()
+            return time.perf_counter() - started, self.seconds
+        finally:
+            gc.callbacks.remove(self)
 
 
 def run_cli(argv: Sequence[str], env: Mapping[str, str], expected: int = EXIT_OK) -> str:
@@ -54,15 +82,27 @@ def plan_argv(spec: Path) -> list[str]:
     return ["plan", str(spec), "--detailed-exitcode"]
 
 
-def time_plan(spec: Path, env: Mapping[str, str], repeats: int) -> float:
+@dataclass(frozen=True)
+class Timed:
+    seconds: float  # the median wall time
+    gc_seconds: float  # of which the garbage collector ran, in that median sample
+
+
+def median_with_gc(action: Callable[[], object], repeats: int) -> Timed:
+    clock = GcClock()
+    samples = sorted(clock.measure(action) for _ in range(repeats))
+    return Timed(*samples[len(samples) // 2])
+
+
+def time_plan(spec: Path, env: Mapping[str, str], repeats: int) -> Timed:
     """Median wall time of a no-change plan; exit 0 under --detailed-exitcode proves no changes."""
-    return median_seconds(lambda: run_cli(plan_argv(spec), env), repeats)
+    return median_with_gc(lambda: run_cli(plan_argv(spec), env), repeats)
 
 
-def time_yaml_floor(spec: Path, repeats: int) -> float:
+def time_yaml_floor(spec: Path, repeats: int) -> Timed:
     """Median time of the fastest YAML parse PyYAML offers: no plan can load its spec faster."""
     text = spec.read_text(encoding="utf-8")
-    return median_seconds(lambda: yaml.load(text, Loader=yaml.CSafeLoader), repeats)
+    return median_with_gc(lambda: yaml.load(text, Loader=yaml.CSafeLoader), repeats)
 
 
 @dataclass(frozen=True)
