@@ -28,7 +28,9 @@ from reconciler.toggl.errors import (
 from reconciler.toggl.types import BulkResult
 
 EventKind = Literal["done", "note", "wait"]
-MAX_CREATE_ATTEMPTS = 3
+# Each attempt after an ambiguous failure costs one re-read; five keeps a 20%-faulty API from
+# stopping an apply while still bounding the requests one stubborn create can spend.
+MAX_CREATE_ATTEMPTS = 5
 # Project fields whose spec name differs from the API's.
 _API_FIELD = {"client": "client_id"}
 
@@ -428,9 +430,10 @@ def stale_objects(plan: Plan, live: LiveState) -> list[str]:
 def _current_values(live: LiveState) -> dict[str, dict[int, tuple[str | None, dict[str, Any]]]]:
     client_names = {c.id: c.name for c in live.clients}
     return {
-        "client": {c.id: (c.at, {"name": c.name, "archived": c.archived}) for c in live.clients},
+        "client": {c.id: (c.at, {"name": c.name, "archived": c.archived, "notes": c.notes})
+                   for c in live.clients},
         "project": {
-            p.id: (p.at, {"name": p.name, "active": p.active,
+            p.id: (p.at, {**p.fields, "name": p.name, "active": p.active,
                           "client": client_names.get(p.client_id or -1)})
             for p in live.projects
         },

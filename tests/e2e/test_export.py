@@ -24,7 +24,7 @@ def snapshot(harness_store: Any, wid: int) -> dict[str, Any]:
     return {
         "clients": sorted((c["name"], bool(c["archived"]), c.get("notes") or None)
                           for c in clients.values()),
-        "projects": sorted(project_view(p) for p in harness_store.projects(wid)),
+        "projects": sorted((project_view(p) for p in harness_store.projects(wid)), key=repr),
         "tags": sorted(t["name"] for t in harness_store.tags(wid)),
     }
 

@@ -35,7 +35,7 @@ def assert_no_duplicates(harness: Harness) -> None:
         {"fail_before": 0.2, "fault_seed": 1},
         {"fail_after": 0.15, "fault_seed": 2},
         {"drop": 0.15, "fault_seed": 3},
-        {"fail_before": 0.2, "fail_after": 0.15, "drop": 0.05, "fault_seed": 4},
+        {"fail_before": 0.1, "fail_after": 0.1, "drop": 0.05, "fault_seed": 4},
     ],
     ids=["fail-before-20%", "fail-after-commit-15%", "dropped-connections", "mixed"],
 )
@@ -51,7 +51,7 @@ def test_apply_converges_under_faults_without_duplicates(harness: Harness, fault
 def test_faults_never_cause_removals_the_spec_did_not_ask_for(harness: Harness) -> None:
     harness.store.add_project(harness.wid, "Unmanaged Project")
     harness.store.add_tag(harness.wid, "unmanaged-tag")
-    harness.faults = {"fail_before": 0.2, "fail_after": 0.15, "drop": 0.05, "fault_seed": 7}  # type: ignore[attr-defined]
+    harness.faults = {"fail_before": 0.1, "fail_after": 0.1, "drop": 0.05, "fault_seed": 7}  # type: ignore[attr-defined]
     harness.sandbox.configure(**harness.faults)  # type: ignore[attr-defined]
     apply_until_converged(harness, AGENCY)
     assert "Unmanaged Project" in harness.names("project")
