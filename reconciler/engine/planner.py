@@ -258,33 +258,44 @@ def _resolve_references(
 
 
 class _ProjectIndex:
-    """Live projects by (client name once renamed, project name) and by project name alone."""
+    """Live projects by (client name once renamed, project name) and by project name alone.
+
+    A client delete leaves its projects without a client. Such an orphan is also found under
+    its final, clientless key, so a clientless spec entry of that name adopts it (moving it
+    out explicitly) instead of creating a namesake that would clash with it.
+    """
 
     def __init__(self, projects: Iterable[LiveProject], clients: _Clients) -> None:
         self.clients = clients
         self.by_key: dict[tuple[str, str], LiveProject] = {}
         self.by_name: dict[str, list[LiveProject]] = defaultdict(list)
-        # Same key twice: only a client delete can cause it (it leaves projects clientless).
-        self.clashes: list[tuple[LiveProject, LiveProject]] = []
+        self.orphans: dict[tuple[str, str], LiveProject] = {}
+        self.by_final_key: dict[tuple[str, str], list[LiveProject]] = defaultdict(list)
         for project in projects:
-            first = self.by_key.setdefault(self.key_of(project), project)
-            if first is not project:
-                self.clashes.append((first, project))
+            key = project_key(self.client_of(project), project.name)
+            self.by_key.setdefault(key, project)
             self.by_name[name_key(project.name)].append(project)
+            if self.is_orphan(project):
+                key = project_key(None, project.name)
+                self.orphans.setdefault(key, project)
+            self.by_final_key[key].append(project)
+
+    def is_orphan(self, project: LiveProject) -> bool:
+        return project.client_id in self.clients.deleted_ids
 
     def client_of(self, project: LiveProject) -> str | None:
         return self.clients.name_of(project.client_id)
 
-    def key_of(self, project: LiveProject) -> tuple[str, str]:
-        # Keyed by where the project ends up: a client delete leaves it without a client, so
-        # a clientless spec entry of that name is this project (moved out explicitly), not a
-        # new one that would clash with it.
-        if project.client_id in self.clients.deleted_ids:
-            return project_key(None, project.name)
-        return project_key(self.client_of(project), project.name)
-
     def address_of(self, project: LiveProject) -> str:
         return project_address(self.client_of(project), project.name)
+
+    def exact(self, entry: DesiredProject) -> LiveProject | None:
+        key = project_key(entry.client, entry.name)
+        found = self.by_key.get(key)
+        # Never a delete: it would remove the orphan instead of the clientless project it names.
+        if found is None and entry.client is None and not entry.delete:
+            return self.orphans.get(key)
+        return found
 
     def unique_named(self, name: str) -> LiveProject | None:
         same_name = self.by_name.get(name_key(name), [])
@@ -297,27 +308,48 @@ class _ProjectIndex:
 
 
 def _refuse_clashes(ctx: _Context, pairs: Sequence[_Pair[DesiredProject, LiveProject]]) -> None:
-    """A project a client delete leaves clientless must not meet a clientless namesake
-    (Toggl keeps names unique per client), unless the plan moves or deletes it first."""
-    leaving = {
-        pair.live.id
-        for pair in pairs
-        if pair.live is not None and (pair.desired.delete or pair.desired.client)
+    """Orphans of a client delete must not meet a clientless namesake (Toggl keeps names
+    unique per client), nor take a name the spec deletes, unless the plan moves them first."""
+    index = ctx.projects
+    leaving = _leaving_ids(ctx, pairs)
+    deleted_names = {
+        project_key(None, entry.name)
+        for entry in ctx.desired.projects
+        if entry.delete and entry.client is None
     }
+    for key, group in index.by_final_key.items():
+        staying = [project for project in group if project.id not in leaving]
+        orphan = next((project for project in staying if index.is_orphan(project)), None)
+        if orphan is None or (len(staying) == 1 and key not in deleted_names):
+            continue
+        holders = ", ".join(f"'{index.address_of(p)}'" for p in staying if p is not orphan)
+        what = f"where {holders} holds that name" if holders else "a name the spec deletes"
+        ctx.notes.problems.append(
+            f"deleting client '{index.client_of(orphan)}' would leave its project "
+            f"'{orphan.name}' without a client, {what}: move or delete "
+            f"'{index.address_of(orphan)}' in the spec"
+        )
+
+
+def _leaving_ids(
+    ctx: _Context, pairs: Sequence[_Pair[DesiredProject, LiveProject]]
+) -> set[int]:
+    """Projects the plan moves under a client or deletes before they could clash.
+
+    A spec delete of a clientless project does not count: the orphan would take its name
+    and the next plan would delete that one too.
+    """
+    leaving: set[int] = set()
+    for pair in pairs:
+        if pair.live is None:
+            continue
+        deleted = pair.desired.delete and ctx.projects.is_orphan(pair.live)
+        if deleted or (pair.desired.client and not pair.desired.delete):
+            leaving.add(pair.live.id)
     if ctx.policy("project") == "delete":
         matched = _claimed_ids(pairs)
         leaving.update(p.id for p in ctx.live.projects if p.id not in matched)
-    index = ctx.projects
-    for first, second in index.clashes:
-        orphan, other = (
-            (first, second) if first.client_id in index.clients.deleted_ids else (second, first)
-        )
-        if orphan.id not in leaving:
-            ctx.notes.problems.append(
-                f"deleting client '{index.client_of(orphan)}' would leave its project "
-                f"'{orphan.name}' without a client, where '{index.address_of(other)}' "
-                "already exists: move or delete one of them in the spec"
-            )
+    return leaving
 
 
 def _match_projects(
@@ -325,7 +357,7 @@ def _match_projects(
 ) -> list[_Pair[DesiredProject, LiveProject]]:
     rules: _Rules[DesiredProject, LiveProject] = _Rules(
         kind="project",
-        exact=lambda entry: index.by_key.get(project_key(entry.client, entry.name)),
+        exact=index.exact,
         previous=index.previous,
         live_address=index.address_of,
     )

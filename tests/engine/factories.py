@@ -10,6 +10,7 @@ from reconciler.model import (
     DesiredProject,
     DesiredState,
     DesiredTag,
+    KINDS,
     Kind,
     LiveClient,
     LiveProject,
@@ -58,7 +59,7 @@ def desired(
     protected: Mapping[Kind, tuple[str, ...]] | None = None,
     safety: SafetyLimits | None = None,
 ) -> DesiredState:
-    policies: dict[Kind, UnmanagedPolicy] = {"client": "ignore", "project": "ignore", "tag": "ignore"}
+    policies: dict[Kind, UnmanagedPolicy] = {kind: "ignore" for kind in KINDS}
     policies.update(unmanaged or {})
     return DesiredState(
         workspace=1,

@@ -9,7 +9,7 @@ import pytest
 from reconciler.engine.plan import Action, BlastRadius, FieldChange
 from reconciler.engine.planner import build_plan
 from reconciler.errors import PlanningError
-from reconciler.model import DesiredProject, Kind, LiveState
+from reconciler.model import DesiredProject, Kind, LiveProject, LiveState
 
 from .factories import (
     actions,
@@ -242,10 +242,34 @@ def test_a_clientless_spec_project_adopts_one_a_client_delete_orphans() -> None:
     ]
 
 
-def test_a_client_delete_that_would_clash_two_project_names_is_refused() -> None:
-    state = live([ACME], [live_project(10, "Site", 1), live_project(11, "Site")])
-    with pytest.raises(PlanningError, match="would leave its project 'Site' without a client"):
-        build_plan(desired([client("Acme", delete=True)]), state)
+@pytest.mark.parametrize(
+    ("entries", "projects", "problem"),
+    [
+        pytest.param(
+            [], [live_project(10, "Site", 1), live_project(11, "Site")],
+            "deleting client 'Acme' would leave its project 'Site' without a client, where "
+            "'Site' holds that name: move or delete 'Acme/Site' in the spec", id="namesake"),
+        pytest.param(
+            [project("Site", delete=True)], [live_project(10, "Site", 1)],
+            "deleting client 'Acme' would leave its project 'Site' without a client, a name "
+            "the spec deletes: move or delete 'Acme/Site' in the spec", id="deleted-name"),
+    ],
+)
+def test_a_client_delete_that_would_clash_project_names_is_refused(
+    entries: list[DesiredProject], projects: list[LiveProject], problem: str
+) -> None:
+    spec = desired([client("Acme", delete=True)], entries)
+    with pytest.raises(PlanningError) as raised:
+        build_plan(spec, live([ACME], projects))
+    assert raised.value.problems == [problem]
+
+
+def test_deleting_the_orphan_too_resolves_the_clash() -> None:
+    spec = desired([client("Acme", delete=True)],
+                   [project("Site", delete=True), project("Site", "Acme", delete=True)])
+    plan = build_plan(spec, live([ACME], [live_project(10, "Site", 1), live_project(11, "Site")]))
+    assert actions(plan) == [("delete", "project", "Acme/Site"), ("delete", "project", "Site"),
+                             ("delete", "client", "Acme")]
 
 
 # ---------------------------------------------------------------- unmanaged objects

