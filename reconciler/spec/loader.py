@@ -283,6 +283,7 @@ _SCALAR_BUILDERS = {
     "tag:yaml.org,2002:timestamp": _SAFE.construct_yaml_timestamp,
 }
 _SCALAR_WORDS = {
+    "tag:yaml.org,2002:null": "null",
     "tag:yaml.org,2002:bool": "a boolean",
     "tag:yaml.org,2002:int": "an integer",
     "tag:yaml.org,2002:float": "a finite number",
@@ -342,7 +343,7 @@ class _TreeBuilder:
             return builder(node)
         except (ValueError, KeyError, OverflowError, yaml.YAMLError):
             word = _SCALAR_WORDS.get(node.tag, "a value")
-            self.problems.append((node, None, node, f"{node.value!r} is not {word}"))
+            self.problems.append((node, None, node, f"{describe(node.value)} is not {word}"))
             return None
 
     def _unsupported_tag(self, node: Node) -> None:
