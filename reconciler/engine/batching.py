@@ -133,8 +133,9 @@ def _client_ops(index: int, change: Change, op_kind: OpKind) -> Iterable[WriteOp
         return
     yield WriteOp(op_kind, (index,))
     if change.action is Action.CREATE and change.after("archived") is True:
-        # Its own batch: joining the removals' batch would pull them up to the creates' phase.
-        yield (OpKind.ARCHIVE_CLIENTS.value, "created")
+        # Right after its create: a shared batch would run before later creates gave their ids,
+        # and joining the removals' batch would pull the removals up to the creates' phase.
+        yield WriteOp(OpKind.ARCHIVE_CLIENTS, (index,))
 
 
 def _split_batch(key: tuple[str, Any], indexes: list[int], changes: Sequence[Change]) -> list[WriteOp]:

@@ -116,3 +116,11 @@ def test_bill_counts_reads_writes_and_the_per_object_alternative() -> None:
     assert (bill.reads, bill.writes, bill.per_object_reads, bill.per_object_writes) == (3, 1, 6, 3)
     assert bill.quota == QuotaStatus(remaining=17, resets_in=600)
     assert count_writes(changes) == 1
+
+
+def test_clients_created_archived_are_archived_right_after_their_own_create() -> None:
+    changes = [client_change(Action.CREATE, None, FieldChange("archived", None, True)) for _ in range(2)]
+    assert [(op.kind, op.change_indexes) for op in plan_writes(changes)] == [
+        (OpKind.CREATE_CLIENT, (0,)), (OpKind.ARCHIVE_CLIENTS, (0,)),
+        (OpKind.CREATE_CLIENT, (1,)), (OpKind.ARCHIVE_CLIENTS, (1,)),
+    ]
