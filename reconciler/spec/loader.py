@@ -47,6 +47,7 @@ _ANCHOR = re.compile(r"(?:^|[\s\[{,])&")
 _DEEP_BLOCK_LINE = re.compile("[\n\r\x85\u2028\u2029][ ?:-]{200}")
 _FLOW_LEAF = re.compile(r"[\[{][^\[\]{}'\"#!\n\r]*[\]}]")
 _MAX_CHEAP_FLOW = 500
+_FLOW_PASSES = 3
 
 
 class _Refused(Exception):
@@ -186,10 +187,14 @@ def _refuse_deep_nesting(path: str, raw: bytes, text: str) -> None:
 def _may_nest_deeply(text: str) -> bool:
     if _DEEP_BLOCK_LINE.search(text) or _DEEP_BLOCK_LINE.match("\n" + text[:256]):
         return True
-    openers = text.count("[") + text.count("{")
-    if openers <= _MAX_CHEAP_FLOW:
-        return False
-    return openers - len(_FLOW_LEAF.findall(text)) > _MAX_CHEAP_FLOW
+    # Each pass removes the innermost flow collections (`[a, b]`, then `{name: P, x: }`...):
+    # nesting is at most the passes made plus the openers left.
+    for passes in range(_FLOW_PASSES + 1):
+        if passes + text.count("[") + text.count("{") <= _MAX_CHEAP_FLOW:
+            return False
+        if passes < _FLOW_PASSES:
+            text = _FLOW_LEAF.sub("", text)
+    return True
 
 
 def _too_deep_message() -> str:

@@ -155,3 +155,12 @@ def test_merge_keys_and_small_aliases_are_fine(write_spec):
 def test_safety_values(write_spec, text, expected):
     [state] = load_specs([write_spec("x.yaml", HEAD + text + "\n")])
     assert state.safety == expected
+
+
+@pytest.mark.parametrize("tags", [
+    "[" + ", ".join(f"{{name: t{i}, previous_names: [o{i}]}}" for i in range(600)) + "]",
+    "[" + ", ".join(f"'t[{i}'" for i in range(600)) + "]",  # brackets in names: exact scan
+])
+def test_flow_style_specs_are_not_mistaken_for_deep_nesting(write_spec, tags):
+    [state] = load_specs([write_spec("x.yaml", HEAD + f"tags: {tags}\n")])
+    assert len(state.tags) == 600
