@@ -61,6 +61,18 @@ def phase_rows(phases: PlanPhases, repeats: int) -> list[Row]:
     ]
 
 
+def what_if_rows(phases: PlanPhases, floor: Timed, repeats: int, max_ratio: float) -> list[Row]:
+    """Changes the owner could make, timed by the benchmark (not the product's figures)."""
+    rows = []
+    for label, seconds in (("plan with the garbage collector off", phases.plan_without_gc),
+                           ("spec load overlapped with the live read (thread), then "
+                            "build_plan", phases.overlapped)):
+        rows.append(Row(f"- what-if, not the product: {label} (median of {repeats})",
+                        f"{seconds:.3f} s = {seconds / floor.seconds:.2f} x floor",
+                        f"<= {max_ratio} x floor"))
+    return rows
+
+
 def memory_row(projects: int, memory: MemoryFigure, max_mb: float) -> Row:
     return Row(f"peak RSS of that plan ({projects:,} projects, child process)",
                f"{memory.peak_mb:.0f} MB ({memory.baseline_mb:.0f} MB after imports)",
@@ -98,17 +110,26 @@ def count_row(count: RequestCount) -> Row:
                f"{count.reads:,} reads + {count.writes:,} writes = {count.total:,}", goal, met)
 
 
-def machine_lines(mode: str) -> list[str]:
+def load_average() -> str:
+    """The 1/5/15-minute load averages: timings from a busy machine need this context."""
+    try:
+        return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:  # not available on this platform
+        return "unknown"
+
+
+def machine_lines(mode: str, load_at_start: str, work_dir: str) -> list[str]:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return [
         f"- Date: {now}",
         f"- Machine: {platform.platform()}, {os.cpu_count()} CPUs",
         f"- Python: {platform.python_version()} ({platform.python_implementation()})",
-        f"- Mode: {mode}",
+        f"- Load average at start: {load_at_start}; at the end: {load_average()}",
+        f"- Mode: {mode}; sandbox databases and specs in {work_dir}",
     ]
 
 
-def results_document(table: str, mode: str) -> str:
+def results_document(table: str, mode: str, load_at_start: str, work_dir: str) -> str:
     header = ["# Benchmark results", "", "Written by `python benchmarks/run.py`; see "
               "benchmarks/README.md for what each figure means.", ""]
-    return "\n".join(header + machine_lines(mode) + ["", table])
+    return "\n".join(header + machine_lines(mode, load_at_start, work_dir) + ["", table])

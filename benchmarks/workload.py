@@ -185,7 +185,9 @@ def live_state(workload: Workload, workspace_id: int = 4_200_001) -> LiveState:
     )
 
 
-def _live_projects(projects: Iterable[ProjectDef], client_ids: dict[str, int]) -> Iterable[LiveProject]:
+def _live_projects(
+    projects: Iterable[ProjectDef], client_ids: dict[str, int]
+) -> Iterable[LiveProject]:
     for offset, project in enumerate(projects):
         yield LiveProject(
             id=_FIRST_IDS["project"] + offset,
