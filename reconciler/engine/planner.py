@@ -87,33 +87,46 @@ class _Rules(Generic[D, L]):
     # Live objects a previous name may refer to, best first.
     previous: Callable[[D, str], list[L]]
     live_address: Callable[[L], str]
+    # Tried after every exact match, before previous names (projects: clientless orphans).
+    fallback: Callable[[D], L | None] = lambda entry: None
 
 
 def _desired_address(entry: DesiredClient | DesiredProject | DesiredTag) -> str:
     return entry.address if isinstance(entry, DesiredProject) else entry.name
 
 
+def _desired_key(entry: DesiredClient | DesiredProject | DesiredTag) -> tuple[str, str]:
+    if isinstance(entry, DesiredProject):
+        return project_key(entry.client, entry.name)
+    return ("", name_key(entry.name))
+
+
 def _match(entries: Sequence[D], rules: _Rules[D, L], notes: _Notes) -> list[_Pair[D, L]]:
     """Exact keys first for every entry, so another entry's previous name cannot steal them."""
     pairs: list[_Pair[D, L]] = [_Pair(entry) for entry in entries]
+    _refuse_duplicates(entries, rules.kind, notes)
     claimed: set[int] = set()
-    for pair in pairs:
-        live = rules.exact(pair.desired)
-        if live is None:
-            continue
-        if live.id in claimed:
-            notes.problems.append(
-                f"{rules.kind} '{_desired_address(pair.desired)}' is listed twice in the spec"
-            )
-            continue
-        pair.live, pair.via = live, "exact"
-        claimed.add(live.id)
+    for finder in (rules.exact, rules.fallback):
+        for pair in pairs:
+            live = finder(pair.desired) if pair.live is None else None
+            if live is not None and live.id not in claimed:
+                pair.live, pair.via = live, "exact"
+                claimed.add(live.id)
     for pair in pairs:
         # A delete follows only the exact name: removing whatever once had that name is
         # too loose a match for something that cannot be undone.
         if pair.live is None and not pair.desired.delete:
             _claim_previous(pair, rules, claimed)
     return pairs
+
+
+def _refuse_duplicates(entries: Sequence[D], kind: Kind, notes: _Notes) -> None:
+    seen: set[tuple[str, str]] = set()
+    for entry in entries:
+        key = _desired_key(entry)
+        if key in seen:
+            notes.problems.append(f"{kind} '{_desired_address(entry)}' is listed twice in the spec")
+        seen.add(key)
 
 
 def _claim_previous(pair: _Pair[D, L], rules: _Rules[D, L], claimed: set[int]) -> None:
@@ -235,23 +248,37 @@ def _resolve_references(
         if project.client is None or project.delete:
             continue
         key = name_key(project.client)
-        entry = listed.get(key)
-        if entry is not None:
-            if entry.delete:
+        if key in listed:
+            if listed[key].delete:
                 notes.problems.append(
                     f"project '{project.address}' needs client '{project.client}', "
                     "which the spec deletes"
                 )
             continue
         live_client = live_by_key.get(key)
-        if live_client is None or (live_client.id in claimed and key not in clients.live_id_by_key):
-            notes.problems.append(
-                f"project '{project.address}': client '{project.client}' is neither in the "
-                "spec nor in the workspace"
-            )
-            continue
-        clients.live_id_by_key[key] = live_client.id
-        clients.referenced_ids.add(live_client.id)
+        problem = _reference_problem(project, live_client, claimed, clients)
+        if problem:
+            notes.problems.append(problem)
+        elif live_client is not None:
+            clients.live_id_by_key[key] = live_client.id
+            clients.referenced_ids.add(live_client.id)
+
+
+def _reference_problem(
+    project: DesiredProject, live_client: LiveClient | None, claimed: set[int], clients: _Clients
+) -> str:
+    if live_client is None:
+        return (
+            f"project '{project.address}': client '{project.client}' is neither in the spec "
+            "nor in the workspace"
+        )
+    if live_client.id in claimed:
+        # A spec client claimed it under a previous name: the project uses the old name.
+        return (
+            f"project '{project.address}': client '{project.client}' is renamed to "
+            f"'{clients.after_name[live_client.id]}' by the spec; use the new name"
+        )
+    return ""
 
 
 # ---------------------------------------------------------------- projects: matching
@@ -290,12 +317,13 @@ class _ProjectIndex:
         return project_address(self.client_of(project), project.name)
 
     def exact(self, entry: DesiredProject) -> LiveProject | None:
-        key = project_key(entry.client, entry.name)
-        found = self.by_key.get(key)
-        # Never a delete: it would remove the orphan instead of the clientless project it names.
-        if found is None and entry.client is None and not entry.delete:
-            return self.orphans.get(key)
-        return found
+        return self.by_key.get(project_key(entry.client, entry.name))
+
+    def orphan(self, entry: DesiredProject) -> LiveProject | None:
+        # Never for a delete: it would remove the orphan, not the clientless project it names.
+        if entry.client is not None or entry.delete:
+            return None
+        return self.orphans.get(project_key(None, entry.name))
 
     def unique_named(self, name: str) -> LiveProject | None:
         same_name = self.by_name.get(name_key(name), [])
@@ -358,6 +386,7 @@ def _match_projects(
     rules: _Rules[DesiredProject, LiveProject] = _Rules(
         kind="project",
         exact=index.exact,
+        fallback=index.orphan,
         previous=index.previous,
         live_address=index.address_of,
     )

@@ -264,6 +264,14 @@ def test_a_client_delete_that_would_clash_project_names_is_refused(
     assert raised.value.problems == [problem]
 
 
+def test_an_orphan_goes_to_its_own_delete_before_a_clientless_namesake_entry() -> None:
+    spec = desired([client("Acme", delete=True)],
+                   [project("Site"), project("Site", "Acme", delete=True)])
+    plan = build_plan(spec, live([ACME], [live_project(10, "Site", 1)]))
+    assert actions(plan) == [("create", "project", "Site"), ("delete", "project", "Acme/Site"),
+                             ("delete", "client", "Acme")]
+
+
 def test_deleting_the_orphan_too_resolves_the_clash() -> None:
     spec = desired([client("Acme", delete=True)],
                    [project("Site", delete=True), project("Site", "Acme", delete=True)])

@@ -175,6 +175,9 @@ def test_a_client_named_only_by_projects_is_kept_not_unmanaged() -> None:
         pytest.param(desired([client("Acme", delete=True)], [project("Site", "Acme")]),
                      "project 'Acme/Site' needs client 'Acme', which the spec deletes",
                      id="deleted-client"),
+        pytest.param(desired([client("Acme Inc", previous=["Acme"])], [project("Site", "Acme")]),
+                     "project 'Acme/Site': client 'Acme' is renamed to 'Acme Inc' by the spec; "
+                     "use the new name", id="old-client-name"),
         pytest.param(desired([client("Acme"), client("acme")]),
                      "client 'acme' is listed twice in the spec", id="duplicate"),
     ],
