@@ -359,9 +359,7 @@ def _refuse_clashes(ctx: _Context, pairs: Sequence[_Pair[DesiredProject, LivePro
         )
 
 
-def _leaving_ids(
-    ctx: _Context, pairs: Sequence[_Pair[DesiredProject, LiveProject]]
-) -> set[int]:
+def _leaving_ids(ctx: _Context, pairs: Sequence[_Pair[DesiredProject, LiveProject]]) -> set[int]:
     """Projects the plan moves under a client or deletes before they could clash.
 
     A spec delete of a clientless project does not count: the orphan would take its name
@@ -374,9 +372,12 @@ def _leaving_ids(
         deleted = pair.desired.delete and ctx.projects.is_orphan(pair.live)
         if deleted or (pair.desired.client and not pair.desired.delete):
             leaving.add(pair.live.id)
-    if ctx.policy("project") == "delete":
-        matched = _claimed_ids(pairs)
-        leaving.update(p.id for p in ctx.live.projects if p.id not in matched)
+    matched = _claimed_ids(pairs)
+    leaving.update(
+        p.id
+        for p in ctx.live.projects
+        if p.id not in matched and _unmanaged_delete_applies(ctx, p)
+    )
     return leaving
 
 
@@ -465,21 +466,24 @@ def _lay_out(ctx: _Context, pairs: Sequence[_Pair[DesiredProject, LiveProject]])
             continue
         matched.add(pair.live.id)
         if pair.desired.delete:
-            kept = ctx.protection("project", _live_project_name(ctx, pair.live))
-            if kept and pair.live.client_id is not None:
+            protected_by = ctx.protection("project", _live_project_name(ctx, pair.live))
+            if protected_by and pair.live.client_id is not None:
                 members[pair.live.client_id].append(_Member(pair.live, None))
             continue
         target = ctx.target_client_id(pair.desired)
         if target is not None:
             members[target].append(_Member(pair.live, pair.desired))
-    deletes_unmanaged = ctx.policy("project") == "delete"
     for project in ctx.live.projects:
-        if project.id in matched or project.client_id is None:
-            continue
-        if deletes_unmanaged and not ctx.protection("project", _live_project_name(ctx, project)):
-            continue
-        members[project.client_id].append(_Member(project, None))
+        if project.id not in matched and project.client_id is not None:
+            if not _unmanaged_delete_applies(ctx, project):
+                members[project.client_id].append(_Member(project, None))
     ctx.members = dict(members)
+
+
+def _unmanaged_delete_applies(ctx: _Context, project: LiveProject) -> bool:
+    return ctx.policy("project") == "delete" and not ctx.protection(
+        "project", _live_project_name(ctx, project)
+    )
 
 
 def _live_project_name(ctx: _Context, project: LiveProject) -> tuple[str, str | None]:
@@ -512,9 +516,9 @@ def _may_archive_client(ctx: _Context, live: LiveClient, name: str) -> bool:
     if pattern:
         ctx.notes.warnings.append(f"client '{name}' is protected by '{pattern}': not archived")
         return False
+    client_name = ctx.clients.name_of(live.id)
     for member in ctx.members.get(live.id, []):
         project = member.live
-        client_name = ctx.clients.name_of(live.id)
         names = [(project.name, client_name)]
         if member.wanted is not None:
             names.append((member.wanted.name, member.wanted.client))
