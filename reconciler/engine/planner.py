@@ -28,7 +28,6 @@ from reconciler.errors import PlanningError
 from reconciler.model import (
     CLIENT_FIELDS,
     FREE_PALETTE,
-    KIND_SECTIONS,
     KINDS,
     PAID_PROJECT_FIELDS,
     PROJECT_FIELDS,

@@ -72,7 +72,9 @@ def test_a_tag_create_has_no_fields() -> None:
         ("currency", "EUR", "USD", True),
     ],
 )
-def test_project_fields_compare_by_value(name: str, live_value: Any, wanted: Any, changed: bool):
+def test_project_fields_compare_by_value(
+    name: str, live_value: Any, wanted: Any, changed: bool
+) -> None:
     spec = desired(projects=[project("Site", **{name: wanted})])
     plan = build_plan(spec, live(projects=[live_project(10, "Site", **{name: live_value})]))
     assert [f.field for c in plan.changes for f in c.fields] == ([name] if changed else [])
@@ -303,7 +305,9 @@ def _everything_unmanaged() -> LiveState:
         ("client", "ignore", []),
     ],
 )
-def test_unmanaged_policies(kind: Kind, policy: str, expected: list[tuple[str, str, str]]):
+def test_unmanaged_policies(
+    kind: Kind, policy: str, expected: list[tuple[str, str, str]]
+) -> None:
     plan = build_plan(desired(unmanaged={kind: policy}), _everything_unmanaged())
     assert actions(plan) == expected
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from reconciler.engine.plan import Action
 from reconciler.engine.planner import build_plan
 from reconciler.errors import PlanningError
+from reconciler.model import DesiredClient, DesiredProject, DesiredState, LiveProject, LiveState
 
 from .factories import (
     actions,
@@ -45,7 +48,9 @@ GLOBEX = live_client(2, "Globex")
                      id="tag-previous-name"),
     ],
 )
-def test_clients_and_tags_match_by_name(spec, state, expected) -> None:
+def test_clients_and_tags_match_by_name(
+    spec: DesiredState, state: LiveState, expected: list[tuple[str, str, str]]
+) -> None:
     assert actions(build_plan(spec, state)) == expected
 
 
@@ -96,7 +101,12 @@ def test_an_exact_match_is_never_taken_by_another_entrys_previous_name() -> None
                      Action.RESTORE, {"active": (False, True)}, id="archived-is-restored"),
     ],
 )
-def test_projects_match_by_client_and_name(entry, projects, expected_action, expected_fields):
+def test_projects_match_by_client_and_name(
+    entry: DesiredProject,
+    projects: list[LiveProject],
+    expected_action: Action | None,
+    expected_fields: dict[str, tuple[Any, Any]],
+) -> None:
     spec = desired([client("Acme"), client("Globex")], [entry])
     plan = build_plan(spec, live([ACME, GLOBEX], projects))
     if expected_action is None:
@@ -120,7 +130,9 @@ def test_projects_match_by_client_and_name(entry, projects, expected_action, exp
                      id="ambiguous-previous-name"),
     ],
 )
-def test_ambiguous_moves_create_instead(entries, projects) -> None:
+def test_ambiguous_moves_create_instead(
+    entries: list[DesiredProject], projects: list[LiveProject]
+) -> None:
     spec = desired([client("Acme"), client("Globex")], entries)
     plan = build_plan(spec, live([ACME, GLOBEX], projects))
     assert {c.action for c in plan.changes} == {Action.CREATE}
@@ -150,7 +162,9 @@ def test_projects_follow_their_client_through_a_rename() -> None:
         pytest.param(client("New", previous=["Acme"], delete=True), [], id="no-previous"),
     ],
 )
-def test_delete_entries_delete_their_exact_match(entry, expected) -> None:
+def test_delete_entries_delete_their_exact_match(
+    entry: DesiredClient, expected: list[tuple[str, str, str]]
+) -> None:
     assert actions(build_plan(desired([entry]), live([ACME]))) == expected
 
 
@@ -182,7 +196,7 @@ def test_a_client_named_only_by_projects_is_kept_not_unmanaged() -> None:
                      "client 'acme' is listed twice in the spec", id="duplicate"),
     ],
 )
-def test_spec_entries_that_cannot_be_matched_are_problems(spec, message) -> None:
+def test_spec_entries_that_cannot_be_matched_are_problems(spec: DesiredState, message: str) -> None:
     with pytest.raises(PlanningError) as raised:
         build_plan(spec, live([ACME]))
     assert raised.value.problems == [message]
