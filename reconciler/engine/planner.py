@@ -852,6 +852,15 @@ def _unmanaged_project(ctx: _Context, live: LiveProject) -> Change | None:
 # ---------------------------------------------------------------- tags
 
 
+def _match_tags(
+    desired: DesiredState, live: LiveState, notes: _Notes
+) -> list[_Pair[DesiredTag, LiveTag]]:
+    rules: _Rules[DesiredTag, LiveTag] = _named_rules("tag", live.tags)
+    pairs = _match(desired.tags, rules, notes)
+    _warn_shadowed(pairs, rules, notes)
+    return pairs
+
+
 def _tag_changes(ctx: _Context, pairs: Sequence[_Pair[DesiredTag, LiveTag]]) -> list[Change]:
     changes: list[Change | None] = []
     for pair in pairs:
@@ -983,10 +992,7 @@ def build_plan(desired: DesiredState, live: LiveState) -> Plan:
     clients = _match_clients(desired, live, notes)
     index = _ProjectIndex(live.projects, clients)
     project_pairs = _match_projects(desired, index, notes)
-    tag_rules: _Rules[DesiredTag, LiveTag] = _named_rules("tag", live.tags)
-    tag_pairs = _match(desired.tags, tag_rules, notes)
-    _warn_shadowed(tag_pairs, tag_rules, notes)
-
+    tag_pairs = _match_tags(desired, live, notes)
     ctx = _Context(desired, live, notes, clients, index)
     _refuse_clashes(ctx, project_pairs)
     _lay_out(ctx, project_pairs)
@@ -999,10 +1005,8 @@ def build_plan(desired: DesiredState, live: LiveState) -> Plan:
     _check_tier(changes, live.tier, notes)
     if notes.problems:
         raise PlanningError(notes.problems)
-    matched: dict[Kind, set[int]] = {
-        "project": _claimed_ids(project_pairs),
-        "tag": _claimed_ids(tag_pairs),
-    }
+    matched: dict[Kind, set[int]] = {"project": _claimed_ids(project_pairs),
+                                      "tag": _claimed_ids(tag_pairs)}
     return Plan(
         workspace_id=live.workspace_id,
         workspace_name=live.workspace_name,

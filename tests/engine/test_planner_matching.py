@@ -73,6 +73,29 @@ def test_when_new_and_previous_names_both_exist_the_new_name_wins() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("spec", "state", "warning"),
+    [
+        pytest.param(
+            desired([client("Acme")], [project("Web", "Acme", previous=["Site"])]),
+            live([ACME], [live_project(10, "Site", 1), live_project(11, "Web", 1)]),
+            "project 'Acme/Web' and its previous name 'Acme/Site' both exist: the new name "
+            "is managed, 'Acme/Site' stays unmanaged", id="project"),
+        pytest.param(
+            desired(tags=[tag("urgent", previous=["hot"])]),
+            live(tags=[live_tag(5, "hot"), live_tag(6, "urgent")]),
+            "tag 'urgent' and its previous name 'hot' both exist: the new name is managed, "
+            "'hot' stays unmanaged", id="tag"),
+    ],
+)
+def test_the_new_name_wins_for_projects_and_tags_too(
+    spec: DesiredState, state: LiveState, warning: str
+) -> None:
+    plan = build_plan(spec, state)
+    assert (plan.changes, plan.warnings) == ((), (warning,))
+    assert len(plan.unmanaged) == 1
+
+
 def test_an_exact_match_is_never_taken_by_another_entrys_previous_name() -> None:
     spec = desired([client("New", previous=["Acme"]), client("Acme")])
     plan = build_plan(spec, live([ACME]))
