@@ -88,7 +88,11 @@ class Executor:
         self.on_event = on_event
         self.wait_for_quota = wait_for_quota
         self.sleep = sleep
+        # Projects name their client as it is after the plan: a client renamed in the same plan
+        # (even one renamed by its phase-6 archive) is known by its new name from the start.
         self.client_ids: dict[str, int] = {name_key(c.name): c.id for c in live.clients}
+        self.client_ids.update({name_key(c.name): c.live_id for c in self.changes
+                                if c.kind == "client" and c.live_id is not None})
         self.object_ids: dict[int, int] = {
             index: change.live_id for index, change in enumerate(self.changes) if change.live_id
         }

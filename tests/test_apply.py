@@ -120,3 +120,19 @@ def test_stale_objects_name_what_moved_and_what_is_now_taken(sandbox: Sandbox,
         f"the plan saw {live.projects[0].at})",
         "tag 'new' now exists, but the plan creates it",
     ]
+
+
+def test_projects_find_a_client_renamed_in_the_same_plan(sandbox: Sandbox, client: TogglClient) -> None:
+    wid = sandbox.store.ensure_workspace("W")
+    cid = sandbox.store.add_client(wid, "Old Name")
+    live = read_live_state(client, wid)
+    plan = Plan(workspace_id=wid, changes=(
+        Change(Action.CREATE, "project", "New Name/Site", "Site", client="New Name",
+               fields=(FieldChange("client", None, "New Name"), FieldChange("active", None, True))),
+        Change(Action.ARCHIVE, "client", "New Name", "New Name", live_id=cid,
+               fields=(FieldChange("name", "Old Name", "New Name"),
+                       FieldChange("archived", False, True))),
+    ))
+    run(client, plan, live)
+    assert sandbox.store.projects(wid)[0]["client_id"] == cid
+    assert sandbox.store.clients(wid)[0]["name"] == "New Name"

@@ -367,7 +367,7 @@ def register_sandbox(sub: Subparsers, common: argparse.ArgumentParser) -> None:
                             description="Run a local Toggl-compatible API server (SQLite-backed) "
                                         "to try the tool or test against, with no account.")
     add_sandbox_arguments(parser)
-    parser.set_defaults(handler=run_sandbox)
+    parser.set_defaults(handler=run_sandbox, long_running=True)
 
 
 def run_sandbox(args: argparse.Namespace, *, out: Output, **_: Any) -> int:
