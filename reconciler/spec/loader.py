@@ -180,7 +180,13 @@ def _refuse_deep_nesting(path: str, raw: bytes, text: str) -> None:
                     raise _problem(path, mark.line + 1, mark.column + 1, _too_deep_message())
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.YAMLError as error:
+        # Newer libyaml builds stop deep flow nesting themselves, in the scanner, before the
+        # parser has yielded the events counted above: report it as our limit all the same.
+        if "nesting depth" in str(error):
+            mark = getattr(error, "problem_mark", None)
+            line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+            raise _problem(path, line, column, _too_deep_message()) from None
         return  # the compose that follows reports it, at no greater depth than seen here
 
 

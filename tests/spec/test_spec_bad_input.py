@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from reconciler.spec import SpecError, load_specs, validate_paths
@@ -102,8 +104,6 @@ CASES = [
     ("recursive alias", HEAD + "a: &a [*a]\n",
      ["x.yaml:3:4: a YAML alias refers to a node that contains it; a spec cannot be "
       "recursive"]),
-    ("deep flow nesting", HEAD + "a: " + "[" * 100_000 + "]" * 100_000 + "\n",
-     ["x.yaml:3:67: YAML nested more than 64 levels deep (the limit); a spec needs 5"]),
     ("deep block nesting", HEAD + "a:\n" + "".join(" " * i + "- \n" for i in range(0, 140, 2)),
      ["x.yaml:67:127: YAML nested more than 64 levels deep (the limit); a spec needs 5"]),
     ("not utf-8", (HEAD + "tags: [caf\xe9]\n").encode("latin-1"),
@@ -123,6 +123,15 @@ CASES = [
 def test_bad_input_gives_one_located_message_per_problem(write_spec, content, expected):
     path = write_spec("x.yaml", content)
     assert [str(problem) for problem in validate_paths([path])] == expected
+
+
+def test_deep_flow_nesting_is_refused_at_the_limit(write_spec):
+    # Older libyaml lets the event scan see level 65 (column 67); newer builds stop the scan
+    # themselves at level 1,000 (column 1003): either way it is our limit that is reported.
+    path = write_spec("x.yaml", HEAD + "a: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    [problem] = [str(p) for p in validate_paths([path])]
+    assert re.fullmatch(r"x\.yaml:3:(67|1003): YAML nested more than 64 levels deep \(the limit\); "
+                        r"a spec needs 5", problem), problem
 
 
 def test_load_specs_raises_spec_error_with_every_problem(write_spec):
