@@ -7,7 +7,6 @@ the quota (402), and only admitted requests can meet an injected fault.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any, Mapping
 
 from reconciler.sandbox import auth
 from reconciler.sandbox.config import SandboxConfig
+from reconciler.sandbox.encoding import encode_json
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.faults import Fault, FaultDecision, FaultInjector, NO_FAULT
 from reconciler.sandbox.identity import ORGANIZATION_ID
@@ -140,7 +140,7 @@ class Dispatcher:
                 reply: Reply = handler(call)
         except ApiError as error:
             return _error_outcome(error, state)
-        outcome = Outcome(reply.status, b"" if reply.empty else _encode(reply.body))
+        outcome = Outcome(reply.status, _reply_bytes(reply))
         outcome.headers.update(reply.headers)
         if not reply.empty:
             outcome.headers["Content-Type"] = "application/json; charset=utf-8"
@@ -208,13 +208,15 @@ def _quota_headers(state: QuotaState | None) -> dict[str, str]:
             "X-Toggl-Quota-Resets-In": str(state.resets_in)}
 
 
-def _encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _reply_bytes(reply: Reply) -> bytes:
+    if reply.empty:
+        return b""
+    return reply.encoded if reply.encoded is not None else encode_json(reply.body)
 
 
 def _json_outcome(value: Any, state: QuotaState | None) -> Outcome:
     headers = {"Content-Type": "application/json; charset=utf-8", **_quota_headers(state)}
-    return Outcome(200, _encode(value), headers)
+    return Outcome(200, encode_json(value), headers)
 
 
 def _error_outcome(error: ApiError, state: QuotaState | None) -> Outcome:
@@ -223,7 +225,7 @@ def _error_outcome(error: ApiError, state: QuotaState | None) -> Outcome:
     if error.message is None:
         return Outcome(error.status, b"", headers)
     headers["Content-Type"] = "application/json; charset=utf-8"
-    return Outcome(error.status, _encode(error.message), headers)
+    return Outcome(error.status, encode_json(error.message), headers)
 
 
 def _fault_outcome(decision: FaultDecision, state: QuotaState | None) -> Outcome:

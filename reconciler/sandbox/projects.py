@@ -8,7 +8,9 @@ import sqlite3
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from reconciler.sandbox import rules
+from reconciler.sandbox.encoding import encode_json, json_array
 from reconciler.sandbox.errors import ApiError, bad_request
+from reconciler.sandbox.listing_cache import EncodedRows
 from reconciler.sandbox.timefmt import date_style, seconds_style
 
 if TYPE_CHECKING:
@@ -151,6 +153,43 @@ def _listed(store: Store, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
     return [project_json(row, actual[int(row["id"])]) for row in rows]
 
 
+# The live projects of a workspace by name, each with its tracked seconds (the same sum as
+# `actual_seconds_of`, one indexed lookup per project instead of IN lists).
+_LISTING_SQL = """
+SELECT p.*, p.seeded_seconds + COALESCE((
+    SELECT SUM(t.duration) FROM time_entries t
+    WHERE t.project_id = p.id AND t.deleted_ts IS NULL AND t.duration >= 0), 0) AS tracked
+FROM projects p WHERE p.wid = ? AND p.deleted_ts IS NULL ORDER BY p.name_key, p.id
+"""
+
+
+def _sorted_listing(store: Store, wid: int) -> EncodedRows:
+    """Every live project of the workspace, in list order, encoded as pages need them."""
+    rows = store.db.execute(_LISTING_SQL, (wid,)).fetchall()
+    return store.listings.encoded_rows(
+        ("projects", wid), rows, lambda row: encode_json(project_json(row, int(row["tracked"])))
+    )
+
+
+def _listing_page(store: Store, wid: int, active: str, first: int, size: int) -> bytes:
+    """One page of the cached listing; sorting and filtering are redone only after writes."""
+    version = store.data_version()
+    listing = store.listings.get(("projects", wid), version,
+                                 lambda: _sorted_listing(store, wid))
+    positions = store.listings.get(
+        ("projects", wid, active), version, lambda: _positions(listing.rows, active)
+    )
+    return json_array(listing.encoded(positions[first:first + size]))
+
+
+def _positions(rows: list[sqlite3.Row], active: str) -> range | list[int]:
+    """Where the rows the `active` filter keeps are in the sorted listing."""
+    if active == "both":
+        return range(len(rows))
+    wanted = active == "true"
+    return [position for position, row in enumerate(rows) if bool(row["active"]) == wanted]
+
+
 # ------------------------------------------------------------------ reads
 
 
@@ -177,8 +216,10 @@ def all_projects(store: Store, wid: int) -> list[dict[str, Any]]:
 
 def list_projects(
     store: Store, wid: int, query: Mapping[str, str]
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """One page, sorted by name, and the X-Page / X-Page-Size headers (no total: observed)."""
+) -> tuple[bytes, dict[str, str]]:
+    """One page as an encoded JSON array, sorted by name, and the X-Page / X-Page-Size
+    headers (no total: observed). Pages come from the cached listing unless `since` asks
+    for deleted projects too, which only that rare query shows."""
     store.workspace_row(wid)
     page = _positive_int(query, "page", 1)
     page_size = min(_positive_int(query, "per_page", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
@@ -186,14 +227,17 @@ def list_projects(
     if active not in _ACTIVE_FILTERS:
         raise bad_request("active must be one of true, false, both")  # our wording
     condition, params = _since_condition(query)
-    rows = store.db.execute(
-        f"SELECT * FROM projects WHERE wid = ? AND {_ACTIVE_FILTERS[active]} AND {condition} "
-        "ORDER BY name_key, id LIMIT ? OFFSET ?",
-        (wid, *params, page_size, (page - 1) * page_size),
-    ).fetchall()
     headers = {"X-Page": str(page), "X-Page-Size": str(page_size),
                "X-Sort-Field": "project_name", "X-Sort-Order": "asc"}
-    return _listed(store, rows), headers
+    first = (page - 1) * page_size
+    if "since" in query:
+        rows = store.db.execute(
+            f"SELECT * FROM projects WHERE wid = ? AND {_ACTIVE_FILTERS[active]} AND "
+            f"{condition} ORDER BY name_key, id LIMIT ? OFFSET ?",
+            (wid, *params, page_size, first),
+        ).fetchall()
+        return encode_json(_listed(store, rows)), headers
+    return _listing_page(store, wid, active, first, page_size), headers
 
 
 def _since_condition(query: Mapping[str, str]) -> tuple[str, tuple[Any, ...]]:
@@ -378,7 +422,7 @@ def _patch_one(store: Store, wid: int, project_id: int, changes: Mapping[str, An
         checks_palette = store.config.bulk_patch_checks_free_palette
         _apply_changes(store, row, changes, check_palette=checks_palette)
     except ApiError as error:
-        store.db.execute("ROLLBACK TO bulk_project")
+        store.rollback_to("bulk_project")
         store.db.execute("RELEASE bulk_project")
         return error.message or "Invalid value"
     store.db.execute("RELEASE bulk_project")

@@ -28,6 +28,7 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     empty: bool = False  # True: no body at all (not even `null`)
+    encoded: bytes | None = None  # the body already encoded (a cached listing), else `body`
 
 
 @dataclass
@@ -88,7 +89,7 @@ def _no_content(action: Callable[[Call], Any]) -> Handler:
 
 def _project_page(call: Call) -> Reply:
     page, headers = projects.list_projects(call.store, call.wid, call.query)
-    return _json(page, headers)
+    return Reply(encoded=page, headers=headers)
 
 
 _WS = r"/workspaces/(?P<wid>\d+)"

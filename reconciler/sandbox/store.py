@@ -24,6 +24,7 @@ from reconciler.sandbox import time_entries as entry_rules
 from reconciler.sandbox.config import TIERS, SandboxConfig, Tier
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.identity import DEMO_WORKSPACE_NAME
+from reconciler.sandbox.listing_cache import DataVersion, ListingCache
 from reconciler.sandbox.rules import name_key
 from reconciler.sandbox.timefmt import date_style, seconds_style
 
@@ -86,11 +87,24 @@ class Store:
             self.config.db, check_same_thread=False, isolation_level=None
         )
         self.db.row_factory = sqlite3.Row
+        self._use_fast_commits()
+        self._rollbacks = 0
+        self._closed = False
+        self.listings = ListingCache()
         self.created_now = not self._has_schema()
         if self.created_now:
             self._create_schema()
 
     # ------------------------------------------------------------ plumbing
+
+    def _use_fast_commits(self) -> None:
+        """WAL with synchronous=NORMAL: a commit appends to the WAL file without waiting for
+        an fsync (~17 ms per write on a disk before). A power cut may lose the last commits but
+        never corrupts the file, and a process that exits, normally or killed, loses nothing:
+        the next open replays the WAL. OFF would save little more and could corrupt the file
+        on an OS crash; this is a test double, but its database outlives runs."""
+        self.db.execute("PRAGMA journal_mode = WAL")  # `:memory:` answers "memory": fine
+        self.db.execute("PRAGMA synchronous = NORMAL")
 
     def _has_schema(self) -> bool:
         row = self.db.execute(
@@ -120,12 +134,31 @@ class Store:
                 yield self.db
             except BaseException:
                 self.db.execute("ROLLBACK")
+                self._rollbacks += 1
                 raise
             self.db.execute("COMMIT")
 
+    def rollback_to(self, savepoint: str) -> None:
+        """`ROLLBACK TO` a savepoint, counted like a full rollback (see `data_version`)."""
+        self.db.execute(f"ROLLBACK TO {savepoint}")
+        self._rollbacks += 1
+
+    def data_version(self) -> DataVersion:
+        """Changes whenever the data may have: see `listing_cache.DataVersion`."""
+        others = self.db.execute("PRAGMA data_version").fetchone()[0]
+        return self.db.total_changes, self._rollbacks, int(others)
+
+    def checkpoint(self) -> None:
+        """Moves the WAL into the database file, so the file alone holds every commit."""
+        with self.lock:
+            if not self._closed:
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         with self.lock:
+            self.listings.clear()
             self.db.close()
+            self._closed = True
 
     def now(self) -> float:
         return self.clock()

@@ -326,7 +326,7 @@ def _patch_one(
         row = entry_row(store, entry_id, wid)
         _apply_changes(store, wid, row, _changes_from_patch(store, wid, row, operations))
     except ApiError as error:
-        store.db.execute("ROLLBACK TO bulk_entry")
+        store.rollback_to("bulk_entry")
         store.db.execute("RELEASE bulk_entry")
         return error.message or "Invalid value"
     store.db.execute("RELEASE bulk_entry")

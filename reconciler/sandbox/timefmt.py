@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})"
@@ -21,6 +22,9 @@ def _utc(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, tz=timezone.utc)
 
 
+# Listings format two timestamps per project and most repeat (`at` equals `created_at` until a
+# change; bulk loads share one), so remembering recent answers halves a cold listing's cost.
+@lru_cache(maxsize=16_384)
 def seconds_style(timestamp: float) -> str:
     return _utc(timestamp).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
