@@ -179,6 +179,7 @@ class Sandbox:
         finally:
             server.server_close()
             self._server = None
+            self.store.checkpoint()
 
     def stop(self) -> None:
         server, thread = self._server, self._thread
@@ -188,6 +189,7 @@ class Sandbox:
                 thread.join(timeout=5)
                 server.server_close()
         self._server, self._thread = None, None
+        self.store.checkpoint()  # the database file alone then holds every write (WAL mode)
 
     def __enter__(self) -> Sandbox:
         self.start()
