@@ -5,6 +5,8 @@ A full listing of 10,000 projects used to re-read and re-serialize projects for 
 a page reads the workspace's sorted rows once per data version (`ListingCache.get`) and slices
 them; each row is JSON-encoded on the first page that shows it and its bytes are kept
 (`EncodedRows`), so a full listing encodes every row once and a repeated one encodes nothing.
+A first page asked while no listing is current is read alone (LIMIT), as before: reading a
+whole large workspace for one page after each write would make that common request slow.
 
 Validity is a `DataVersion` read from SQLite itself rather than counters bumped by each write
 path: a write that forgot to bump would serve stale data, whereas SQLite's change count cannot
@@ -58,19 +60,24 @@ class ListingCache:
 
     def get(self, key: Hashable, version: DataVersion, build: Callable[[], _Built]) -> _Built:
         """The value built for `key` at `version`, building it when missing or outdated."""
-        held = self._built.get(key)
-        if held is not None and held[0] == version:
-            return held[1]
+        if self.is_current(key, version):
+            return self._built[key][1]
         value = build()
         self._built[key] = (version, value)
         return value
 
+    def is_current(self, key: Hashable, version: DataVersion) -> bool:
+        held = self._built.get(key)
+        return held is not None and held[0] == version
+
     def encoded_rows(
-        self, key: Hashable, rows: list[Any], encode: Callable[[Any], bytes]
+        self, key: Hashable, rows: list[Any], encode: Callable[[Any], bytes],
+        *, complete: bool = True,
     ) -> EncodedRows:
-        """`rows` (hashable, e.g. sqlite3.Row) sharing encodings with earlier rows of `key`."""
+        """`rows` (hashable, e.g. sqlite3.Row) sharing encodings with earlier rows of `key`;
+        `complete` rows are the whole listing, so encodings of other rows may be dropped."""
         memo = self._memos.setdefault(key, {})
-        if len(memo) > len(rows) + _SPARE_ENCODINGS:
+        if complete and len(memo) > len(rows) + _SPARE_ENCODINGS:
             memo = self._memos[key] = {row: memo[row] for row in rows if row in memo}
         return EncodedRows(rows, encode, memo)
 

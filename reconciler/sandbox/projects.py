@@ -159,21 +159,37 @@ _LISTING_SQL = """
 SELECT p.*, p.seeded_seconds + COALESCE((
     SELECT SUM(t.duration) FROM time_entries t
     WHERE t.project_id = p.id AND t.deleted_ts IS NULL AND t.duration >= 0), 0) AS tracked
-FROM projects p WHERE p.wid = ? AND p.deleted_ts IS NULL ORDER BY p.name_key, p.id
+FROM projects p WHERE p.wid = ? AND p.deleted_ts IS NULL AND {active}
+ORDER BY p.name_key, p.id {limit}
 """
+
+
+def _encoded_project(row: sqlite3.Row) -> bytes:
+    return encode_json(project_json(row, int(row["tracked"])))
 
 
 def _sorted_listing(store: Store, wid: int) -> EncodedRows:
     """Every live project of the workspace, in list order, encoded as pages need them."""
-    rows = store.db.execute(_LISTING_SQL, (wid,)).fetchall()
-    return store.listings.encoded_rows(
-        ("projects", wid), rows, lambda row: encode_json(project_json(row, int(row["tracked"])))
-    )
+    sql = _LISTING_SQL.format(active="1 = 1", limit="")
+    rows = store.db.execute(sql, (wid,)).fetchall()
+    return store.listings.encoded_rows(("projects", wid), rows, _encoded_project)
+
+
+def _first_page_alone(store: Store, wid: int, active: str, size: int) -> bytes:
+    """Page 1 without reading the rest (still reusing encodings of unchanged projects)."""
+    sql = _LISTING_SQL.format(active=_ACTIVE_FILTERS[active], limit="LIMIT ?")
+    rows = store.db.execute(sql, (wid, size)).fetchall()
+    page = store.listings.encoded_rows(("projects", wid), rows, _encoded_project,
+                                       complete=False)
+    return json_array(page.encoded(range(len(rows))))
 
 
 def _listing_page(store: Store, wid: int, active: str, first: int, size: int) -> bytes:
-    """One page of the cached listing; sorting and filtering are redone only after writes."""
+    """One page of the cached listing; sorting and filtering are redone only after writes,
+    and only once a second page shows that the whole listing is being read."""
     version = store.data_version()
+    if first == 0 and not store.listings.is_current(("projects", wid), version):
+        return _first_page_alone(store, wid, active, size)
     listing = store.listings.get(("projects", wid), version,
                                  lambda: _sorted_listing(store, wid))
     positions = store.listings.get(
