@@ -31,6 +31,8 @@ EventKind = Literal["done", "note", "wait"]
 # Each attempt after an ambiguous failure costs one re-read; five keeps a 20%-faulty API from
 # stopping an apply while still bounding the requests one stubborn create can spend.
 MAX_CREATE_ATTEMPTS = 5
+# Statuses with which a server refuses a whole bulk PATCH it does not support.
+_BULK_REFUSED = frozenset({400, 404, 405, 501})
 # Project fields whose spec name differs from the API's.
 _API_FIELD = {"client": "client_id"}
 
@@ -324,8 +326,11 @@ class Executor:
         ]
         try:
             result = self.client.bulk_patch_projects(self.workspace_id, ids, operations)
-        except BadRequestError:
-            # Which paths the bulk endpoint accepts is not documented: fall back to one PUT each.
+        except TogglError as error:
+            # Which paths the bulk endpoint accepts is not documented: when the whole call is
+            # refused as malformed or unknown, fall back to one PUT each.
+            if error.status not in _BULK_REFUSED:
+                raise
             result = BulkResult(success=(), failure=())
         self._settle_bulk(result, ids, put_one)
 

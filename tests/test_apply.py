@@ -136,3 +136,38 @@ def test_projects_find_a_client_renamed_in_the_same_plan(sandbox: Sandbox, clien
     run(client, plan, live)
     assert sandbox.store.projects(wid)[0]["client_id"] == cid
     assert sandbox.store.clients(wid)[0]["name"] == "New Name"
+
+
+def test_a_bulk_patch_the_server_refuses_falls_back_to_one_put_each(
+    sandbox: Sandbox, client: TogglClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.toggl.errors import BadRequestError
+
+    wid = sandbox.store.ensure_workspace("W")
+    ids = [sandbox.store.add_project(wid, f"P{i}") for i in range(3)]
+    live = read_live_state(client, wid)
+
+    def refuse(*_: object, **__: object) -> None:
+        raise BadRequestError("unsupported path /active", status=400)
+
+    monkeypatch.setattr(client, "bulk_patch_projects", refuse)
+    archives = tuple(Change(Action.ARCHIVE, "project", f"P{i}", f"P{i}", live_id=pid,
+                            fields=(FieldChange("active", True, False),)) for i, pid in enumerate(ids))
+    run(client, Plan(workspace_id=wid, changes=archives), live)
+    assert all(p["active"] is False for p in sandbox.store.projects(wid))
+
+
+def test_bulk_client_archive_answering_project_ids_is_not_retried(sandbox: Sandbox,
+                                                                  client: TogglClient) -> None:
+    wid = sandbox.store.ensure_workspace("W")
+    client_ids = [sandbox.store.add_client(wid, f"C{i}") for i in range(3)]
+    for cid in client_ids:
+        sandbox.store.add_project(wid, f"P{cid}", client_id=cid)
+    live = read_live_state(client, wid)
+    archives = tuple(Change(Action.ARCHIVE, "client", f"C{i}", f"C{i}", live_id=cid,
+                            fields=(FieldChange("archived", False, True),))
+                     for i, cid in enumerate(client_ids))
+    writes_before = client.stats.writes
+    run(client, Plan(workspace_id=wid, changes=archives), live)
+    assert client.stats.writes - writes_before == 1
+    assert all(c["archived"] for c in sandbox.store.clients(wid))

@@ -43,6 +43,7 @@ from reconciler.toggl.types import (
     TimeEntry,
     User,
     Workspace,
+    int_list,
     quota_from_headers,
 )
 
@@ -270,7 +271,7 @@ class TogglClient:
     def archive_client(self, wid: int, cid: int) -> list[int]:
         """Archives the client and its projects; answers the ids of the projects archived."""
         data = self._request("POST", f"/workspaces/{wid}/clients/{cid}/archive", idempotent=True)
-        return list(BulkResult.from_api(data if isinstance(data, list) else [], ()).success)
+        return int_list(data)
 
     def restore_client(
         self, wid: int, cid: int, *, all_projects: bool = False, project_ids: Sequence[int] = ()

@@ -39,6 +39,11 @@ def _strings(value: Any) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
+def int_list(value: Any) -> list[int]:
+    """The whole numbers of a JSON list (e.g. ids); [] for anything that is not a list."""
+    return _ints(value)
+
+
 def _ints(value: Any) -> list[int]:
     items = value if isinstance(value, list) else []
     return [number for number in (_int(item) for item in items) if number is not None]
@@ -223,12 +228,15 @@ class BulkResult:
 
     @classmethod
     def from_api(cls, data: Any, requested_ids: Sequence[int]) -> BulkResult:
-        """Accepts {"success": [...], "failure": [...]}, a bare list of ids (all succeeded), or
-        anything else (no news is taken as success for every requested id)."""
+        """Accepts {"success": [...], "failure": [...]}, a bare list of the requested ids (those
+        succeeded), or anything else (no news is taken as success for every requested id)."""
         if isinstance(data, Mapping) and ("success" in data or "failure" in data):
             return cls(success=tuple(_ints(data.get("success"))), failure=_failures(data.get("failure")))
-        if isinstance(data, list):
-            return cls(success=tuple(_ints(data)))
+        listed = _ints(data) if isinstance(data, list) else []
+        if listed and set(listed) <= set(requested_ids):
+            return cls(success=tuple(listed))
+        # Some bulk calls answer other ids (client archive: the projects it archived) or nothing:
+        # a 200 with no per-id news means every requested id was done.
         return cls(success=tuple(requested_ids))
 
     @property
