@@ -7,16 +7,16 @@ anything else is a bug, shown as one short line (the traceback only with --debug
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import os
 import sys
 import traceback
-from typing import Callable, Iterator, Mapping, NoReturn, Sequence, TextIO
+from typing import Callable, Mapping, NoReturn, Sequence, TextIO
 
 from reconciler import __version__
 from reconciler.cli.output import Output, secrets_from_env, wants_color
 from reconciler.errors import EXIT_ERROR, ReconcilerError, UsageError
+from reconciler.gc_pause import collector_paused
 from reconciler.spec import SpecError
 
 EXIT_INTERRUPTED = 130
@@ -67,23 +67,8 @@ def main(
     out = Output(stdout=stdout or sys.stdout, stderr=stderr or sys.stderr,
                  secrets=secrets_from_env(env))
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    with _cyclic_collector_paused():
+    with collector_paused():  # a command builds its objects, then ends
         return _run(argv, env, out, stdin or sys.stdin, debug)
-
-
-@contextlib.contextmanager
-def _cyclic_collector_paused() -> Iterator[None]:
-    """A command builds tens of thousands of long-lived objects (spec, live state, plan) and
-    then ends; Python's cyclic collector re-scans them again and again while they are built
-    (measured: two thirds of parsing a 10,000-project spec) and frees nothing. So it is paused
-    for the command and restored after, for callers that run commands in-process."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _run(argv: Sequence[str] | None, env: dict[str, str], out: Output, stdin: TextIO,

@@ -6,11 +6,10 @@ returned: `load_specs` raises one SpecError listing them all, `validate_paths` r
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
-from typing import Hashable, Iterator, Sequence
+from typing import Hashable, Sequence
 
+from reconciler.gc_pause import collector_paused
 from reconciler.model import DesiredState
 from reconciler.spec.errors import SpecError, SpecProblem
 from reconciler.spec.loader import expand_paths, load_file
@@ -41,22 +40,8 @@ def validate_paths(paths: SpecPaths) -> list[SpecProblem]:
     return _load(paths)[1]
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Loading allocates hundreds of thousands of small objects (nodes, marks, dicts) and no
-    # garbage cycles; the cyclic collector would rescan them over and over, which measured
-    # more than half of the time of a large spec. It resumes (if it was on) when loading ends.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _load(paths: SpecPaths) -> tuple[list[DesiredState], list[SpecProblem]]:
-    with _gc_paused():
+    with collector_paused():
         return _load_all(paths)
 
 
