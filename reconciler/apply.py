@@ -93,6 +93,7 @@ class Executor:
         # Projects name their client as it is after the plan: a client renamed in the same plan
         # (even one renamed by its phase-6 archive) is known by its new name from the start.
         self.client_ids: dict[str, int] = {name_key(c.name): c.id for c in live.clients}
+        self.live_notes: dict[int, str | None] = {c.id: c.notes for c in live.clients}
         self.client_ids.update({name_key(c.name): c.live_id for c in self.changes
                                 if c.kind == "client" and c.live_id is not None})
         self.object_ids: dict[int, int] = {
@@ -273,10 +274,15 @@ class Executor:
     def _update_client(self, op: WriteOp) -> None:
         index = op.change_indexes[0]
         change = self.changes[index]
-        kwargs: dict[str, Any] = {}
+        client_id = self.object_ids[index]
+        # Toggl's client PUT wants the whole client (name every time); whether it keeps fields
+        # left out is undocumented, so notes the plan does not change are sent as they are.
         if any(f.field == "notes" for f in change.fields):
-            kwargs["notes"] = change.after("notes")
-        self.client.update_client(self.workspace_id, self.object_ids[index], change.name, **kwargs)
+            notes = change.after("notes")
+        else:
+            notes = self.live_notes.get(client_id)
+        kwargs: dict[str, Any] = {} if notes is None else {"notes": notes}
+        self.client.update_client(self.workspace_id, client_id, change.name, **kwargs)
 
     def _restore_client(self, op: WriteOp) -> None:
         index = op.change_indexes[0]

@@ -53,7 +53,7 @@ def export_document(live: LiveState, *, include_archived: bool) -> dict[str, Any
         "version": 1,
         "workspace": live.workspace_name if live.workspace_name else live.workspace_id,
         "clients": [_client_entry(c.name, c.notes, c.archived) for c in clients],
-        "projects": [_project_entry(p, client_names) for p in projects],
+        "projects": [_project_entry(p, client_names, paid=live.tier != "free") for p in projects],
         "tags": sorted((t.name for t in live.tags), key=name_key),
     }
 
@@ -67,16 +67,18 @@ def _client_entry(name: str, notes: str | None, archived: bool) -> dict[str, Any
     return entry
 
 
-def _project_entry(project: LiveProject, client_names: dict[int, str]) -> dict[str, Any]:
+def _project_entry(project: LiveProject, client_names: dict[int, str], *, paid: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": project.name}
     if project.client_id is not None and project.client_id in client_names:
         entry["client"] = client_names[project.client_id]
     fields = project.fields
     if fields.get("color"):
         entry["color"] = fields["color"]
-    for flag in ("is_private", "billable"):
-        if fields.get(flag) is not None:
-            entry[flag] = bool(fields[flag])
+    if fields.get("is_private") is not None:
+        entry["is_private"] = bool(fields["is_private"])
+    # Billable is a paid-plan field: a free workspace's `false` is not worth asking a clone for.
+    if fields.get("billable") is not None and (paid or fields["billable"]):
+        entry["billable"] = bool(fields["billable"])
     for name in _OPTIONAL_PROJECT_FIELDS:
         if fields.get(name) is not None:
             entry[name] = fields[name]

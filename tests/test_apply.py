@@ -171,3 +171,15 @@ def test_bulk_client_archive_answering_project_ids_is_not_retried(sandbox: Sandb
     run(client, Plan(workspace_id=wid, changes=archives), live)
     assert client.stats.writes - writes_before == 1
     assert all(c["archived"] for c in sandbox.store.clients(wid))
+
+
+def test_renaming_a_client_keeps_the_notes_the_plan_does_not_manage(sandbox: Sandbox,
+                                                                    client: TogglClient) -> None:
+    wid = sandbox.store.ensure_workspace("W")
+    cid = sandbox.store.add_client(wid, "Old", notes="Pays net 60")
+    live = read_live_state(client, wid)
+    rename = Change(Action.RENAME, "client", "New", "New", live_id=cid,
+                    fields=(FieldChange("name", "Old", "New"),))
+    run(client, Plan(workspace_id=wid, changes=(rename,)), live)
+    [renamed] = sandbox.store.clients(wid)
+    assert (renamed["name"], renamed["notes"]) == ("New", "Pays net 60")

@@ -316,8 +316,11 @@ def run_export(args: argparse.Namespace, *, env: Mapping[str, str], out: Output,
     with connect(args, env, out) as connection:
         workspace = _export_target(connection, args.workspace)
         live = read_live_state(connection.client, workspace)
-        name = live.workspace_name or connection.client.get_workspace(live.workspace_id).name
-        text = export_spec(replace(live, workspace_name=name),
+        if live.workspace_name is None:  # given by id: one more read for its name and plan
+            details = connection.client.get_workspace(live.workspace_id)
+            live = replace(live, workspace_name=details.name, tier=details.tier)
+        name = live.workspace_name
+        text = export_spec(live,
                            include_archived=args.include_archived,
                            source=connection.client.transport.root, now=utc_now())
     if args.output:

@@ -41,8 +41,6 @@ def test_created_projects_are_active_and_carry_their_fields(harness: Harness) ->
     assert clients[redesign["client_id"]] == "Globex"
     assert redesign["color"] == "#0b83d9"
     assert redesign["is_private"] is False
-    assert redesign["billable"] is True
-    assert projects["Admin"]["billable"] is False
 
 
 def test_plan_never_writes(harness: Harness) -> None:
