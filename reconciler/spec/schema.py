@@ -21,7 +21,8 @@ SCHEMA_PATH = Path(__file__).with_name("workspace.schema.json")
 
 # What a pattern means, for messages ("expected #rrggbb, got 'red'").
 _PATTERN_MEANINGS = {
-    "\\S": "a name that is not empty or only spaces",
+    # Toggl trims names, so one written with spaces around it would never match live.
+    "^\\S(.*\\S)?$": "a name that is not empty and neither starts nor ends with spaces",
     "^#[0-9a-fA-F]{6}$": "#rrggbb",
     "^[A-Z]{3}$": "3 upper-case letters such as EUR",
 }

@@ -57,11 +57,14 @@ CASES = [
     ("list instead of mapping", HEAD + "safety: [1, 2]\n",
      ["x.yaml:3:9: safety: expected a mapping, got a list"]),
     ("empty name", HEAD + "clients:\n  - name: ''\n",
-     ["x.yaml:4:11: clients[0] (client ''): name: expected a name that is not empty or only "
-      "spaces, got ''"]),
+     ["x.yaml:4:11: clients[0] (client ''): name: expected a name that is not empty and neither "
+      "starts nor ends with spaces, got ''"]),
     ("blank name", HEAD + "tags: ['   ']\n",
-     ["x.yaml:3:8: tags[0] (tag '   '): expected a name that is not empty or only spaces, "
-      "got '   '"]),
+     ["x.yaml:3:8: tags[0] (tag '   '): expected a name that is not empty and neither starts nor "
+      "ends with spaces, got '   '"]),
+    ("name with spaces around it", HEAD + "clients:\n  - name: 'Globex '\n",
+     ["x.yaml:4:11: clients[0] (client 'Globex '): name: expected a name that is not empty and "
+      "neither starts nor ends with spaces, got 'Globex '"]),
     ("missing name", HEAD + "projects:\n  - color: '#0b83d9'\n",
      ["x.yaml:4:5: projects[0]: missing required key 'name'"]),
     ("bad colour", HEAD + "projects:\n  - name: Website\n    color: red\n",
