@@ -11,7 +11,7 @@ import gc
 import os
 import sys
 import traceback
-from typing import Callable, Mapping, NoReturn, Sequence, TextIO
+from typing import IO, Callable, Mapping, NoReturn, Sequence, TextIO
 
 from reconciler import __version__
 from reconciler.cli.output import Output, secrets_from_env, wants_color
@@ -23,20 +23,27 @@ EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
+    stream: TextIO | None = None  # where --help and --version go (a bound subclass sets it)
+
     # argparse exits 2 on bad flags, but 2 means "changes pending" here: report it as exit 1.
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
 
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        if message:
+            (self.stream or file or sys.stdout).write(message)
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     from reconciler.cli import commands
 
-    parser = _Parser(prog="toggl-reconciler",
+    parser_class = type("_BoundParser", (_Parser,), {"stream": stream})
+    parser = parser_class(prog="toggl-reconciler",
                      description="Toggl Track workspaces as code: plan and apply clients, projects "
                                  "and tags from YAML.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     common = _common_flags()
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=parser_class)
     sub.required = True
     for register in commands.REGISTRY:
         register(sub, common)
@@ -74,7 +81,7 @@ def main(
 def _run(argv: Sequence[str] | None, env: dict[str, str], out: Output, stdin: TextIO,
          debug: bool) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(out.stdout).parse_args(argv)
         out.color = wants_color(out.stdout, env, args.color)
         out.verbose = args.verbose or args.debug
         handler: Callable[..., int] = args.handler
