@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
 from reconciler.cli.output import Output
-from reconciler.toggl import TogglClient, transport_from_env
+from reconciler.toggl import TogglClient
 from reconciler.toggl.client import RequestEvent
 
 DEFAULT_SANDBOX_DB = "toggl-sandbox.db"
