@@ -1,0 +1,228 @@
+"""Layout: where every surviving project sits when client archives run, and client states.
+
+Client archives and deletes run in the last phase. A client archive takes its active projects
+along in Toggl and a client restore may bring some back, so the planner first works out which
+projects will be under each client by then (moved to their spec client, or left in place unless
+deleted first), then which clients are archived and which projects restores bring back. Project
+and client changes are planned around these side effects. Orphans of a client delete that would
+clash with a clientless namesake are refused here too, since they follow from the same layout.
+
+`PlanContext` carries what every later step needs: the states, notes, matches and this layout.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from reconciler.engine.matching import ClientMatch, Notes, Pair, ProjectIndex, claimed_ids
+from reconciler.engine.plan import Action, BlastRadius
+from reconciler.engine.safety import protecting_pattern
+from reconciler.model import (
+    DesiredProject,
+    DesiredState,
+    Kind,
+    LiveClient,
+    LiveProject,
+    LiveState,
+    name_key,
+    project_address,
+    project_key,
+)
+
+
+# ---------------------------------------------------------------- the shared context
+
+
+@dataclass(frozen=True)
+class _Member:
+    """A project under a client when client archives run; `wanted` is None if unmanaged."""
+
+    live: LiveProject
+    wanted: DesiredProject | None
+
+
+@dataclass
+class PlanContext:
+    desired: DesiredState
+    live: LiveState
+    notes: Notes
+    clients: ClientMatch
+    projects: ProjectIndex
+    members: dict[int, list[_Member]] = field(default_factory=dict)
+    archiving: set[int] = field(default_factory=set)  # live client ids archived in phase 6
+    restored: set[int] = field(default_factory=set)  # project ids a client restore brings back
+
+    def policy(self, kind: Kind) -> str:
+        return self.desired.unmanaged.get(kind, "ignore")
+
+    def protection(self, kind: Kind, *names: tuple[str, str | None]) -> str | None:
+        """The pattern protecting an object under any of its names (live or spec), if any."""
+        for name, client in names:
+            pattern = protecting_pattern(self.desired, kind, name, client)
+            if pattern is not None:
+                return pattern
+        return None
+
+    def wants_active(self, entry: DesiredProject) -> bool:
+        if "active" in entry.fields:
+            return bool(entry.fields["active"])
+        # Archiving a client archives its projects, so they default to archived with it.
+        return not (entry.client and name_key(entry.client) in self.clients.archived_in_spec)
+
+    def target_client_id(self, entry: DesiredProject) -> int | None:
+        return self.clients.live_id_by_key.get(name_key(entry.client)) if entry.client else None
+
+
+# ---------------------------------------------------------------- orphans of client deletes
+
+
+def refuse_clashes(ctx: PlanContext, pairs: Sequence[Pair[DesiredProject, LiveProject]]) -> None:
+    """Orphans of a client delete must not meet a clientless namesake (Toggl keeps names
+    unique per client), nor take a name the spec deletes, unless the plan moves them first."""
+    index = ctx.projects
+    leaving = _leaving_ids(ctx, pairs)
+    deleted_names = {
+        project_key(None, entry.name)
+        for entry in ctx.desired.projects
+        if entry.delete and entry.client is None
+    }
+    for key, group in index.by_final_key.items():
+        staying = [project for project in group if project.id not in leaving]
+        orphan = next((project for project in staying if index.is_orphan(project)), None)
+        if orphan is None or (len(staying) == 1 and key not in deleted_names):
+            continue
+        holders = ", ".join(f"'{index.address_of(p)}'" for p in staying if p is not orphan)
+        what = f"where {holders} holds that name" if holders else "a name the spec deletes"
+        ctx.notes.problems.append(
+            f"deleting client '{index.client_of(orphan)}' would leave its project "
+            f"'{orphan.name}' without a client, {what}: move or delete "
+            f"'{index.address_of(orphan)}' in the spec"
+        )
+
+
+def _leaving_ids(ctx: PlanContext, pairs: Sequence[Pair[DesiredProject, LiveProject]]) -> set[int]:
+    """Projects the plan moves under a client or deletes before they could clash.
+
+    A spec delete of a clientless project does not count: the orphan would take its name
+    and the next plan would delete that one too.
+    """
+    leaving: set[int] = set()
+    for pair in pairs:
+        if pair.live is None:
+            continue
+        deleted = pair.desired.delete and ctx.projects.is_orphan(pair.live)
+        if deleted or (pair.desired.client and not pair.desired.delete):
+            leaving.add(pair.live.id)
+    matched = claimed_ids(pairs)
+    leaving.update(
+        p.id
+        for p in ctx.live.projects
+        if p.id not in matched and _unmanaged_delete_applies(ctx, p)
+    )
+    return leaving
+
+
+# ---------------------------------------------------------------- where projects sit
+
+
+def lay_out(ctx: PlanContext, pairs: Sequence[Pair[DesiredProject, LiveProject]]) -> None:
+    """Where each live project sits in phase 6: moved to its spec client, or left in place
+    unless a (non-protected) delete removes it first."""
+    members: dict[int, list[_Member]] = defaultdict(list)
+    matched: set[int] = set()
+    for pair in pairs:
+        if pair.live is None:
+            continue
+        matched.add(pair.live.id)
+        if pair.desired.delete:
+            protected_by = ctx.protection("project", live_project_name(ctx, pair.live))
+            if protected_by and pair.live.client_id is not None:
+                members[pair.live.client_id].append(_Member(pair.live, None))
+            continue
+        target = ctx.target_client_id(pair.desired)
+        if target is not None:
+            members[target].append(_Member(pair.live, pair.desired))
+    for project in ctx.live.projects:
+        if project.id not in matched and project.client_id is not None:
+            if not _unmanaged_delete_applies(ctx, project):
+                members[project.client_id].append(_Member(project, None))
+    ctx.members = dict(members)
+
+
+def _unmanaged_delete_applies(ctx: PlanContext, project: LiveProject) -> bool:
+    return ctx.policy("project") == "delete" and not ctx.protection(
+        "project", live_project_name(ctx, project)
+    )
+
+
+def live_project_name(ctx: PlanContext, project: LiveProject) -> tuple[str, str | None]:
+    return (project.name, ctx.projects.client_of(project))
+
+
+# ---------------------------------------------------------------- client archive / restore
+
+
+def decide_client_states(ctx: PlanContext) -> None:
+    """Fix which clients are archived in phase 6 and which projects client restores bring back;
+    projects are planned around these side effects."""
+    for pair in ctx.clients.pairs:
+        live, entry = pair.live, pair.desired
+        if live is None or entry.delete:
+            continue
+        wants_archived = entry.fields.get("archived") is True
+        if wants_archived and not live.archived and _may_archive_client(ctx, live, entry.name):
+            ctx.archiving.add(live.id)
+        elif live.archived and not wants_archived:
+            ctx.restored.update(projects_to_restore(ctx, live.id))
+    if ctx.policy("client") == "archive":
+        for live in unmatched_clients(ctx):
+            if not live.archived and _may_archive_client(ctx, live, live.name):
+                ctx.archiving.add(live.id)
+
+
+def _may_archive_client(ctx: PlanContext, live: LiveClient, name: str) -> bool:
+    pattern = ctx.protection("client", (live.name, None), (name, None))
+    if pattern:
+        ctx.notes.warnings.append(f"client '{name}' is protected by '{pattern}': not archived")
+        return False
+    client_name = ctx.clients.name_of(live.id)
+    for member in ctx.members.get(live.id, []):
+        project = member.live
+        names = [(project.name, client_name)]
+        if member.wanted is not None:
+            names.append((member.wanted.name, member.wanted.client))
+        pattern = ctx.protection("project", *names) if project.active else None
+        if pattern:
+            ctx.notes.warnings.append(
+                f"client '{name}' is not archived: it would archive project "
+                f"'{project_address(client_name, project.name)}', protected by '{pattern}'"
+            )
+            return False
+    return True
+
+
+def projects_to_restore(ctx: PlanContext, client_id: int) -> list[int]:
+    # Only projects already under the client: moves happen after client restores.
+    return [
+        member.live.id
+        for member in ctx.members.get(client_id, [])
+        if member.wanted is not None
+        and member.live.client_id == client_id
+        and not member.live.active
+        and ctx.wants_active(member.wanted)
+    ]
+
+
+def unmatched_clients(ctx: PlanContext) -> list[LiveClient]:
+    kept = claimed_ids(ctx.clients.pairs) | ctx.clients.referenced_ids
+    return [client for client in ctx.live.clients if client.id not in kept]
+
+
+def client_blast(ctx: PlanContext, client_id: int, action: Action) -> BlastRadius:
+    members = ctx.members.get(client_id, [])
+    seconds = sum(member.live.actual_seconds for member in members)
+    if action is Action.DELETE:
+        return BlastRadius(seconds, len(members))
+    return BlastRadius(seconds, sum(1 for member in members if member.live.active))

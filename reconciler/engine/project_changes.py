@@ -1,0 +1,154 @@
+"""Project changes: create, update (rename, move, archive, restore, fields) and delete.
+
+Kept apart from the client and tag changes because projects have the most rules: their
+active state may be set by a client archive or restore of the last phase (see `layout`), a
+client archive defaults them to archived, and only some fields are compared plainly.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from reconciler.engine.changes import (
+    CREATE_REASON,
+    action_for,
+    guard_removal,
+    make_change,
+    reason_for,
+    same_value,
+)
+from reconciler.engine.layout import PlanContext, live_project_name
+from reconciler.engine.matching import Pair, claimed_ids
+from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
+from reconciler.model import PROJECT_FIELDS, DesiredProject, LiveProject, project_key
+
+# Fields a project diff compares besides name/client/active, which have their own rules.
+_PLAIN_PROJECT_FIELDS: tuple[str, ...] = tuple(
+    name for name in PROJECT_FIELDS if name not in ("client", "active")
+)
+
+
+# ---------------------------------------------------------------- project changes
+
+
+def project_changes(
+    ctx: PlanContext, pairs: Sequence[Pair[DesiredProject, LiveProject]]
+) -> list[Change]:
+    changes: list[Change | None] = []
+    for pair in pairs:
+        entry = pair.desired
+        if entry.delete:
+            reason = "delete: true in the spec"
+            changes.append(_project_delete(ctx, pair.live, entry.delete_time_entries, reason))
+        elif pair.live is None:
+            changes.append(_project_create(ctx, entry))
+        else:
+            changes.append(_project_update(ctx, pair))
+    matched = claimed_ids(pairs)
+    changes.extend(
+        _unmanaged_project(ctx, live) for live in ctx.live.projects if live.id not in matched
+    )
+    return [change for change in changes if change is not None]
+
+
+def _project_create(ctx: PlanContext, entry: DesiredProject) -> Change:
+    fields = [FieldChange("client", None, entry.client)] if entry.client else []
+    wanted = ctx.wants_active(entry)
+    if ctx.target_client_id(entry) in ctx.archiving:
+        _refuse_active_under_archive(ctx, entry, wanted)
+    # Always sent: Toggl creates a project archived unless told `active: true`.
+    fields.append(FieldChange("active", None, wanted))
+    fields.extend(
+        FieldChange(f, None, entry.fields[f]) for f in _PLAIN_PROJECT_FIELDS if f in entry.fields
+    )
+    return make_change(
+        "project", Action.CREATE, entry.name, None, fields, client=entry.client,
+        reason=CREATE_REASON,
+    )
+
+
+def _project_update(ctx: PlanContext, pair: Pair[DesiredProject, LiveProject]) -> Change | None:
+    live, entry = pair.live, pair.desired
+    assert live is not None
+    fields = _identity_fields(ctx, live, entry)
+    fields.extend(_active_field(ctx, live, entry))
+    fields.extend(
+        FieldChange(name, live.fields.get(name), entry.fields[name])
+        for name in _PLAIN_PROJECT_FIELDS
+        if name in entry.fields and not same_value(name, live.fields.get(name), entry.fields[name])
+    )
+    action = action_for(fields)
+    if action is None:
+        return None
+    archive_reason = (
+        "the spec sets active: false"
+        if "active" in entry.fields
+        else f"its client '{entry.client}' is archived in the spec"
+    )
+    change = make_change(
+        "project", action, entry.name, live, fields, client=entry.client,
+        blast=BlastRadius(live.actual_seconds, 0) if action is Action.ARCHIVE else None,
+        reason=reason_for(fields, archive_reason),
+    )
+    return guard_removal(ctx, change, [live_project_name(ctx, live), (entry.name, entry.client)])
+
+
+def _identity_fields(
+    ctx: PlanContext, live: LiveProject, entry: DesiredProject
+) -> list[FieldChange]:
+    fields: list[FieldChange] = []
+    if live.name != entry.name:
+        fields.append(FieldChange("name", live.name, entry.name))
+    live_client = ctx.projects.client_of(live)
+    if project_key(live_client, "") != project_key(entry.client, ""):
+        fields.append(FieldChange("client", live_client, entry.client))
+    return fields
+
+
+def _active_field(ctx: PlanContext, live: LiveProject, entry: DesiredProject) -> list[FieldChange]:
+    wanted = ctx.wants_active(entry)
+    if ctx.target_client_id(entry) in ctx.archiving:
+        # The client archive of phase 6 sets this project's state: no change of its own.
+        _refuse_active_under_archive(ctx, entry, wanted)
+        return []
+    live_active = live.active or live.id in ctx.restored
+    return [] if live_active == wanted else [FieldChange("active", live_active, wanted)]
+
+
+def _refuse_active_under_archive(ctx: PlanContext, entry: DesiredProject, wanted: bool) -> None:
+    if wanted:
+        ctx.notes.problems.append(
+            f"project '{entry.address}' is wanted active, but its client '{entry.client}' "
+            "is archived by this plan, which archives all its projects"
+        )
+
+
+def _project_delete(
+    ctx: PlanContext, live: LiveProject | None, with_entries: bool, reason: str
+) -> Change | None:
+    if live is None:
+        return None
+    client = ctx.projects.client_of(live)
+    change = make_change(
+        "project", Action.DELETE, live.name, live, client=client,
+        blast=BlastRadius(live.actual_seconds, 0),
+        options={"te_deletion_mode": "delete" if with_entries else "unassign"},
+        reason=reason,
+    )
+    return guard_removal(ctx, change, [(live.name, client)])
+
+
+def _unmanaged_project(ctx: PlanContext, live: LiveProject) -> Change | None:
+    policy = ctx.policy("project")
+    reason = f"not in the spec; unmanaged.projects is {policy}"
+    if policy == "delete":
+        return _project_delete(ctx, live, False, reason)
+    taken_along = live.client_id in ctx.archiving
+    if policy != "archive" or not live.active or taken_along:
+        return None
+    client = ctx.projects.client_of(live)
+    change = make_change(
+        "project", Action.ARCHIVE, live.name, live, [FieldChange("active", True, False)],
+        client=client, blast=BlastRadius(live.actual_seconds, 0), reason=reason,
+    )
+    return guard_removal(ctx, change, [(live.name, client)])
