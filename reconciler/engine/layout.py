@@ -26,9 +26,7 @@ from reconciler.model import (
     LiveClient,
     LiveProject,
     LiveState,
-    name_key,
     project_address,
-    project_key,
 )
 
 
@@ -40,7 +38,7 @@ class _Member:
     """A project under a client when client archives run; `wanted` is None if unmanaged."""
 
     live: LiveProject
-    wanted: DesiredProject | None
+    wanted: Pair[DesiredProject, LiveProject] | None
 
 
 @dataclass
@@ -59,20 +57,25 @@ class PlanContext:
 
     def protection(self, kind: Kind, *names: tuple[str, str | None]) -> str | None:
         """The pattern protecting an object under any of its names (live or spec), if any."""
+        if not self.desired.protected.get(kind):
+            return None  # the common case: skip folding names no pattern will look at
         for name, client in names:
             pattern = protecting_pattern(self.desired, kind, name, client)
             if pattern is not None:
                 return pattern
         return None
 
-    def wants_active(self, entry: DesiredProject) -> bool:
-        if "active" in entry.fields:
-            return bool(entry.fields["active"])
+    def wants_active(self, pair: Pair[DesiredProject, LiveProject]) -> bool:
+        fields = pair.desired.fields
+        if "active" in fields:
+            return bool(fields["active"])
         # Archiving a client archives its projects, so they default to archived with it.
-        return not (entry.client and name_key(entry.client) in self.clients.archived_in_spec)
+        client_key = pair.key[0]
+        return not (client_key and client_key in self.clients.archived_in_spec)
 
-    def target_client_id(self, entry: DesiredProject) -> int | None:
-        return self.clients.live_id_by_key.get(name_key(entry.client)) if entry.client else None
+    def target_client_id(self, pair: Pair[DesiredProject, LiveProject]) -> int | None:
+        client_key = pair.key[0]
+        return self.clients.live_id_by_key.get(client_key) if client_key else None
 
 
 # ---------------------------------------------------------------- orphans of client deletes
@@ -83,12 +86,13 @@ def refuse_clashes(ctx: PlanContext, pairs: Sequence[Pair[DesiredProject, LivePr
     unique per client), nor take a name the spec deletes, unless the plan moves them first."""
     index = ctx.projects
     leaving = _leaving_ids(ctx, pairs)
+    # A clientless entry's key is the final key an orphan of that name would have.
     deleted_names = {
-        project_key(None, entry.name)
-        for entry in ctx.desired.projects
-        if entry.delete and entry.client is None
+        pair.key for pair in pairs if pair.desired.delete and pair.desired.client is None
     }
     for key, group in index.by_final_key.items():
+        if key not in index.orphans:
+            continue  # most keys: no orphan, so no clash
         staying = [project for project in group if project.id not in leaving]
         orphan = next((project for project in staying if index.is_orphan(project)), None)
         if orphan is None or (len(staying) == 1 and key not in deleted_names):
@@ -141,9 +145,9 @@ def lay_out(ctx: PlanContext, pairs: Sequence[Pair[DesiredProject, LiveProject]]
             if protected_by and pair.live.client_id is not None:
                 members[pair.live.client_id].append(_Member(pair.live, None))
             continue
-        target = ctx.target_client_id(pair.desired)
+        target = ctx.target_client_id(pair)
         if target is not None:
-            members[target].append(_Member(pair.live, pair.desired))
+            members[target].append(_Member(pair.live, pair))
     for project in ctx.live.projects:
         if project.id not in matched and project.client_id is not None:
             if not _unmanaged_delete_applies(ctx, project):
@@ -192,7 +196,7 @@ def _may_archive_client(ctx: PlanContext, live: LiveClient, name: str) -> bool:
         project = member.live
         names = [(project.name, client_name)]
         if member.wanted is not None:
-            names.append((member.wanted.name, member.wanted.client))
+            names.append((member.wanted.desired.name, member.wanted.desired.client))
         pattern = ctx.protection("project", *names) if project.active else None
         if pattern:
             ctx.notes.warnings.append(

@@ -6,6 +6,9 @@ move). Client matching comes first and also settles each client's name once rena
 clients projects use without listing them, because project keys are built from those names.
 
 Every lookup is a dict keyed by `name_key`/`project_key`; nothing scans a list per object.
+Keys are computed once per object and kept: a spec entry's on its `Pair` (`new_pairs`), a live
+client's in `ClientMatch.after_key`, a live project's in the `ProjectIndex` dicts. Large plans
+spent most of their calls re-folding the same names before that.
 The names here serve `reconciler.engine.planner`; they are not an API of their own.
 """
 
@@ -41,6 +44,9 @@ L = TypeVar("L", LiveClient, LiveProject, LiveTag)
 @dataclass
 class Pair(Generic[D, L]):
     desired: D
+    # The entry's identity key, computed once: (client key, name key) for projects and
+    # ("", name key) for clients and tags. Every later lookup of the entry reuses it.
+    key: tuple[str, str]
     live: L | None = None
     via: str = "new"  # exact | previous | move | new
 
@@ -56,12 +62,12 @@ class _Rules(Generic[D, L]):
     """How one kind finds live candidates for a spec entry."""
 
     kind: Kind
-    exact: Callable[[D], L | None]
+    exact: Callable[[Pair[D, L]], L | None]
     # Live objects a previous name may refer to, best first.
-    previous: Callable[[D, str], list[L]]
+    previous: Callable[[Pair[D, L], str], list[L]]
     live_address: Callable[[L], str]
     # Tried after every exact match, before previous names (projects: clientless orphans).
-    fallback: Callable[[D], L | None] = lambda entry: None
+    fallback: Callable[[Pair[D, L]], L | None] = lambda pair: None
 
 
 def _desired_address(entry: DesiredClient | DesiredProject | DesiredTag) -> str:
@@ -74,14 +80,18 @@ def _desired_key(entry: DesiredClient | DesiredProject | DesiredTag) -> tuple[st
     return ("", name_key(entry.name))
 
 
-def _match(entries: Sequence[D], rules: _Rules[D, L], notes: Notes) -> list[Pair[D, L]]:
+def new_pairs(entries: Sequence[D]) -> list[Pair[D, Any]]:
+    """One unmatched pair per spec entry, with the entry's key computed here once."""
+    return [Pair(entry, _desired_key(entry)) for entry in entries]
+
+
+def _match(pairs: Sequence[Pair[D, L]], rules: _Rules[D, L], notes: Notes) -> None:
     """Exact keys first for every entry, so another entry's previous name cannot steal them."""
-    pairs: list[Pair[D, L]] = [Pair(entry) for entry in entries]
-    _refuse_duplicates(entries, rules.kind, notes)
+    _refuse_duplicates(pairs, rules.kind, notes)
     claimed: set[int] = set()
     for finder in (rules.exact, rules.fallback):
         for pair in pairs:
-            live = finder(pair.desired) if pair.live is None else None
+            live = finder(pair) if pair.live is None else None
             if live is not None and live.id not in claimed:
                 pair.live, pair.via = live, "exact"
                 claimed.add(live.id)
@@ -90,21 +100,20 @@ def _match(entries: Sequence[D], rules: _Rules[D, L], notes: Notes) -> list[Pair
         # too loose a match for something that cannot be undone.
         if pair.live is None and not pair.desired.delete:
             _claim_previous(pair, rules, claimed)
-    return pairs
 
 
-def _refuse_duplicates(entries: Sequence[D], kind: Kind, notes: Notes) -> None:
+def _refuse_duplicates(pairs: Sequence[Pair[D, L]], kind: Kind, notes: Notes) -> None:
     seen: set[tuple[str, str]] = set()
-    for entry in entries:
-        key = _desired_key(entry)
-        if key in seen:
-            notes.problems.append(f"{kind} '{_desired_address(entry)}' is listed twice in the spec")
-        seen.add(key)
+    for pair in pairs:
+        if pair.key in seen:
+            address = _desired_address(pair.desired)
+            notes.problems.append(f"{kind} '{address}' is listed twice in the spec")
+        seen.add(pair.key)
 
 
 def _claim_previous(pair: Pair[D, L], rules: _Rules[D, L], claimed: set[int]) -> None:
     for old_name in pair.desired.previous_names:
-        live = _first_unclaimed(rules.previous(pair.desired, old_name), claimed)
+        live = _first_unclaimed(rules.previous(pair, old_name), claimed)
         if live is not None:
             pair.live, pair.via = live, "previous"
             claimed.add(live.id)
@@ -126,7 +135,7 @@ def _warn_shadowed(pairs: Sequence[Pair[D, L]], rules: _Rules[D, L], notes: Note
         if pair.via != "exact" or pair.desired.delete:
             continue
         for old_name in pair.desired.previous_names:
-            other = _first_unclaimed(rules.previous(pair.desired, old_name), claimed)
+            other = _first_unclaimed(rules.previous(pair, old_name), claimed)
             if other is not None:
                 notes.warnings.append(
                     f"{rules.kind} '{_desired_address(pair.desired)}' and its previous name "
@@ -142,12 +151,12 @@ def _by_name(objects: Iterable[L]) -> dict[str, L]:
     return index
 
 
-def _named_rules(kind: Kind, objects: Iterable[L]) -> _Rules[Any, L]:
-    index = _by_name(objects)
+def _named_rules(kind: Kind, index: dict[str, L]) -> _Rules[Any, L]:
+    """Rules for kinds identified by name alone; `index` is the live objects by name key."""
     return _Rules(
         kind=kind,
-        exact=lambda entry: index.get(name_key(entry.name)),
-        previous=lambda entry, old: [index[name_key(old)]] if name_key(old) in index else [],
+        exact=lambda pair: index.get(pair.key[1]),
+        previous=lambda pair, old: [index[name_key(old)]] if name_key(old) in index else [],
         live_address=lambda live: live.name,
     )
 
@@ -159,42 +168,61 @@ def _named_rules(kind: Kind, objects: Iterable[L]) -> _Rules[Any, L]:
 class ClientMatch:
     pairs: list[Pair[DesiredClient, LiveClient]]
     by_id: dict[int, LiveClient]
-    after_name: dict[int, str]  # live client id -> its name once phase 1 has run
-    live_id_by_key: dict[str, int]  # kept client key (spec or referenced) -> live id
+    by_key: dict[str, LiveClient]  # live clients by the name key they have now
     archived_in_spec: set[str]  # keys of spec clients with `archived: true`
-    referenced_ids: set[int]  # live clients projects refer to without listing them
+    after_name: dict[int, str] = field(default_factory=dict)  # id -> name once phase 1 ran
+    after_key: dict[int, str] = field(default_factory=dict)  # id -> name_key of that name
+    # Kept client key (spec or referenced) -> live id.
+    live_id_by_key: dict[str, int] = field(default_factory=dict)
+    # Live clients projects refer to without listing them.
+    referenced_ids: set[int] = field(default_factory=set)
     deleted_ids: set[int] = field(default_factory=set)  # live clients this plan deletes
 
     def name_of(self, client_id: int | None) -> str | None:
         # A client id Toggl no longer knows is treated as no client.
         return self.after_name.get(client_id) if client_id is not None else None
 
+    def key_of(self, client_id: int | None) -> str:
+        """The client part of a project key, as `project_key(name_of(client_id), ...)` has it."""
+        return self.after_key.get(client_id, "") if client_id is not None else ""
 
-def match_clients(desired: DesiredState, live: LiveState, notes: Notes) -> ClientMatch:
-    rules: _Rules[DesiredClient, LiveClient] = _named_rules("client", live.clients)
-    pairs = _match(desired.clients, rules, notes)
+
+def match_clients(
+    desired: DesiredState,
+    live: LiveState,
+    project_pairs: Sequence[Pair[DesiredProject, LiveProject]],
+    notes: Notes,
+) -> ClientMatch:
+    """Match the clients; `project_pairs` (still unmatched) show which clients projects use."""
+    live_by_key = _by_name(live.clients)
+    rules: _Rules[DesiredClient, LiveClient] = _named_rules("client", live_by_key)
+    pairs: list[Pair[DesiredClient, LiveClient]] = new_pairs(desired.clients)
+    _match(pairs, rules, notes)
     _warn_shadowed(pairs, rules, notes)
-    after_name = {client.id: client.name for client in live.clients}
-    live_id_by_key: dict[str, int] = {}
-    for pair in pairs:
-        if pair.live is not None and not pair.desired.delete:
-            after_name[pair.live.id] = pair.desired.name
-            live_id_by_key[name_key(pair.desired.name)] = pair.live.id
     clients = ClientMatch(
         pairs=pairs,
         by_id={client.id: client for client in live.clients},
-        after_name=after_name,
-        live_id_by_key=live_id_by_key,
+        by_key=live_by_key,
         archived_in_spec={
-            name_key(entry.name)
-            for entry in desired.clients
-            if entry.fields.get("archived") is True
+            pair.key[1] for pair in pairs if pair.desired.fields.get("archived") is True
         },
-        referenced_ids=set(),
     )
-    _resolve_references(desired, live, clients, notes)
+    _settle_names(clients, live.clients)
+    _resolve_references(project_pairs, clients, notes)
     clients.deleted_ids = _deleted_clients(desired, live, clients)
     return clients
+
+
+def _settle_names(clients: ClientMatch, live_clients: Sequence[LiveClient]) -> None:
+    """Every live client's name once phase 1 has renamed it, and that name's key, folded once
+    here because every live project's key is built from it."""
+    clients.after_name = {client.id: client.name for client in live_clients}
+    clients.after_key = {client.id: name_key(client.name) for client in live_clients}
+    for pair in clients.pairs:
+        if pair.live is not None and not pair.desired.delete:
+            clients.after_name[pair.live.id] = pair.desired.name
+            clients.after_key[pair.live.id] = pair.key[1]
+            clients.live_id_by_key[pair.key[1]] = pair.live.id
 
 
 def _deleted_clients(desired: DesiredState, live: LiveState, clients: ClientMatch) -> set[int]:
@@ -211,16 +239,16 @@ def _deleted_clients(desired: DesiredState, live: LiveState, clients: ClientMatc
 
 
 def _resolve_references(
-    desired: DesiredState, live: LiveState, clients: ClientMatch, notes: Notes
+    project_pairs: Sequence[Pair[DesiredProject, LiveProject]], clients: ClientMatch, notes: Notes
 ) -> None:
     """Projects may name a client the spec does not list; it must then exist, and is kept."""
-    listed = {name_key(entry.name): entry for entry in desired.clients}
-    live_by_key = _by_name(live.clients)
+    listed = {pair.key[1]: pair.desired for pair in clients.pairs}
     claimed = claimed_ids(clients.pairs)
-    for project in desired.projects:
+    for project_pair in project_pairs:
+        project = project_pair.desired
         if project.client is None or project.delete:
             continue
-        key = name_key(project.client)
+        key = project_pair.key[0]
         if key in listed:
             if listed[key].delete:
                 notes.problems.append(
@@ -228,7 +256,7 @@ def _resolve_references(
                     "which the spec deletes"
                 )
             continue
-        live_client = live_by_key.get(key)
+        live_client = clients.by_key.get(key)
         problem = _reference_problem(project, live_client, claimed, clients)
         if problem:
             notes.problems.append(problem)
@@ -272,11 +300,13 @@ class ProjectIndex:
         self.orphans: dict[tuple[str, str], LiveProject] = {}
         self.by_final_key: dict[tuple[str, str], list[LiveProject]] = defaultdict(list)
         for project in projects:
-            key = project_key(self.client_of(project), project.name)
+            # Each live project's name is folded once; its client's key comes precomputed.
+            project_name_key = name_key(project.name)
+            key = (clients.key_of(project.client_id), project_name_key)
             self.by_key.setdefault(key, project)
-            self.by_name[name_key(project.name)].append(project)
+            self.by_name[project_name_key].append(project)
             if self.is_orphan(project):
-                key = project_key(None, project.name)
+                key = ("", project_name_key)
                 self.orphans.setdefault(key, project)
             self.by_final_key[key].append(project)
 
@@ -289,28 +319,30 @@ class ProjectIndex:
     def address_of(self, project: LiveProject) -> str:
         return project_address(self.client_of(project), project.name)
 
-    def exact(self, entry: DesiredProject) -> LiveProject | None:
-        return self.by_key.get(project_key(entry.client, entry.name))
+    def exact(self, pair: Pair[DesiredProject, LiveProject]) -> LiveProject | None:
+        return self.by_key.get(pair.key)
 
-    def orphan(self, entry: DesiredProject) -> LiveProject | None:
+    def orphan(self, pair: Pair[DesiredProject, LiveProject]) -> LiveProject | None:
         # Never for a delete: it would remove the orphan, not the clientless project it names.
-        if entry.client is not None or entry.delete:
+        if pair.desired.client is not None or pair.desired.delete:
             return None
-        return self.orphans.get(project_key(None, entry.name))
+        return self.orphans.get(pair.key)  # a clientless entry's key is its final key
 
-    def unique_named(self, name: str) -> LiveProject | None:
-        same_name = self.by_name.get(name_key(name), [])
+    def unique_named(self, project_name_key: str) -> LiveProject | None:
+        same_name = self.by_name.get(project_name_key, [])
         return same_name[0] if len(same_name) == 1 else None
 
-    def previous(self, entry: DesiredProject, old_name: str) -> list[LiveProject]:
+    def previous(self, pair: Pair[DesiredProject, LiveProject], old_name: str) -> list[LiveProject]:
         # Same client first; then anywhere, but only when the old name is unambiguous.
-        found = [self.by_key.get(project_key(entry.client, old_name)), self.unique_named(old_name)]
+        old_key = name_key(old_name)
+        found = [self.by_key.get((pair.key[0], old_key)), self.unique_named(old_key)]
         return [project for project in found if project is not None]
 
 
 def match_projects(
-    desired: DesiredState, index: ProjectIndex, notes: Notes
-) -> list[Pair[DesiredProject, LiveProject]]:
+    pairs: Sequence[Pair[DesiredProject, LiveProject]], index: ProjectIndex, notes: Notes
+) -> None:
+    """Fill in the live side of the project pairs made (with their keys) by `new_pairs`."""
     rules: _Rules[DesiredProject, LiveProject] = _Rules(
         kind="project",
         exact=index.exact,
@@ -318,13 +350,12 @@ def match_projects(
         previous=index.previous,
         live_address=index.address_of,
     )
-    pairs = _match(desired.projects, rules, notes)
+    _match(pairs, rules, notes)
     _claim_moves(pairs, index)
     _warn_shadowed(pairs, rules, notes)
-    return pairs
 
 
-def _claim_moves(pairs: list[Pair[DesiredProject, LiveProject]], index: ProjectIndex) -> None:
+def _claim_moves(pairs: Sequence[Pair[DesiredProject, LiveProject]], index: ProjectIndex) -> None:
     """A project whose name is unique on both sides moves to the spec's client.
 
     Delete entries never move: deleting a same-named project under another client would
@@ -332,10 +363,10 @@ def _claim_moves(pairs: list[Pair[DesiredProject, LiveProject]], index: ProjectI
     """
     claimed = claimed_ids(pairs)
     waiting = [pair for pair in pairs if pair.live is None and not pair.desired.delete]
-    wanted = Counter(name_key(pair.desired.name) for pair in waiting)
+    wanted = Counter(pair.key[1] for pair in waiting)
     for pair in waiting:
-        candidate = index.unique_named(pair.desired.name)
-        if wanted[name_key(pair.desired.name)] == 1 and candidate and candidate.id not in claimed:
+        candidate = index.unique_named(pair.key[1])
+        if wanted[pair.key[1]] == 1 and candidate and candidate.id not in claimed:
             pair.live, pair.via = candidate, "move"
             claimed.add(candidate.id)
 
@@ -346,7 +377,8 @@ def _claim_moves(pairs: list[Pair[DesiredProject, LiveProject]], index: ProjectI
 def match_tags(
     desired: DesiredState, live: LiveState, notes: Notes
 ) -> list[Pair[DesiredTag, LiveTag]]:
-    rules: _Rules[DesiredTag, LiveTag] = _named_rules("tag", live.tags)
-    pairs = _match(desired.tags, rules, notes)
+    rules: _Rules[DesiredTag, LiveTag] = _named_rules("tag", _by_name(live.tags))
+    pairs: list[Pair[DesiredTag, LiveTag]] = new_pairs(desired.tags)
+    _match(pairs, rules, notes)
     _warn_shadowed(pairs, rules, notes)
     return pairs

@@ -18,17 +18,19 @@ from reconciler.engine.changes import check_tier, client_changes, tag_changes
 from reconciler.engine.layout import PlanContext, decide_client_states, lay_out, refuse_clashes
 from reconciler.engine.matching import (
     Notes,
+    Pair,
     ProjectIndex,
     claimed_ids,
     match_clients,
     match_projects,
     match_tags,
+    new_pairs,
 )
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.project_changes import project_changes
 from reconciler.engine.unmanaged import unmanaged_listing
 from reconciler.errors import PlanningError
-from reconciler.model import DesiredState, Kind, LiveState
+from reconciler.model import DesiredProject, DesiredState, Kind, LiveProject, LiveState
 
 _ACTION_ORDER: Mapping[Action, int] = {
     action: rank
@@ -59,9 +61,11 @@ def _order_key(change: Change) -> tuple[int, int, str, str, int]:
 def build_plan(desired: DesiredState, live: LiveState) -> Plan:
     """Diff the spec against the workspace; raises PlanningError for what Toggl would refuse."""
     notes = Notes()
-    clients = match_clients(desired, live, notes)
+    # Keys are computed once here, with the pairs, and reused by every later lookup.
+    project_pairs: list[Pair[DesiredProject, LiveProject]] = new_pairs(desired.projects)
+    clients = match_clients(desired, live, project_pairs, notes)
     index = ProjectIndex(live.projects, clients)
-    project_pairs = match_projects(desired, index, notes)
+    match_projects(project_pairs, index, notes)
     tag_pairs = match_tags(desired, live, notes)
     ctx = PlanContext(desired, live, notes, clients, index)
     refuse_clashes(ctx, project_pairs)

@@ -20,7 +20,7 @@ from reconciler.engine.changes import (
 from reconciler.engine.layout import PlanContext, live_project_name
 from reconciler.engine.matching import Pair, claimed_ids
 from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
-from reconciler.model import PROJECT_FIELDS, DesiredProject, LiveProject, project_key
+from reconciler.model import PROJECT_FIELDS, DesiredProject, LiveProject
 
 # Fields a project diff compares besides name/client/active, which have their own rules.
 _PLAIN_PROJECT_FIELDS: tuple[str, ...] = tuple(
@@ -41,7 +41,7 @@ def project_changes(
             reason = "delete: true in the spec"
             changes.append(_project_delete(ctx, pair.live, entry.delete_time_entries, reason))
         elif pair.live is None:
-            changes.append(_project_create(ctx, entry))
+            changes.append(_project_create(ctx, pair))
         else:
             changes.append(_project_update(ctx, pair))
     matched = claimed_ids(pairs)
@@ -51,10 +51,11 @@ def project_changes(
     return [change for change in changes if change is not None]
 
 
-def _project_create(ctx: PlanContext, entry: DesiredProject) -> Change:
+def _project_create(ctx: PlanContext, pair: Pair[DesiredProject, LiveProject]) -> Change:
+    entry = pair.desired
     fields = [FieldChange("client", None, entry.client)] if entry.client else []
-    wanted = ctx.wants_active(entry)
-    if ctx.target_client_id(entry) in ctx.archiving:
+    wanted = ctx.wants_active(pair)
+    if ctx.target_client_id(pair) in ctx.archiving:
         _refuse_active_under_archive(ctx, entry, wanted)
     # Always sent: Toggl creates a project archived unless told `active: true`.
     fields.append(FieldChange("active", None, wanted))
@@ -70,8 +71,8 @@ def _project_create(ctx: PlanContext, entry: DesiredProject) -> Change:
 def _project_update(ctx: PlanContext, pair: Pair[DesiredProject, LiveProject]) -> Change | None:
     live, entry = pair.live, pair.desired
     assert live is not None
-    fields = _identity_fields(ctx, live, entry)
-    fields.extend(_active_field(ctx, live, entry))
+    fields = _identity_fields(ctx, live, pair)
+    fields.extend(_active_field(ctx, live, pair))
     fields.extend(
         FieldChange(name, live.fields.get(name), entry.fields[name])
         for name in _PLAIN_PROJECT_FIELDS
@@ -94,22 +95,25 @@ def _project_update(ctx: PlanContext, pair: Pair[DesiredProject, LiveProject]) -
 
 
 def _identity_fields(
-    ctx: PlanContext, live: LiveProject, entry: DesiredProject
+    ctx: PlanContext, live: LiveProject, pair: Pair[DesiredProject, LiveProject]
 ) -> list[FieldChange]:
+    entry = pair.desired
     fields: list[FieldChange] = []
     if live.name != entry.name:
         fields.append(FieldChange("name", live.name, entry.name))
-    live_client = ctx.projects.client_of(live)
-    if project_key(live_client, "") != project_key(entry.client, ""):
-        fields.append(FieldChange("client", live_client, entry.client))
+    # Client keys, not names: a change of case alone is not a move.
+    if ctx.clients.key_of(live.client_id) != pair.key[0]:
+        fields.append(FieldChange("client", ctx.projects.client_of(live), entry.client))
     return fields
 
 
-def _active_field(ctx: PlanContext, live: LiveProject, entry: DesiredProject) -> list[FieldChange]:
-    wanted = ctx.wants_active(entry)
-    if ctx.target_client_id(entry) in ctx.archiving:
+def _active_field(
+    ctx: PlanContext, live: LiveProject, pair: Pair[DesiredProject, LiveProject]
+) -> list[FieldChange]:
+    wanted = ctx.wants_active(pair)
+    if ctx.target_client_id(pair) in ctx.archiving:
         # The client archive of phase 6 sets this project's state: no change of its own.
-        _refuse_active_under_archive(ctx, entry, wanted)
+        _refuse_active_under_archive(ctx, pair.desired, wanted)
         return []
     live_active = live.active or live.id in ctx.restored
     return [] if live_active == wanted else [FieldChange("active", live_active, wanted)]
