@@ -43,6 +43,8 @@ L = TypeVar("L", LiveClient, LiveProject, LiveTag)
 
 @dataclass
 class Pair(Generic[D, L]):
+    """A spec entry and the live object it manages (None: to be created, or nothing to delete)."""
+
     desired: D
     # The entry's identity key, computed once: (client key, name key) for projects and
     # ("", name key) for clients and tags. Every later lookup of the entry reuses it.
@@ -53,6 +55,8 @@ class Pair(Generic[D, L]):
 
 @dataclass
 class Notes:
+    """What every planning step found: problems refuse the plan, warnings go with it."""
+
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
