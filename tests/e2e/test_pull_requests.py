@@ -27,12 +27,18 @@ def test_markdown_plan_goes_to_stdout_and_the_step_summary(harness: Harness, tmp
     assert summary.read_text().strip() == result.stdout.strip()
 
 
-def test_a_spec_folder_with_one_file_per_workspace(harness: Harness, tmp_path: Path) -> None:
+def two_workspace_folder(harness: Harness, tmp_path: Path) -> Path:
+    """A spec folder with one file per workspace: Acme Agency wants tag alpha, Team B beta."""
     folder = tmp_path / "workspaces"
     folder.mkdir()
     harness.store.ensure_workspace("Team B")
     (folder / "a.yaml").write_text(f"version: 1\nworkspace: {WORKSPACE}\ntags: [alpha]\n")
     (folder / "b.yaml").write_text("version: 1\nworkspace: Team B\ntags: [beta]\n")
+    return folder
+
+
+def test_a_spec_folder_with_one_file_per_workspace(harness: Harness, tmp_path: Path) -> None:
+    folder = two_workspace_folder(harness, tmp_path)
     plan = harness.cli("plan", str(folder))
     assert plan.stdout.count("=== Workspace") == 2
     applied = harness.cli("apply", str(folder), "--auto-approve")
@@ -54,11 +60,7 @@ def test_one_template_bootstraps_several_workspaces(harness: Harness) -> None:
 
 
 def test_saved_plans_for_several_workspaces_apply_together(harness: Harness, tmp_path: Path) -> None:
-    folder = tmp_path / "ws"
-    folder.mkdir()
-    harness.store.ensure_workspace("Team B")
-    (folder / "a.yaml").write_text(f"version: 1\nworkspace: {WORKSPACE}\ntags: [alpha]\n")
-    (folder / "b.yaml").write_text("version: 1\nworkspace: Team B\ntags: [beta]\n")
+    folder = two_workspace_folder(harness, tmp_path)
     plan_file = str(tmp_path / "plan.json")
     assert harness.cli("plan", str(folder), "--out", plan_file).code == 0
     applied = harness.cli("apply", "--plan", plan_file, str(folder))
