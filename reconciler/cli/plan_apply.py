@@ -187,8 +187,9 @@ def _confirm(plan: Plan, auto_approve: bool, out: Output, stdin: TextIO) -> None
         raise UsageError("refusing to apply without confirmation: this is not an interactive "
                          "terminal. Review the plan, then pass --auto-approve, or save it with "
                          "`plan --out FILE` and run `apply --plan FILE`.")
-    out.stdout.write(f"\nApply these {len(plan.changes)} changes to workspace "
-                     f"'{_workspace_label(plan)}'? Only 'yes' will be accepted: ")
+    count = len(plan.changes)
+    out.stdout.write(f"\nApply {'this change' if count == 1 else f'these {count} changes'} to "
+                     f"workspace '{_workspace_label(plan)}'? Only 'yes' will be accepted: ")
     out.stdout.flush()
     if stdin.readline().strip() != "yes":
         raise ReconcilerError("apply cancelled; nothing was changed.")
@@ -201,7 +202,11 @@ def _execute(connection: Connection, plan: Plan, live: LiveState, wait_for_quota
                         on_event=_progress_printer(out))
     result = executor.run()
     out.out(f"Apply complete: {result.applied} of {result.total} changes applied "
-            f"({result.writes} writes, {result.reads} extra reads).")
+            f"({_count(result.writes, 'write')}, {_count(result.reads, 'extra read')}).")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _check_quota_bill(writes: int, live: LiveState, wait_for_quota: bool) -> None:
@@ -220,8 +225,8 @@ def _check_quota_bill(writes: int, live: LiveState, wait_for_quota: bool) -> Non
 def _progress_printer(out: Output) -> Callable[[ApplyEvent], None]:
     def show(event: ApplyEvent) -> None:
         if event.kind == "done" and event.change is not None:
-            headline = change_headline(event.change.to_json(), color=out.color)
-            out.out(f"[{event.done}/{event.total}] {headline}: done")
+            headline = change_headline(event.change.to_json(), color=out.color, done=True)
+            out.out(f"[{event.done}/{event.total}] {headline}")
         elif event.kind == "wait":
             out.info(f"Waiting for Toggl's hourly quota: {event.seconds_left:.0f} s left "
                      f"({event.done} of {event.total} changes applied)")

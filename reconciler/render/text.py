@@ -41,6 +41,7 @@ _LEGEND_WORDS: Mapping[str, str] = {
     "delete": "delete",
 }
 _FIELD_INDENT = " " * 6
+_FUTURE = "will be "  # every headline phrase starts with it
 _WARNING_LABEL = "Warning: "
 
 
@@ -59,12 +60,16 @@ def render_text(plan: Mapping[str, Any], *, color: bool = False) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def change_headline(change: Mapping[str, Any], *, color: bool = False) -> str:
-    """One line, e.g. `+ project "Globex/Website Redesign" will be created`."""
+def change_headline(change: Mapping[str, Any], *, color: bool = False, done: bool = False) -> str:
+    """One line, e.g. `+ project "Globex/Website Redesign" will be created`; with `done`, as
+    apply reports it: `+ project "Globex/Website Redesign" created`."""
     action = change["action"]
     symbol = _paint(SYMBOLS[action], action, color)
     subject = f"{escape_unsafe(change['kind'])} {quote_value(change['address'])}"
-    return f"{symbol} {subject} {_PHRASES[action](change, color)}"
+    phrase = _PHRASES[action](change, color)
+    if done:
+        phrase = phrase.replace(_FUTURE, "", 1)
+    return f"{symbol} {subject} {phrase}"
 
 
 # ---------------------------------------------------------------- headline phrases

@@ -219,3 +219,13 @@ def test_hostile_names_in_unmanaged_snippet_parse_back(name: str) -> None:
     text = render_text(hostile_plan(name))
     snippet = text.split("add these entries to the spec:\n\n")[1].split("\n\nPlan: ")[0]
     assert yaml.safe_load(snippet) == {"clients": [{"name": name, "notes": name}], "tags": [name]}
+
+
+def test_done_headlines_read_in_the_past_for_apply_progress() -> None:
+    from reconciler.engine.plan import Action, Change, FieldChange
+    from reconciler.render.text import change_headline
+
+    rename = Change(Action.RENAME, "tag", "new", "new", live_id=1,
+                    fields=(FieldChange("name", "old", "new"),)).to_json()
+    assert change_headline(rename) == '> tag "new" will be renamed from "old" to "new"'
+    assert change_headline(rename, done=True) == '> tag "new" renamed from "old" to "new"'
