@@ -75,11 +75,12 @@ def run_plan(args: argparse.Namespace, *, env: Mapping[str, str], out: Output, *
     for result in results:
         _show_plan(result, args.format, out, heading=len(results) > 1)
     documents = [result.plan.to_json() for result in results]
+    _write_step_summary(env, documents)
+    # A refused plan is shown for review but never saved: `apply --plan` trusts what it loads.
+    _raise_if_unsafe(results)
     if args.out:
         _save_plans(Path(args.out), documents)
         out.info(f"Saved the plan to {args.out}; apply it with: toggl-reconciler apply --plan {args.out}")
-    _write_step_summary(env, documents)
-    _raise_if_unsafe(results)
     pending = any(result.plan.has_changes for result in results)
     return EXIT_CHANGES if args.detailed_exitcode and pending else EXIT_OK
 

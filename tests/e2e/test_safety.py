@@ -128,3 +128,14 @@ def test_a_project_delete_destroys_time_entries_only_when_asked(harness: Harness
     assert result.code == 0, result.output
     modes = sorted(w.query.get("teDeletionMode") for w in harness.writes() if w.method == "DELETE")
     assert modes == ["delete", "unassign"]
+
+
+def test_a_refused_plan_is_not_saved_for_apply(harness: Harness, tmp_path: Path) -> None:
+    seed_projects(harness, 20)
+    spec = harness.spec("unmanaged: {projects: delete}\n")
+    plan_file = tmp_path / "plan.json"
+    refused = harness.cli("plan", spec, "--out", str(plan_file))
+    assert refused.code == 3
+    assert not plan_file.exists()
+    forced = harness.cli("plan", spec, "--out", str(plan_file), "--force")
+    assert forced.code == 0 and plan_file.exists()
