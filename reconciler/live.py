@@ -19,6 +19,7 @@ from reconciler.model import (
     PlanTier,
     name_key,
 )
+from reconciler.read_cache import ProjectCache
 from reconciler.toggl import TogglClient
 from reconciler.toggl.types import Client, Project, Tag, Workspace
 
@@ -46,12 +47,13 @@ def _workspace_not_found(workspace: str, workspaces: list[Workspace]) -> Any:
     )
 
 
-def read_live_state(client: TogglClient, workspace: str | int) -> LiveState:
+def read_live_state(client: TogglClient, workspace: str | int,
+                    project_cache: ProjectCache | None = None) -> LiveState:
     reads_before = client.stats.reads
     workspace_id, workspace_name, tier = resolve_workspace(client, workspace)
     clients = client.list_clients(workspace_id, status="both")
     tags = client.list_tags(workspace_id)
-    projects = client.list_projects(workspace_id, active="both")
+    projects = _read_projects(client, workspace_id, project_cache)
     return LiveState(
         workspace_id=workspace_id,
         workspace_name=workspace_name,
@@ -62,6 +64,20 @@ def read_live_state(client: TogglClient, workspace: str | int) -> LiveState:
         reads=client.stats.reads - reads_before,
         quota=client.quota,
     )
+
+
+def _read_projects(client: TogglClient, workspace_id: int,
+                   cache: ProjectCache | None) -> list[Project]:
+    if cache is None:
+        return client.list_projects(workspace_id, active="both")
+    cached = cache.load(workspace_id)
+    if cached is None:
+        projects = client.list_projects(workspace_id, active="both")
+    else:
+        changed = client.list_projects(workspace_id, active="both", since=cached.since)
+        projects = [Project.from_api(raw) for raw in cached.merged([p.raw for p in changed])]
+    cache.save(workspace_id, [project.raw for project in projects])
+    return projects
 
 
 def live_client(client: Client) -> LiveClient:

@@ -26,6 +26,7 @@ from reconciler.errors import (
 )
 from reconciler.live import read_live_state
 from reconciler.model import DesiredState, LiveState
+from reconciler.read_cache import ProjectCache
 from reconciler.render import RENDERERS
 from reconciler.render.text import change_headline
 from reconciler.spec import load_specs
@@ -53,6 +54,10 @@ def register_plan(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", "-f", choices=sorted(RENDERERS), default="text")
     parser.add_argument("--detailed-exitcode", action="store_true",
                         help="exit 2 when there are changes, 0 when there are none")
+    parser.add_argument("--read-cache", default=None, metavar="FILE",
+                        help="keep the workspace's projects in FILE and, on the next plan, read "
+                             "only the projects changed since (one call instead of one per 200 "
+                             "projects); apply always reads everything")
     _add_spec_flags(parser)
     add_connection_flags(parser)
     parser.set_defaults(handler=run_plan)
@@ -69,9 +74,12 @@ class WorkspacePlan:
 def run_plan(args: argparse.Namespace, *, env: Mapping[str, str], out: Output, **_: Any) -> int:
     specs = _load(args)
     results: list[WorkspacePlan] = []
+    cache = ProjectCache(args.read_cache) if args.read_cache else None
+    if cache is not None:
+        cache.check_usable()
     with connect(args, env, out) as connection:
         for desired in specs:
-            results.append(plan_workspace(connection, desired, force=args.force))
+            results.append(plan_workspace(connection, desired, force=args.force, cache=cache))
     for result in results:
         _show_plan(result, args.format, out, heading=len(results) > 1)
     documents = [result.plan.to_json() for result in results]
@@ -93,9 +101,10 @@ def _load(args: argparse.Namespace) -> list[DesiredState]:
     return [replace(desired, workspace=override) for desired in specs]
 
 
-def plan_workspace(connection: Connection, desired: DesiredState, *, force: bool) -> WorkspacePlan:
+def plan_workspace(connection: Connection, desired: DesiredState, *, force: bool,
+                   cache: ProjectCache | None = None) -> WorkspacePlan:
     connection.ensure_sandbox_workspace(desired.workspace)
-    live = read_live_state(connection.client, desired.workspace)
+    live = read_live_state(connection.client, desired.workspace, cache)
     plan = with_bill(build_plan(desired, live), live)
     unsafe = () if force else tuple(check_thresholds(plan, live, desired.safety))
     return WorkspacePlan(desired, live, plan, unsafe)

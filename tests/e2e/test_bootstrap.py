@@ -103,3 +103,32 @@ def test_python_dash_m_and_the_script_are_the_same_program(harness: Harness) -> 
                             capture_output=True, text=True, timeout=60)
     assert module.returncode == 0, module.stderr
     assert "10 clients, 40 projects, 15 tags" in module.stdout
+
+
+def test_read_cache_reads_only_changed_projects_and_still_sees_every_change(
+    harness: Harness, tmp_path: Path
+) -> None:
+    for index in range(450):
+        harness.store.add_project(harness.wid, f"Project {index:04d}")
+    with harness.store.transaction():  # as if changed over the last two hours, not all at once
+        harness.store.db.execute("UPDATE projects SET at_ts = at_ts - 7200 + (id % 3) * 1800")
+    spec = harness.spec("projects: [{name: Project 0001, color: '#9e5bd9'}]\n",
+                        workspace=harness.wid)
+    cache = str(tmp_path / "projects-cache.json")
+    assert harness.cli("plan", spec, "--read-cache", cache).code == 0
+    harness.sandbox.reset_requests()
+    cached_plan = harness.cli("plan", spec, "--read-cache", cache, "--format", "json")
+    project_reads = [r for r in harness.sandbox.requests if r.path.endswith("/projects")]
+    assert len(project_reads) == 1 and "since" in project_reads[0].query
+    assert json.loads(cached_plan.stdout)["bill"]["reads"] == 3
+
+    deleted = harness.store.projects(harness.wid)[5]["id"]
+    harness.cli("apply", harness.spec("projects: [{name: Project 0002, color: '#d94182'}]\n",
+                                      name="other.yaml", workspace=harness.wid), "--auto-approve")
+    harness.cli("apply", harness.spec(f"projects: [{{name: {harness.store.projects(harness.wid)[5]['name']}, delete: true}}]\n",
+                                      name="delete.yaml", workspace=harness.wid), "--auto-approve")
+    after = json.loads(harness.cli("plan", spec, "--read-cache", cache, "--format", "json").stdout)
+    full = json.loads(harness.cli("plan", spec, "--format", "json").stdout)
+    assert after["changes"] == full["changes"]
+    assert after["unmanaged"] == full["unmanaged"]
+    assert all(u["id"] != deleted for u in after["unmanaged"])

@@ -1,0 +1,105 @@
+"""An opt-in local cache of a workspace's projects, refreshed with `since=` (plan --read-cache).
+
+Projects are the one read that grows with the workspace (200 a page). With a cache, a repeated
+plan asks Toggl only for the projects changed since the last one, deleted ones included, so a
+10,000-project workspace costs one project call instead of 51.
+
+The refresh point is a server time, never this machine's clock: the newest `at` among the cached
+projects, less a margin. Any change made after the last refresh carries a later `at` than every
+project seen then, so it is always fetched again; a clock that is wrong here cannot hide one.
+Apply never uses the cache: what it changes is judged on a full read.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from reconciler.errors import UsageError
+
+CACHE_FORMAT = 1
+# Overlap with the previous refresh: `at` has one-second resolution, and whether `since` is
+# inclusive is undocumented.
+SINCE_MARGIN_SECONDS = 5
+# Toggl does not say how far back `since` reaches; past a week, read everything again.
+MAX_AGE_SECONDS = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class CachedProjects:
+    projects: tuple[Mapping[str, Any], ...]  # raw API objects, as Toggl sent them
+    since: int  # unix time to ask `since=` from
+
+    def merged(self, changed: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The cached projects with `changed` applied: new or updated replace, deleted go."""
+        by_id = {int(project["id"]): project for project in self.projects}
+        for project in changed:
+            if project.get("server_deleted_at"):
+                by_id.pop(int(project["id"]), None)
+            else:
+                by_id[int(project["id"])] = project
+        return list(by_id.values())
+
+
+class ProjectCache:
+    """One JSON file holding the projects of each workspace planned with it."""
+
+    def __init__(self, path: str | Path, clock: Any = time.time) -> None:
+        self.path = Path(path)
+        self._clock = clock
+
+    def load(self, workspace_id: int) -> CachedProjects | None:
+        entry = self._document().get("workspaces", {}).get(str(workspace_id))
+        if not isinstance(entry, dict) or self._clock() - entry.get("saved_at", 0) > MAX_AGE_SECONDS:
+            return None
+        projects = tuple(p for p in entry.get("projects", []) if isinstance(p, dict) and "id" in p)
+        return CachedProjects(projects, since=max(0, _newest_at(projects) - SINCE_MARGIN_SECONDS))
+
+    def save(self, workspace_id: int, projects: list[Mapping[str, Any]]) -> None:
+        document = self._document()
+        workspaces = document.setdefault("workspaces", {})
+        workspaces[str(workspace_id)] = {"saved_at": int(self._clock()), "projects": list(projects)}
+        document["format"] = CACHE_FORMAT
+        temporary = self.path.with_suffix(self.path.suffix + ".tmp")
+        temporary.write_text(json.dumps(document), encoding="utf-8")
+        temporary.replace(self.path)  # never a half-written cache
+
+    def _document(self) -> dict[str, Any]:
+        try:
+            document = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return {}  # a damaged cache is only a slower plan: read everything again
+        if not isinstance(document, dict) or document.get("format") != CACHE_FORMAT:
+            return {}
+        return document
+
+    def check_usable(self) -> None:
+        """Refuse, before any request, a path that cannot hold the cache."""
+        if self.path.exists() and not self.path.is_file():
+            raise UsageError(f"--read-cache {self.path}: not a file")
+        if not self.path.parent.is_dir():
+            raise UsageError(f"--read-cache {self.path}: folder {self.path.parent} does not exist")
+
+
+def _newest_at(projects: tuple[Mapping[str, Any], ...]) -> int:
+    newest = 0
+    for project in projects:
+        stamp = _unix_time(project.get("at"))
+        if stamp is not None and stamp > newest:
+            newest = stamp
+    return newest
+
+
+def _unix_time(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return None

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reconciler.errors import UsageError
+from reconciler.read_cache import MAX_AGE_SECONDS, SINCE_MARGIN_SECONDS, CachedProjects, ProjectCache
+
+
+def project(pid: int, at: str, **extra: object) -> dict:
+    return {"id": pid, "name": f"P{pid}", "at": at, **extra}
+
+
+def test_since_is_the_newest_server_at_less_the_margin(tmp_path: Path) -> None:
+    cache = ProjectCache(tmp_path / "c.json", clock=lambda: 1_000_000_000)
+    cache.save(7, [project(1, "2024-04-09T04:23:27+00:00"), project(2, "2024-12-16T01:18:20.433038Z")])
+    loaded = cache.load(7)
+    assert loaded is not None
+    assert loaded.since == 1734311900 - SINCE_MARGIN_SECONDS
+    assert cache.load(8) is None
+
+
+def test_merge_replaces_adds_and_drops_deleted() -> None:
+    cached = CachedProjects((project(1, "a"), project(2, "a"), project(3, "a")), since=0)
+    merged = cached.merged([project(2, "b", name="renamed"), project(3, "b", server_deleted_at="x"),
+                            project(4, "b")])
+    assert {p["id"]: p["name"] for p in merged} == {1: "P1", 2: "renamed", 4: "P4"}
+
+
+def test_old_or_damaged_caches_mean_a_full_read(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    now = [1_000_000_000.0]
+    cache = ProjectCache(path, clock=lambda: now[0])
+    cache.save(7, [project(1, "2024-04-09T04:23:27+00:00")])
+    now[0] += MAX_AGE_SECONDS + 1
+    assert cache.load(7) is None
+    path.write_text("{not json")
+    assert cache.load(7) is None
+    path.write_text(json.dumps({"format": 99, "workspaces": {}}))
+    assert cache.load(7) is None
+
+
+def test_unusable_paths_are_refused_up_front(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="not a file"):
+        ProjectCache(tmp_path).check_usable()
+    with pytest.raises(UsageError, match="does not exist"):
+        ProjectCache(tmp_path / "missing" / "c.json").check_usable()
