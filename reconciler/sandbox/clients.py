@@ -36,10 +36,7 @@ def client_json(store: Store, row: sqlite3.Row) -> dict[str, Any]:
 
 def client_row(store: Store, wid: int, client_id: int) -> sqlite3.Row:
     store.workspace_row(wid)
-    row = store.db.execute(
-        "SELECT * FROM clients WHERE id = ? AND wid = ? AND deleted_ts IS NULL", (client_id, wid)
-    ).fetchone()
-    return rules.require_found(row, CLIENT_NOT_FOUND)
+    return rules.require_found(store.live_row("clients", wid, client_id), CLIENT_NOT_FOUND)
 
 
 def list_clients(store: Store, wid: int, query: Mapping[str, str]) -> list[dict[str, Any]]:

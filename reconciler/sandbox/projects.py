@@ -211,11 +211,7 @@ def _positions(rows: list[sqlite3.Row], active: str) -> range | list[int]:
 
 def project_row(store: Store, wid: int, project_id: int) -> sqlite3.Row:
     store.workspace_row(wid)
-    row = store.db.execute(
-        "SELECT * FROM projects WHERE id = ? AND wid = ? AND deleted_ts IS NULL",
-        (project_id, wid),
-    ).fetchone()
-    return rules.require_found(row, PROJECT_NOT_FOUND)
+    return rules.require_found(store.live_row("projects", wid, project_id), PROJECT_NOT_FOUND)
 
 
 def get_project(store: Store, wid: int, project_id: int) -> dict[str, Any]:
@@ -289,10 +285,7 @@ def _client_id(store: Store, wid: int, body: Mapping[str, Any]) -> int | None:
         return None
     if not rules.is_id(client_id):
         raise bad_request("client_id must be an integer")  # our wording
-    exists = store.db.execute(
-        "SELECT 1 FROM clients WHERE id = ? AND wid = ? AND deleted_ts IS NULL", (client_id, wid)
-    ).fetchone()
-    if exists is None:
+    if store.live_row("clients", wid, client_id) is None:
         raise bad_request(f"Client with ID {client_id} isn't present in workspace {wid}")
     return client_id
 

@@ -74,6 +74,8 @@ CREATE INDEX time_entries_by_at ON time_entries (at_ts);
 """
 
 
+_OBJECT_TABLES = frozenset({"clients", "projects", "tags", "time_entries"})
+
 class Store:
     """SQLite-backed Toggl data for one user and one organization, any number of workspaces."""
 
@@ -182,6 +184,14 @@ class Store:
         if row is None:
             raise ApiError(403, "User does not have access to this resource")
         return row
+
+    def live_row(self, table: str, wid: int, object_id: Any) -> sqlite3.Row | None:
+        """A not-deleted client, project, tag or time entry of this workspace, or None."""
+        if table not in _OBJECT_TABLES:  # a table name cannot be a query parameter
+            raise ValueError(f"not an object table: {table}")
+        return self.db.execute(
+            f"SELECT * FROM {table} WHERE id = ? AND wid = ? AND deleted_ts IS NULL", (object_id, wid)
+        ).fetchone()
 
     def workspace_rows(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM workspaces ORDER BY id").fetchall()

@@ -30,10 +30,7 @@ def duplicate_message(name: str) -> str:
 
 def tag_row(store: Store, wid: int, tag_id: int) -> sqlite3.Row:
     store.workspace_row(wid)
-    row = store.db.execute(
-        "SELECT * FROM tags WHERE id = ? AND wid = ? AND deleted_ts IS NULL", (tag_id, wid)
-    ).fetchone()
-    return rules.require_found(row, TAG_NOT_FOUND)
+    return rules.require_found(store.live_row("tags", wid, tag_id), TAG_NOT_FOUND)
 
 
 def list_tags(store: Store, wid: int, query: Mapping[str, str]) -> list[dict[str, Any]]:

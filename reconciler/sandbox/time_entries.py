@@ -221,10 +221,7 @@ def _project_id(store: Store, wid: int, body: Mapping[str, Any]) -> int | None:
         return None
     if not rules.is_id(project_id):
         raise bad_request("project_id must be an integer")  # our wording
-    exists = store.db.execute(
-        "SELECT 1 FROM projects WHERE id = ? AND wid = ? AND deleted_ts IS NULL", (project_id, wid)
-    ).fetchone()
-    if exists is None:
+    if store.live_row("projects", wid, project_id) is None:
         raise bad_request("Invalid project_id")  # our wording
     return project_id
 
