@@ -400,15 +400,7 @@ def bulk_patch_projects(store: Store, wid: int, ids_text: str, body: Any) -> dic
     operations = rules.require_patch_ops(body)
     changes = _changes_from_patch(operations)
     store.workspace_row(wid)
-    success: list[int] = []
-    failure: list[dict[str, Any]] = []
-    for project_id in ids:
-        message = _patch_one(store, wid, project_id, changes)
-        if message is None:
-            success.append(project_id)
-        else:
-            failure.append({"id": project_id, "message": message})
-    return {"success": success, "failure": failure}
+    return rules.bulk_outcome(ids, lambda project_id: _patch_one(store, wid, project_id, changes))
 
 
 def _changes_from_patch(operations: list[dict[str, Any]]) -> dict[str, Any]:

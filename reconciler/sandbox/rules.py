@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from reconciler.model import FREE_PALETTE
 from reconciler.sandbox.errors import ApiError, bad_request, paid_plan_required
@@ -148,3 +148,16 @@ def require_found(row: Any, message: str) -> Any:
     if row is None:
         raise ApiError(404, message)
     return row
+
+
+def bulk_outcome(ids: list[int], patch_one: Callable[[int], str | None]) -> dict[str, Any]:
+    """Toggl's bulk answer: each id succeeds, or fails with the message `patch_one` returned."""
+    success: list[int] = []
+    failure: list[dict[str, Any]] = []
+    for object_id in ids:
+        message = patch_one(object_id)
+        if message is None:
+            success.append(object_id)
+        else:
+            failure.append({"id": object_id, "message": message})
+    return {"success": success, "failure": failure}

@@ -304,15 +304,7 @@ def bulk_patch_entries(store: Store, wid: int, ids_text: str, body: Any) -> dict
     ids = rules.parse_id_list(ids_text)
     operations = rules.require_patch_ops(body)
     store.workspace_row(wid)
-    success: list[int] = []
-    failure: list[dict[str, Any]] = []
-    for entry_id in ids:
-        message = _patch_one(store, wid, entry_id, operations)
-        if message is None:
-            success.append(entry_id)
-        else:
-            failure.append({"id": entry_id, "message": message})
-    return {"success": success, "failure": failure}
+    return rules.bulk_outcome(ids, lambda entry_id: _patch_one(store, wid, entry_id, operations))
 
 
 def _patch_one(
