@@ -147,6 +147,12 @@ def _holdable(value: Any, pointer: str, label: str, report: list[str],
     return True
 
 
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [item for item in value.values() if isinstance(item, str)]
+    return [value] if isinstance(value, str) else []
+
+
 def _refused_part(value: Any, pointer: str) -> str:
     if not isinstance(value, dict):
         return "its name"
@@ -157,6 +163,8 @@ def _refused_part(value: Any, pointer: str) -> str:
 
 
 def _round_trips(value: Any) -> bool:
+    if all(text.isascii() and text.isprintable() for text in _strings(value)):
+        return True  # plain ASCII: PyYAML quotes what needs quoting (`yes`, `1.0`, `: x`)
     try:
         return yaml.load(dump_yaml([value]), Loader=_YAML_LOADER) == [value]
     except (yaml.YAMLError, UnicodeError, ValueError):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli.output import REDACTED, Output
-from reconciler.untrusted import quoted, safe_line, shown
+from reconciler.untrusted import quoted
 from tests.hostile import HOSTILE, assert_log_safe, assert_terminal_safe, runner_commands
 
 SECRET = "client"  # a credential that is also an ordinary word
@@ -100,19 +100,3 @@ def test_output_redirected_to_a_file_is_not_the_log_and_gets_no_markers(tmp_path
         out.out("## Toggl plan")
         out.resume_commands()
     assert (tmp_path / "plan.md").read_text() == "## Toggl plan\n"
-
-
-@pytest.mark.parametrize(("name", "expected"), [
-    ("a\nb", "a\\u000ab"), ("a\rb", "a\\u000db"), ("\x1b[2J", "\\u001b[2J"),
-    ("Q1\x85Q2", "Q1\\u0085Q2"), ("x\u2028y", "x\\u2028y"), ("\u202eabc", "\\u202eabc"),
-    ("zero\u200bwidth", "zero\\u200bwidth"), ("lone \ud800", "lone \\ud800"),
-    ("##[group]x", "#\\u0023[group]x"), ("::error::x", "\\u003a:error::x"),
-    ("  ::warning::x", "  \\u003a:warning::x"), ("a::b", "a::b"), ("Café/Ops #1", "Café/Ops #1"),
-    ("\U000e0041tag", "\\U000e0041tag"),
-])
-def test_shown_names_are_visible_single_line_and_inert(name: str, expected: str) -> None:
-    assert shown(name) == expected
-
-
-def test_a_line_keeps_zero_width_characters_the_markdown_renderer_adds() -> None:
-    assert safe_line("@\u200borg") == "@\u200borg"

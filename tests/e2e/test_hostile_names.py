@@ -157,6 +157,24 @@ def test_apply_progress_lines_are_one_per_change(hostile: Harness) -> None:
     assert hostile.names("tag") == []
 
 
+def test_apply_stopped_names_the_hostile_object_on_one_line(
+    hostile: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.toggl.errors import BadRequestError
+
+    def refuse(self: TogglClient, wid: int, tid: int) -> None:
+        raise BadRequestError("refused by the test", status=400, method="DELETE", path="/tags")
+
+    monkeypatch.setattr(TogglClient, "delete_tag", refuse)
+    tags_only = DELETE_ALL.replace("clients: delete, projects: delete", "clients: ignore, projects: ignore")
+    result = hostile.cli("apply", hostile.spec(tags_only), "--auto-approve")
+    assert result.code == 1, result.output
+    assert_channel_safe(result)
+    error = result.stderr[result.stderr.index("Error: apply stopped at"):]
+    assert error.count("\n") == 2  # the stop, then what was and was not applied
+    assert count_lines(result.output, "^Apply complete") == 0
+
+
 def test_warnings_about_hostile_names_are_one_line_each(hostile: Harness) -> None:
     spec = hostile.spec(DELETE_ALL + "protected:\n  tags: ['*']\n")
     result = hostile.cli("plan", spec)
