@@ -8,6 +8,8 @@ Two kinds of output:
   CR, no control or bidi character, no `##[` or leading `::`). Untrusted names are escaped with
   `reconciler.untrusted.shown` before they are formatted into a message, so a line break inside
   a message is always the tool's own.
+- reports (`report`): the Markdown plan, meant for a comment. Scrubbed and made safe like a
+  message, but never wrapped in CI markers (below).
 - documents (`document`): the JSON plan, the exported spec. Their producers escape every
   untrusted string inside them (JSON `\\uXXXX`, YAML double-quoted escapes), and they are
   written exactly: scrubbing a credential that is also an ordinary word out of data would
@@ -16,6 +18,10 @@ Two kinds of output:
 Under GitHub Actions (`GITHUB_ACTIONS` set), messages written to the log are wrapped in
 `::stop-commands::<random token>` ... `::<token>::`, so that the runner acts on no workflow
 command a name might still spell; the tool's own annotations (`annotate`) are written outside it.
+Each stream opens its block before its first message and all blocks end at exit: the runner
+reads stdout and stderr separately, so a marker is only sure to precede the lines of its own
+stream. Output redirected to a file is not the log and gets no markers; a pipe cannot be told
+apart from the log, so `plan | tee plan.txt` keeps them (reports and documents never get any).
 """
 
 from __future__ import annotations
@@ -121,6 +127,14 @@ class Output:
 
     def scrub(self, text: str) -> str:
         return redact(text, self.secrets)
+
+    def report(self, text: str) -> None:
+        """A rendered report meant for a file or a comment (the Markdown plan): scrubbed and made
+        safe like a message, but never wrapped in stop-commands markers, which would end up in
+        the comment when it is piped (`| tee plan.md`). Its renderer escapes every name so
+        that no line of it is a workflow command."""
+        self.stdout.write(self.message_text(text) + "\n")
+        self.stdout.flush()
 
     # ------------------------------------------------------------------ documents
 

@@ -83,7 +83,7 @@ def run_plan(args: argparse.Namespace, *, env: Mapping[str, str], out: Output, *
             results.append(plan_workspace(connection, desired, force=args.force, cache=cache))
     documents = [result.plan.to_json() for result in results]
     if args.format == "markdown":  # one comment for all workspaces, within one size budget
-        out.out(render_markdown_plans(documents).rstrip("\n"))
+        out.report(render_markdown_plans(documents).rstrip("\n"))
     else:
         for result in results:
             _show_plan(result, args.format, out, heading=len(results) > 1)

@@ -131,6 +131,9 @@ def test_under_github_actions_no_name_becomes_a_workflow_command(hostile: Harnes
             assert runner_commands(text) == []
             assert_no_raw_commands(text)
             assert "##[" not in text
+        if "--format" in args or args[0] == "export":  # a document or report: no markers
+            assert not re.search(r"^::(stop-commands::[0-9a-f]{32}|[0-9a-f]{32}::)$",
+                                 result.stdout, re.MULTILINE)
 
 
 def test_two_workspaces_make_one_comment_within_one_budget(harness: Harness) -> None:
