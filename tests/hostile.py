@@ -118,7 +118,7 @@ def assert_terminal_safe(text: str, *, colour: bool = False) -> None:
 # ---------------------------------------------------------------- Markdown as GitHub reads it
 
 _FENCE = re.compile(r"^ *(`{3,})[a-z]*\n.*?^ *\1$", re.MULTILINE | re.DOTALL)
-_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
+_CODE_SPAN = re.compile(r"(?<![\\`])(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)  # not at \\`
 _BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _REFERENCE = re.compile(r"(?<![0-9A-Za-z&])#[0-9]|\bGH-[0-9]|@[A-Za-z0-9]|"
                         r"(?<![0-9A-Za-z])(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![0-9A-Za-z])",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.untrusted import quoted, safe_line, shown
 
@@ -31,3 +33,27 @@ def test_only_the_tools_colours_survive_a_line_with_colour_kept() -> None:
     line = "\x1b[31m-\x1b[0m \x1b[8mhidden\x1b[0m"
     assert safe_line(line, keep_colour=True) == "\x1b[31m-\x1b[0m \\u001b[8mhidden\x1b[0m"
     assert "\x1b" not in safe_line(line)
+
+
+@given(st.text())
+@settings(max_examples=300, deadline=None)
+def test_any_shown_text_is_one_inert_line(text: str) -> None:
+    from tests.hostile import assert_log_safe, assert_terminal_safe
+
+    escaped = shown(text)
+    assert "\n" not in escaped
+    assert_terminal_safe(escaped)
+    assert_log_safe(escaped)
+
+
+@given(st.text())
+@settings(max_examples=300, deadline=None)
+def test_any_name_survives_the_json_plan_exactly(text: str) -> None:
+    import json
+
+    from reconciler.render import render_json
+
+    plan = {"workspace": {"name": text}, "changes": [{"name": text, "address": text + "/" + text}]}
+    rendered = render_json(plan)
+    assert json.loads(rendered) == plan
+    assert "##[" not in rendered and "\r" not in rendered

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.engine.plan import Plan
 from reconciler.render import render_json, render_markdown, render_markdown_plans, render_text
@@ -98,3 +100,12 @@ def test_a_small_plan_next_to_a_big_one_is_shown_whole() -> None:
 def test_plans_that_fit_are_rendered_as_they_are_alone() -> None:
     plans = [hostile_plan("a"), hostile_plan("b")]
     assert render_markdown_plans(plans) == "\n".join(render_markdown(plan) for plan in plans)
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E) | st.sampled_from("äé€漢")))
+@settings(max_examples=300, deadline=None)
+def test_any_visible_name_reads_the_same_on_github_and_references_nothing(name: str) -> None:
+    escaped = md_escape(name)
+    seen = github_text(escaped)
+    assert seen.replace("\u200b", "") == name
+    assert_markdown_inert(f"- **{escaped}**\n")
