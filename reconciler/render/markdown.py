@@ -66,13 +66,14 @@ def render_markdown_plans(
     if not plans:
         return ""
     budget = max_chars - len(_PLAN_SEPARATOR) * (len(plans) - 1)
-    full = [render_markdown(plan, max_chars=budget, plan_file_hint=plan_file_hint)
-            for plan in plans]
+    full = [render_markdown(plan, max_chars=budget, plan_file_hint=plan_file_hint,
+                            comment_chars=max_chars) for plan in plans]
     if sum(map(len, full)) <= budget:
         return _PLAN_SEPARATOR.join(full)
     shares = _shares([len(text) for text in full], budget)
     texts = [text if len(text) <= share else
-             render_markdown(plan, max_chars=share, plan_file_hint=plan_file_hint)
+             render_markdown(plan, max_chars=share, plan_file_hint=plan_file_hint,
+                             comment_chars=max_chars)
              for plan, text, share in zip(plans, full, shares)]
     return _PLAN_SEPARATOR.join(texts)
 
@@ -91,9 +92,12 @@ def _shares(needs: Sequence[int], budget: int) -> list[int]:
 
 def render_markdown(
     plan: Mapping[str, Any], *, max_chars: int = MAX_COMMENT_CHARS,
-    plan_file_hint: str = "the JSON plan",
+    plan_file_hint: str = "the JSON plan", comment_chars: int | None = None,
 ) -> str:
     """The plan as Markdown of at most `max_chars` characters.
+
+    `comment_chars` is the size limit of the whole comment, as the closing note states it,
+    when this plan is one of several sharing it (default: `max_chars`).
 
     `plan_file_hint` is Markdown written by the caller (e.g. a link to the plan artifact) and is
     inserted as is.
@@ -101,7 +105,8 @@ def render_markdown(
     changes = plan.get("changes") or []
     unmanaged = plan.get("unmanaged") or []
     # Room for the closing lines is set aside first, at their longest, so they always fit.
-    note_reserve = len(_omitted_note(len(changes), len(changes), max_chars, plan_file_hint))
+    limit = max_chars if comment_chars is None else comment_chars
+    note_reserve = len(_omitted_note(len(changes), len(changes), limit, plan_file_hint))
     unmanaged_short = _unmanaged_omitted(len(unmanaged))
     reserve = note_reserve + len(unmanaged_short)
     head = _head(plan, max_chars - reserve)
@@ -112,7 +117,7 @@ def render_markdown(
         unmanaged_full = _unmanaged_section(unmanaged)
         parts.append(unmanaged_full if len(unmanaged_full) <= room_left else unmanaged_short)
     if shown < len(changes):
-        parts.append(_omitted_note(len(changes) - shown, len(changes), max_chars, plan_file_hint))
+        parts.append(_omitted_note(len(changes) - shown, len(changes), limit, plan_file_hint))
     return _hard_limit("".join(parts), max_chars)
 
 

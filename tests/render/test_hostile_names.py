@@ -88,6 +88,15 @@ def test_two_big_workspaces_share_one_comment_budget() -> None:
     assert len(combined) <= MAX_COMMENT_CHARS
     assert combined.count("## Toggl plan for workspace") == 2
     assert combined.count("changes not shown") == 2  # each plan says what it left out
+    assert combined.count("the comment is limited to 60,000 characters") == 2
+
+
+@pytest.mark.parametrize("count", [10, 100])
+def test_many_workspaces_fit_one_comment_with_balanced_sections(count: int) -> None:
+    combined = render_markdown_plans([many_changes_plan(300) for _ in range(count)])
+    assert len(combined) <= MAX_COMMENT_CHARS
+    assert combined.count("## Toggl plan for workspace") == count
+    assert combined.count("<details>") == combined.count("</details>")
 
 
 def test_a_small_plan_next_to_a_big_one_is_shown_whole() -> None:
