@@ -26,6 +26,7 @@ from reconciler.toggl.errors import (
     TogglError,
 )
 from reconciler.toggl.types import BulkResult
+from reconciler.untrusted import quoted
 
 EventKind = Literal["done", "note", "wait"]
 # Each attempt after an ambiguous failure costs one re-read; five keeps a 20%-faulty API from
@@ -189,11 +190,11 @@ class Executor:
     def _failure(self, op: WriteOp, error: TogglError) -> ApplyFailed:
         first = op.change_indexes[0]
         done = set(self.progress.done)
-        left = [c.address for i, c in enumerate(self.changes) if i not in done]
+        left = [quoted(c.address) for i, c in enumerate(self.changes) if i not in done]
         shown = ", ".join(left[:10]) + (f" and {len(left) - 10} more" if len(left) > 10 else "")
         return ApplyFailed(
             f"apply stopped at [{len(self.progress.done) + 1}/{self.progress.total}] "
-            f"{self.changes[first].kind} '{self.changes[first].address}': {error}\n"
+            f"{self.changes[first].kind} {quoted(self.changes[first].address)}: {error}\n"
             f"{len(self.progress.done)} of {self.progress.total} changes applied; not applied: "
             f"{shown}. Fix the cause and run apply again: it picks up where this one stopped."
         )
@@ -209,18 +210,18 @@ class Executor:
             except AmbiguousWriteError:
                 found = find()
                 if found is not None:
-                    self._emit("note", f"{change.kind} '{change.address}' was created despite the "
+                    self._emit("note", f"{change.kind} {quoted(change.address)} was created despite the "
                                        "error; adopted it", change)
                     return found
             except BadRequestError as error:
                 found = find() if error.is_name_taken else None
                 if found is None:
                     raise
-                self._emit("note", f"{change.kind} '{change.address}' already existed; adopted it",
+                self._emit("note", f"{change.kind} {quoted(change.address)} already existed; adopted it",
                            change)
                 return found
         raise AmbiguousWriteError(
-            f"could not create {change.kind} '{change.address}' in {MAX_CREATE_ATTEMPTS} attempts"
+            f"could not create {change.kind} {quoted(change.address)} in {MAX_CREATE_ATTEMPTS} attempts"
         )
 
     def _create_client(self, op: WriteOp) -> None:
@@ -363,7 +364,7 @@ class Executor:
         try:
             return self.client_ids[name_key(client_name)]
         except KeyError:
-            raise ApplyFailed(f"client '{client_name}' does not exist in the workspace") from None
+            raise ApplyFailed(f"client {quoted(client_name)} does not exist in the workspace") from None
 
     # ------------------------------------------------------------------ tags
 
@@ -428,16 +429,16 @@ def stale_objects(plan: Plan, live: LiveState) -> list[str]:
     for change in plan.changes:
         if change.action is Action.CREATE:
             if _address_key(change) in taken[change.kind]:
-                problems.append(f"{change.kind} '{change.address}' now exists, but the plan creates it")
+                problems.append(f"{change.kind} {quoted(change.address)} now exists, but the plan creates it")
             continue
         found = current_values[change.kind].get(change.live_id or -1)
         if found is None:
-            problems.append(f"{change.kind} '{change.address}' (id {change.live_id}) no longer exists")
+            problems.append(f"{change.kind} {quoted(change.address)} (id {change.live_id}) no longer exists")
             continue
         at, values = found
         moved = [f.field for f in change.fields if f.field in values and values[f.field] != f.before]
         if at != change.live_at or moved:
-            problems.append(f"{change.kind} '{change.address}' (id {change.live_id}) changed since "
+            problems.append(f"{change.kind} {quoted(change.address)} (id {change.live_id}) changed since "
                             f"the plan (at {at}, the plan saw {change.live_at})")
     return problems
 

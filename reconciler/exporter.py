@@ -3,17 +3,29 @@
 Two guarantees, both tested: `plan` on the exported file reports no changes, and applying it to
 an empty workspace reproduces the source's clients, projects, tags and their managed fields.
 Only fields that carry information are written (paid-plan fields where set), in a stable order.
+
+Names and notes are attacker input (any workspace member can edit them). Every string is
+written so that YAML reads back exactly that string: double-quoted with escapes whenever it
+holds a control, separator, bidi or invisible character (NEL, U+2028, CR...), never folded
+across lines, and never raw in a comment. An object whose text no spec can hold (the spec's
+schema refuses it, or YAML cannot carry it, such as a lone surrogate) is left out and named in
+`Export.left_out`: leaving it out keeps it unmanaged, where any other spelling would manage
+a different object. The schema, not this module, says what a spec can hold.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
 from reconciler import __version__
 from reconciler.model import LiveProject, LiveState, name_key
+from reconciler.render.common import NO_FOLDING, needs_double_quotes, yaml_line_escape
+from reconciler.spec.schema import checker
+from reconciler.untrusted import quoted, shown
 
 # The schema's path relative to the exported file is unknown, so say where it is instead of
 # writing a modeline that would point editors at nothing.
@@ -28,34 +40,135 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+@dataclass(frozen=True)
+class Export:
+    text: str
+    left_out: tuple[str, ...]  # one sentence per object left out, naming it (escaped)
+
+
 def export_spec(live: LiveState, *, include_archived: bool, source: str, now: str) -> str:
-    spec = export_document(live, include_archived=include_archived)
+    return export(live, include_archived=include_archived, source=source, now=now).text
+
+
+def export(live: LiveState, *, include_archived: bool, source: str, now: str) -> Export:
+    left_out: list[str] = []
+    spec = export_document(live, include_archived=include_archived, left_out=left_out)
+    # The header holds no raw user text: a CR, NEL or U+2028 in a name would end the comment
+    # and turn the rest of the name into spec keys.
     header = (
         f"{SCHEMA_HINT}\n"
         f"# Exported by toggl-reconciler {__version__} on {now}\n"
-        f"# from workspace '{live.workspace_name}' (id {live.workspace_id}) at {source}.\n"
+        f"# from workspace {_comment_name(live.workspace_name)}(id {live.workspace_id}) "
+        f"at {shown(source)}.\n"
     )
-    return header + yaml.dump(spec, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                              default_flow_style=False, width=100)
+    return Export(header + dump_yaml(spec), tuple(left_out))
 
 
-def export_document(live: LiveState, *, include_archived: bool) -> dict[str, Any]:
+def dump_yaml(data: Any) -> str:
+    """Spec YAML whose every string reads back as itself, safe to show on a terminal or log."""
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=NO_FOLDING)
+    return "\n".join(yaml_line_escape(line) for line in text.split("\n"))
+
+
+def export_document(live: LiveState, *, include_archived: bool,
+                    left_out: list[str] | None = None) -> dict[str, Any]:
+    """The spec of `live`; objects no spec can hold are left out and described in `left_out`."""
+    report = left_out if left_out is not None else []
     client_names = {client.id: client.name for client in live.clients}
     clients = sorted((c for c in live.clients if include_archived or not c.archived),
                      key=lambda c: name_key(c.name))
-    kept_client_ids = {c.id for c in clients}
+    client_entries: list[dict[str, Any]] = []
+    kept_client_ids: set[int] = set()
+    for client in clients:
+        entry = _client_entry(client.name, client.notes, client.archived)
+        if _holdable(entry, _CLIENT, f"client {quoted(client.name)}", report):
+            client_entries.append(entry)
+            kept_client_ids.add(client.id)
+        else:
+            dropped = [p for p in live.projects if p.client_id == client.id
+                       and (include_archived or p.active)]
+            report.extend(f"project {quoted(client.name + '/' + p.name)} left out with its client"
+                          for p in dropped)
     projects = sorted(
         (p for p in live.projects
          if (include_archived or p.active) and (p.client_id is None or p.client_id in kept_client_ids)),
         key=lambda p: (name_key(client_names.get(p.client_id or -1, "")), name_key(p.name)),
     )
+    project_entries = []
+    for project in projects:
+        entry = _project_entry(project, client_names, paid=live.tier != "free")
+        address = f"{entry['client']}/{project.name}" if "client" in entry else project.name
+        if _holdable(entry, _PROJECT, f"project {quoted(address)}", report):
+            project_entries.append(entry)
+    tags = [t.name for t in sorted(live.tags, key=lambda t: name_key(t.name))
+            if _holdable(t.name, _NAME, f"tag {quoted(t.name)}", report)]
     return {
         "version": 1,
-        "workspace": live.workspace_name if live.workspace_name else live.workspace_id,
-        "clients": [_client_entry(c.name, c.notes, c.archived) for c in clients],
-        "projects": [_project_entry(p, client_names, paid=live.tier != "free") for p in projects],
-        "tags": sorted((t.name for t in live.tags), key=name_key),
+        "workspace": _workspace_value(live, report),
+        "clients": client_entries,
+        "projects": project_entries,
+        "tags": tags,
     }
+
+
+def _workspace_value(live: LiveState, report: list[str]) -> str | int:
+    name = live.workspace_name
+    if name and _holdable(name, _NAME, f"workspace name {quoted(name)}", report,
+                          what="written as the workspace id instead"):
+        return name
+    return live.workspace_id
+
+
+def _comment_name(name: str | None) -> str:
+    return f"{quoted(name)} " if name else ""
+
+
+# ---------------------------------------------------------------------------- can a spec hold it?
+
+
+_CLIENT = "#/$defs/client"
+_PROJECT = "#/$defs/project"
+_NAME = "#/$defs/name"
+# The YAML reader the spec loader parses with.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _holdable(value: Any, pointer: str, label: str, report: list[str],
+              what: str = "left out") -> bool:
+    """True when the spec's schema accepts `value` and YAML reads back exactly what we write."""
+    if not checker(pointer)(value):
+        report.append(f"{label} {what}: the spec cannot hold {_refused_part(value, pointer)}")
+        return False
+    if not _round_trips(value):
+        report.append(f"{label} {what}: YAML cannot hold its text exactly (a lone UTF-16 "
+                      "surrogate or a character YAML refuses)")
+        return False
+    return True
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [item for item in value.values() if isinstance(item, str)]
+    return [value] if isinstance(value, str) else []
+
+
+def _refused_part(value: Any, pointer: str) -> str:
+    if not isinstance(value, dict):
+        return "its name"
+    refused = [key for key in value
+               if not checker(pointer)({"name": "x", key: value[key]} if key != "name" else
+                                       {"name": value["name"]})]
+    return "its " + ", ".join(refused) if refused else "it"
+
+
+def _round_trips(value: Any) -> bool:
+    if all(text.isascii() and text.isprintable() for text in _strings(value)):
+        return True  # plain ASCII: PyYAML quotes what needs quoting (`yes`, `1.0`, `: x`)
+    try:
+        return yaml.load(dump_yaml([value]), Loader=_YAML_LOADER) == [value]
+    except (yaml.YAMLError, UnicodeError, ValueError):
+        return False
 
 
 def _client_entry(name: str, notes: str | None, archived: bool) -> dict[str, Any]:
@@ -95,3 +208,11 @@ class _Dumper(yaml.SafeDumper):
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
         return super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if needs_double_quotes(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)

@@ -22,6 +22,7 @@ from reconciler.model import (
 from reconciler.read_cache import ProjectCache
 from reconciler.toggl import TogglClient
 from reconciler.toggl.types import Client, Project, Tag, Workspace
+from reconciler.untrusted import quoted
 
 # Project fields held in LiveProject.fields (client and active have their own attributes).
 _LIVE_PROJECT_FIELDS = tuple(f for f in PROJECT_FIELDS if f not in ("client", "active"))
@@ -40,9 +41,9 @@ def resolve_workspace(client: TogglClient, workspace: str | int) -> tuple[int, s
 
 
 def _workspace_not_found(workspace: str, workspaces: list[Workspace]) -> Any:
-    names = ", ".join(f"'{w.name}' (id {w.id})" for w in workspaces) or "none"
+    names = ", ".join(f"{quoted(w.name)} (id {w.id})" for w in workspaces) or "none"
     raise UsageError(
-        f"workspace '{workspace}' was not found; the credential can reach: {names}. "
+        f"workspace {quoted(workspace)} was not found; the credential can reach: {names}. "
         "Set `workspace:` in the spec (or --workspace) to one of them."
     )
 

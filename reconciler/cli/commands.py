@@ -15,6 +15,7 @@ from reconciler.cli.plan_apply import Subparsers, register_apply, register_plan
 from reconciler.errors import EXIT_OK
 from reconciler.live import read_live_state
 from reconciler.spec import load_specs
+from reconciler.untrusted import quoted, shown
 
 
 # ---------------------------------------------------------------------------- validate
@@ -30,9 +31,11 @@ def register_validate(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 def run_validate(args: argparse.Namespace, *, out: Output, **_: Any) -> int:
     for desired in load_specs(args.specs):
-        out.out(f"OK: workspace {desired.workspace!r}: {len(desired.clients)} clients, "
+        workspace = quoted(desired.workspace) if isinstance(desired.workspace, str) else \
+            desired.workspace
+        out.out(f"OK: workspace {workspace}: {len(desired.clients)} clients, "
                 f"{len(desired.projects)} projects, {len(desired.tags)} tags "
-                f"({', '.join(desired.files)})")
+                f"({', '.join(shown(file) for file in desired.files)})")
     return EXIT_OK
 
 
@@ -53,7 +56,7 @@ def register_export(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def run_export(args: argparse.Namespace, *, env: Mapping[str, str], out: Output, **_: Any) -> int:
-    from reconciler.exporter import export_spec, utc_now
+    from reconciler.exporter import export, utc_now
 
     with connect(args, env, out) as connection:
         workspace = _export_target(connection, args.workspace)
@@ -61,17 +64,28 @@ def run_export(args: argparse.Namespace, *, env: Mapping[str, str], out: Output,
         if live.workspace_name is None:  # given by id: one more read for its name and plan
             details = connection.client.get_workspace(live.workspace_id)
             live = replace(live, workspace_name=details.name, tier=details.tier)
-        name = live.workspace_name
-        text = export_spec(live,
-                           include_archived=args.include_archived,
-                           source=connection.client.transport.root, now=utc_now())
+        name = quoted(live.workspace_name) if live.workspace_name else f"id {live.workspace_id}"
+        exported = export(live, include_archived=args.include_archived,
+                          source=connection.client.transport.root, now=utc_now())
+    for sentence in exported.left_out:
+        out.err(f"Warning: {sentence}")
+    # The spec is a data document: written exactly (its producer escaped every name in it),
+    # never scrubbed, or a credential that is also a word would rename objects.
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        out.info(f"Wrote {args.output}: {len(live.clients)} clients, {len(live.projects)} projects, "
-                 f"{len(live.tags)} tags seen in workspace '{name}'.")
+        Path(args.output).write_text(exported.text, encoding="utf-8")
+        out.info(f"Wrote {shown(args.output)}: {len(live.clients)} clients, "
+                 f"{len(live.projects)} projects, {len(live.tags)} tags seen in workspace {name}"
+                 f"{_left_out_note(exported.left_out)}.")
     else:
-        out.stdout.write(out.scrub(text))
+        out.document(exported.text)
     return EXIT_OK
+
+
+def _left_out_note(left_out: tuple[str, ...]) -> str:
+    count = len(left_out)
+    if not count:
+        return ""
+    return f"; {count} left out (see the warning{'s' if count != 1 else ''} above)"
 
 
 def _export_target(connection: Connection, workspace: str | None) -> str | int:

@@ -1,5 +1,8 @@
 """`doctor`: is the tool pointed at the right place, and does the credential work?
 
+Every name shown (workspaces of other organizations too, the user's own name, Maton's
+connection fields) is untrusted: escaped with `reconciler.untrusted.shown` before formatting.
+
 It spends few requests on purpose (each `/me...` call counts against a 30-an-hour user quota):
 /me, /me/workspaces, /me/quota, and through Maton its connection list.
 """
@@ -12,6 +15,7 @@ from reconciler.cli.output import Output
 from reconciler.errors import EXIT_ERROR, EXIT_OK
 from reconciler.toggl import TogglClient
 from reconciler.toggl.errors import AuthError, TogglError
+from reconciler.untrusted import quoted, shown
 
 _TIER_NAMES = {"free": "Free", "starter": "Starter", "premium": "Premium"}
 
@@ -24,7 +28,7 @@ def diagnose(client: TogglClient, out: Output) -> int:
         out.out(f"Credential: REJECTED. {error}")
         out.out(f"Remedy: set {client.transport.credential_env} to a valid credential.")
         return EXIT_ERROR
-    out.out(f"Credential: OK (user {user.fullname or '?'}, id {user.id})")
+    out.out(f"Credential: OK (user {shown(user.fullname or '?')}, id {user.id})")
     failures = sum(1 for check in _CHECKS if not _run_check(check, client, out))
     _show_quota_headers(client, out)
     return EXIT_OK if failures == 0 else EXIT_ERROR
@@ -43,7 +47,7 @@ def _workspaces(client: TogglClient, out: Output) -> None:
     workspaces = client.list_workspaces()
     out.out(f"Workspaces ({len(workspaces)}):")
     for workspace in workspaces:
-        out.out(f"  - '{workspace.name}' (id {workspace.id}, {_TIER_NAMES[workspace.tier]} plan)")
+        out.out(f"  - {quoted(workspace.name)} (id {workspace.id}, {_TIER_NAMES[workspace.tier]} plan)")
 
 
 def _quota(client: TogglClient, out: Output) -> None:
@@ -61,7 +65,8 @@ def _maton_connections(client: TogglClient, out: Output) -> None:
     for connection in connections:
         connection_id = str(connection.get("connection_id") or connection.get("id") or "?")
         used = " (used: MATON_CONNECTION)" if chosen and connection_id == chosen else ""
-        out.out(f"  - {connection_id} created {connection.get('creation_time', '?')}{used}")
+        created = shown(connection.get("creation_time", "?"))
+        out.out(f"  - {shown(connection_id)} created {created}{used}")
     if not chosen and connections:
         out.out("  Without MATON_CONNECTION, Maton uses the oldest active connection.")
 

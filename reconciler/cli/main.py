@@ -14,10 +14,11 @@ import traceback
 from typing import IO, Callable, Mapping, NoReturn, Sequence, TextIO
 
 from reconciler import __version__
-from reconciler.cli.output import Output, secrets_from_env, wants_color
+from reconciler.cli.output import Output, wants_color
 from reconciler.errors import EXIT_ERROR, ReconcilerError, UsageError
 from reconciler.gc_pause import collector_paused
 from reconciler.spec import SpecError
+from reconciler.untrusted import shown
 
 EXIT_INTERRUPTED = 130
 
@@ -71,11 +72,13 @@ def main(
     stderr: TextIO | None = None,
 ) -> int:
     env = dict(os.environ if env is None else env)
-    out = Output(stdout=stdout or sys.stdout, stderr=stderr or sys.stderr,
-                 secrets=secrets_from_env(env))
+    out = Output.for_env(env, stdout or sys.stdout, stderr or sys.stderr)
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    with collector_paused():  # a command builds its objects, then ends
-        return _run(argv, env, out, stdin or sys.stdin, debug)
+    try:
+        with collector_paused():  # a command builds its objects, then ends
+            return _run(argv, env, out, stdin or sys.stdin, debug)
+    finally:
+        out.resume_commands()  # end the CI log's stop-commands block
 
 
 def _run(argv: Sequence[str] | None, env: dict[str, str], out: Output, stdin: TextIO,
@@ -90,12 +93,15 @@ def _run(argv: Sequence[str] | None, env: dict[str, str], out: Output, stdin: Te
         return handler(args, env=env, out=out, stdin=stdin)
     except SpecError as error:
         for problem in error.problems:
-            out.err(str(problem))
+            out.err(shown(problem))  # one line each: spec text and file names are user data
         count = len(error.problems)
-        out.err(f"Error: {count} problem{'s' if count != 1 else ''} in the spec; nothing was sent to Toggl.")
+        summary = f"Error: {count} problem{'s' if count != 1 else ''} in the spec; nothing was sent to Toggl."
+        out.err(summary)
+        out.annotate("error", summary)
         return error.exit_code
     except ReconcilerError as error:
         out.err(f"Error: {error}")
+        out.annotate("error", f"Error: {error}")
         return error.exit_code
     except KeyboardInterrupt:
         out.err("Interrupted.")

@@ -27,9 +27,10 @@ from reconciler.errors import (
 from reconciler.live import read_live_state
 from reconciler.model import DesiredState, LiveState
 from reconciler.read_cache import ProjectCache
-from reconciler.render import RENDERERS
+from reconciler.render import RENDERERS, render_markdown_plans
 from reconciler.render.text import change_headline
 from reconciler.spec import load_specs
+from reconciler.untrusted import shown
 
 Subparsers = Any  # argparse's _SubParsersAction is private
 
@@ -80,9 +81,12 @@ def run_plan(args: argparse.Namespace, *, env: Mapping[str, str], out: Output, *
     with connect(args, env, out) as connection:
         for desired in specs:
             results.append(plan_workspace(connection, desired, force=args.force, cache=cache))
-    for result in results:
-        _show_plan(result, args.format, out, heading=len(results) > 1)
     documents = [result.plan.to_json() for result in results]
+    if args.format == "markdown":  # one comment for all workspaces, within one size budget
+        out.report(render_markdown_plans(documents).rstrip("\n"))
+    else:
+        for result in results:
+            _show_plan(result, args.format, out, heading=len(results) > 1)
     _write_step_summary(env, documents)
     # A refused plan is shown for review but never saved: `apply --plan` trusts what it loads.
     _raise_if_unsafe(results)
@@ -116,12 +120,14 @@ def _show_plan(result: WorkspacePlan, fmt: str, out: Output, *, heading: bool) -
     document = result.plan.to_json()
     if fmt == "text":
         out.out(RENDERERS["text"](document, color=out.color).rstrip("\n"))
+    elif fmt == "json":  # a data document: written exactly, never scrubbed
+        out.document(RENDERERS["json"](document))
     else:
         out.out(RENDERERS[fmt](document).rstrip("\n"))
 
 
 def _workspace_label(plan: Plan) -> str:
-    return plan.workspace_name or str(plan.workspace_id)
+    return shown(plan.workspace_name) if plan.workspace_name else str(plan.workspace_id)
 
 
 def _save_plans(path: Path, documents: list[dict[str, Any]]) -> None:
@@ -135,8 +141,7 @@ def _write_step_summary(env: Mapping[str, str], documents: list[dict[str, Any]])
     if not summary_path:
         return
     with open(summary_path, "a", encoding="utf-8") as summary:
-        for document in documents:
-            summary.write(RENDERERS["markdown"](document) + "\n")
+        summary.write(render_markdown_plans(documents) + "\n")
 
 
 def _raise_if_unsafe(results: Sequence[WorkspacePlan]) -> None:
@@ -198,9 +203,8 @@ def _confirm(plan: Plan, auto_approve: bool, out: Output, stdin: TextIO) -> None
                          "terminal. Review the plan, then pass --auto-approve, or save it with "
                          "`plan --out FILE` and run `apply --plan FILE`.")
     count = len(plan.changes)
-    out.stdout.write(f"\nApply {'this change' if count == 1 else f'these {count} changes'} to "
-                     f"workspace '{_workspace_label(plan)}'? Only 'yes' will be accepted: ")
-    out.stdout.flush()
+    out.prompt(f"\nApply {'this change' if count == 1 else f'these {count} changes'} to "
+               f"workspace '{_workspace_label(plan)}'? Only 'yes' will be accepted: ")
     if stdin.readline().strip() != "yes":
         raise ReconcilerError("apply cancelled; nothing was changed.")
 

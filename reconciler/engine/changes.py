@@ -31,6 +31,7 @@ from reconciler.model import (
     LiveTag,
     project_address,
 )
+from reconciler.untrusted import quoted
 
 CREATE_REASON = "in the spec, not in the workspace"
 
@@ -106,7 +107,7 @@ def guard_removal(
         return change
     verb = "deleted" if change.action is Action.DELETE else "archived"
     ctx.notes.warnings.append(
-        f"{change.kind} '{change.address}' is protected by '{pattern}': not {verb}"
+        f"{change.kind} {quoted(change.address)} is protected by {quoted(pattern)}: not {verb}"
     )
     if change.action is Action.DELETE:
         return None
@@ -120,9 +121,9 @@ def reason_for(fields: Sequence[FieldChange], state: str) -> str:
     parts: list[str] = []
     for change in fields:
         if change.field == "name":
-            parts.append(f"renamed from '{change.before}'")
+            parts.append(f"renamed from {quoted(change.before)}")
         elif change.field == "client":
-            moved_from = f"client '{change.before}'" if change.before else "no client"
+            moved_from = f"client {quoted(change.before)}" if change.before else "no client"
             parts.append(f"moved from {moved_from}")
         elif _is_state(change):
             restore = "archived now; the spec wants it active"
@@ -245,7 +246,7 @@ def check_tier(changes: Iterable[Change], tier: str | None, notes: Notes) -> Non
     if tier != "free":
         return
     for change in changes:
-        label = f"{change.kind} '{change.address}'"
+        label = f"{change.kind} {quoted(change.address)}"
         color = change.after("color")
         if isinstance(color, str) and color.casefold() not in FREE_PALETTE:
             notes.problems.append(

@@ -28,6 +28,7 @@ from reconciler.model import (
     LiveState,
     project_address,
 )
+from reconciler.untrusted import quoted
 
 
 # ---------------------------------------------------------------- the shared context
@@ -97,12 +98,12 @@ def refuse_clashes(ctx: PlanContext, pairs: Sequence[Pair[DesiredProject, LivePr
         orphan = next((project for project in staying if index.is_orphan(project)), None)
         if orphan is None or (len(staying) == 1 and key not in deleted_names):
             continue
-        holders = ", ".join(f"'{index.address_of(p)}'" for p in staying if p is not orphan)
+        holders = ", ".join(quoted(index.address_of(p)) for p in staying if p is not orphan)
         what = f"where {holders} holds that name" if holders else "a name the spec deletes"
         ctx.notes.problems.append(
-            f"deleting client '{index.client_of(orphan)}' would leave its project "
-            f"'{orphan.name}' without a client, {what}: move or delete "
-            f"'{index.address_of(orphan)}' in the spec"
+            f"deleting client {quoted(index.client_of(orphan))} would leave its project "
+            f"{quoted(orphan.name)} without a client, {what}: move or delete "
+            f"{quoted(index.address_of(orphan))} in the spec"
         )
 
 
@@ -189,7 +190,7 @@ def decide_client_states(ctx: PlanContext) -> None:
 def _may_archive_client(ctx: PlanContext, live: LiveClient, name: str) -> bool:
     pattern = ctx.protection("client", (live.name, None), (name, None))
     if pattern:
-        ctx.notes.warnings.append(f"client '{name}' is protected by '{pattern}': not archived")
+        ctx.notes.warnings.append(f"client {quoted(name)} is protected by {quoted(pattern)}: not archived")
         return False
     client_name = ctx.clients.name_of(live.id)
     for member in ctx.members.get(live.id, []):
@@ -200,8 +201,8 @@ def _may_archive_client(ctx: PlanContext, live: LiveClient, name: str) -> bool:
         pattern = ctx.protection("project", *names) if project.active else None
         if pattern:
             ctx.notes.warnings.append(
-                f"client '{name}' is not archived: it would archive project "
-                f"'{project_address(client_name, project.name)}', protected by '{pattern}'"
+                f"client {quoted(name)} is not archived: it would archive project "
+                f"{quoted(project_address(client_name, project.name))}, protected by {quoted(pattern)}"
             )
             return False
     return True

@@ -33,6 +33,7 @@ from reconciler.model import (
     project_address,
     project_key,
 )
+from reconciler.untrusted import quoted
 
 D = TypeVar("D", DesiredClient, DesiredProject, DesiredTag)
 L = TypeVar("L", LiveClient, LiveProject, LiveTag)
@@ -111,7 +112,7 @@ def _refuse_duplicates(pairs: Sequence[Pair[D, L]], kind: Kind, notes: Notes) ->
     for pair in pairs:
         if pair.key in seen:
             address = _desired_address(pair.desired)
-            notes.problems.append(f"{kind} '{address}' is listed twice in the spec")
+            notes.problems.append(f"{kind} {quoted(address)} is listed twice in the spec")
         seen.add(pair.key)
 
 
@@ -142,9 +143,9 @@ def _warn_shadowed(pairs: Sequence[Pair[D, L]], rules: _Rules[D, L], notes: Note
             other = _first_unclaimed(rules.previous(pair, old_name), claimed)
             if other is not None:
                 notes.warnings.append(
-                    f"{rules.kind} '{_desired_address(pair.desired)}' and its previous name "
-                    f"'{rules.live_address(other)}' both exist: the new name is managed, "
-                    f"'{rules.live_address(other)}' stays unmanaged"
+                    f"{rules.kind} {quoted(_desired_address(pair.desired))} and its previous name "
+                    f"{quoted(rules.live_address(other))} both exist: the new name is managed, "
+                    f"{quoted(rules.live_address(other))} stays unmanaged"
                 )
 
 
@@ -256,7 +257,7 @@ def _resolve_references(
         if key in listed:
             if listed[key].delete:
                 notes.problems.append(
-                    f"project '{project.address}' needs client '{project.client}', "
+                    f"project {quoted(project.address)} needs client {quoted(project.client)}, "
                     "which the spec deletes"
                 )
             continue
@@ -274,14 +275,14 @@ def _reference_problem(
 ) -> str:
     if live_client is None:
         return (
-            f"project '{project.address}': client '{project.client}' is neither in the spec "
+            f"project {quoted(project.address)}: client {quoted(project.client)} is neither in the spec "
             "nor in the workspace"
         )
     if live_client.id in claimed:
         # A spec client claimed it under a previous name: the project uses the old name.
         return (
-            f"project '{project.address}': client '{project.client}' is renamed to "
-            f"'{clients.after_name[live_client.id]}' by the spec; use the new name"
+            f"project {quoted(project.address)}: client {quoted(project.client)} is renamed to "
+            f"{quoted(clients.after_name[live_client.id])} by the spec; use the new name"
         )
     return ""
 

@@ -21,6 +21,7 @@ from reconciler.engine.layout import PlanContext, live_project_name
 from reconciler.engine.matching import Pair, claimed_ids
 from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
 from reconciler.model import PROJECT_FIELDS, DesiredProject, LiveProject
+from reconciler.untrusted import quoted
 
 # Fields a project diff compares besides name/client/active, which have their own rules.
 _PLAIN_PROJECT_FIELDS: tuple[str, ...] = tuple(
@@ -84,7 +85,7 @@ def _project_update(ctx: PlanContext, pair: Pair[DesiredProject, LiveProject]) -
     archive_reason = (
         "the spec sets active: false"
         if "active" in entry.fields
-        else f"its client '{entry.client}' is archived in the spec"
+        else f"its client {quoted(entry.client)} is archived in the spec"
     )
     change = make_change(
         "project", action, entry.name, live, fields, client=entry.client,
@@ -122,7 +123,7 @@ def _active_field(
 def _refuse_active_under_archive(ctx: PlanContext, entry: DesiredProject, wanted: bool) -> None:
     if wanted:
         ctx.notes.problems.append(
-            f"project '{entry.address}' is wanted active, but its client '{entry.client}' "
+            f"project {quoted(entry.address)} is wanted active, but its client {quoted(entry.client)} "
             "is archived by this plan, which archives all its projects"
         )
 

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from reconciler.model import KIND_SECTIONS, KINDS
+from reconciler.untrusted import UNSAFE_CHARS, escape_chars, shown
 
 # The order of the summary line, the legend and the Markdown counts table.
 ACTIONS: tuple[str, ...] = ("create", "update", "rename", "archive", "restore", "delete")
@@ -26,17 +27,23 @@ SYMBOLS: Mapping[str, str] = {
     "restore": "^",
     "delete": "-",
 }
+# Dumped YAML never folds a long string: a continuation line could start with `::`, which a CI
+# log runs as a command. PyYAML takes any width; this one is larger than any name.
+NO_FOLDING = 1 << 30
+# An HTML comment opener, as in the workflow's sticky-comment marker: never written raw, even in
+# a code block, so that no name can spell the marker.
+HTML_COMMENT = "<!--"
 REMOVALS: frozenset[str] = frozenset({"archive", "delete"})
 
-# C0/C1 controls, line/paragraph separators and bidi overrides/isolates ("Trojan Source").
-_UNSAFE_CHARS = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
+# What `escape_unsafe` rewrites (reconciler.untrusted): controls, separators, bidi characters,
+# lone surrogates and invisible format characters.
+_UNSAFE_CHARS = UNSAFE_CHARS
 
 
 def escape_unsafe(text: str) -> str:
-    """`text` with every control or bidi character shown as a `\\uXXXX` escape."""
-    return _UNSAFE_CHARS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    """`text` with every control, bidi or invisible character shown as a `\\uXXXX` escape, and
+    CI-log commands (`##[`, a leading `::`) broken: safe on a terminal and in a CI log."""
+    return shown(text)
 
 
 def quote_value(value: Any) -> str:
@@ -193,19 +200,32 @@ def adopt_snippet(unmanaged: Iterable[Mapping[str, Any]]) -> str:
     if not grouped:
         return ""
     text = yaml.dump(grouped, Dumper=_SafeTextDumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=4096)
+                     default_flow_style=False, width=NO_FOLDING)
     # PyYAML leaves bidi characters raw even in double quotes; only double-quoted scalars can
     # hold them (the representer below forces that style), and YAML reads `\uXXXX` there as the
     # character itself, so escaping them line by line keeps the snippet equal to the entries.
-    return "\n".join(escape_unsafe(line) for line in text.split("\n"))
+    return "\n".join(yaml_line_escape(line) for line in text.split("\n"))
+
+
+def yaml_line_escape(line: str) -> str:
+    """A line of YAML dumped with `_SafeTextDumper`, escaped for a terminal without changing its
+    meaning: every character it rewrites sits in a double-quoted scalar, where YAML reads
+    `\\uXXXX` and `\\x23` back as the character itself."""
+    return escape_chars(line).replace("##[", "#\\x23[").replace(HTML_COMMENT, "\\x3c!--")
 
 
 class _SafeTextDumper(yaml.SafeDumper):
     """SafeDumper that double-quotes strings holding characters `escape_unsafe` rewrites."""
 
 
+def needs_double_quotes(value: str) -> bool:
+    """Strings YAML can only hold exactly, and safely for a CI log, in double quotes."""
+    return (bool(_UNSAFE_CHARS.search(value)) or "##[" in value or HTML_COMMENT in value
+            or value.lstrip().startswith("::"))
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = '"' if _UNSAFE_CHARS.search(value) else None
+    style = '"' if needs_double_quotes(value) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 from reconciler.model import KIND_SECTIONS, KINDS
 from reconciler.render.common import (
     ACTIONS,
+    HTML_COMMENT,
     REMOVALS,
     SYMBOLS,
     action_counts,
@@ -33,20 +34,70 @@ from reconciler.render.common import (
     restore_note,
     shown_fields,
 )
+from reconciler.untrusted import escape_chars
 
-__all__ = ["md_escape", "render_markdown"]
+__all__ = ["MAX_COMMENT_CHARS", "md_escape", "render_markdown", "render_markdown_plans"]
+
+# GitHub refuses comments over 65,536 characters; the rest is room for the workflow's own
+# lines (the sticky marker) around the plan.
+MAX_COMMENT_CHARS = 60_000
+_PLAN_SEPARATOR = "\n"
 
 # ASCII punctuation that CommonMark lets a backslash escape; & < > become entities instead
 # (so raw HTML such as `</details>` cannot close our sections) and @ is handled apart.
 _MD_PUNCTUATION = re.compile(r"([!-%'-/:;=?\[-`{-~])")
 _BACKTICK_RUN = re.compile(r"`+")
 _ZERO_WIDTH_SPACE = "\u200b"
+# After escaping: `\#` or `GH\-` (any case) before a digit; a run of 7 to 40 hex characters.
+_ISSUE_REFERENCE = re.compile(r"(\\#|\b[Gg][Hh]\\-)(?=[0-9])")
+_COMMIT_REFERENCE = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{7,40}(?![0-9A-Za-z])")
+
+
+def render_markdown_plans(
+    plans: Sequence[Mapping[str, Any]], *, max_chars: int = MAX_COMMENT_CHARS,
+    plan_file_hint: str = "the JSON plan",
+) -> str:
+    """Several workspaces' plans as ONE comment of at most `max_chars` characters.
+
+    The budget is shared: a plan that needs less than an even share leaves the rest to the
+    others (largest last), so small plans are shown whole and big ones are cut, each by its
+    own closing note.
+    """
+    if not plans:
+        return ""
+    budget = max_chars - len(_PLAN_SEPARATOR) * (len(plans) - 1)
+    full = [render_markdown(plan, max_chars=budget, plan_file_hint=plan_file_hint,
+                            comment_chars=max_chars) for plan in plans]
+    if sum(map(len, full)) <= budget:
+        return _PLAN_SEPARATOR.join(full)
+    shares = _shares([len(text) for text in full], budget)
+    texts = [text if len(text) <= share else
+             render_markdown(plan, max_chars=share, plan_file_hint=plan_file_hint,
+                             comment_chars=max_chars)
+             for plan, text, share in zip(plans, full, shares)]
+    return _PLAN_SEPARATOR.join(texts)
+
+
+def _shares(needs: Sequence[int], budget: int) -> list[int]:
+    """Split `budget` so that no one gets more than it needs and the rest is split evenly."""
+    shares = [0] * len(needs)
+    left = budget
+    order = sorted(range(len(needs)), key=lambda index: needs[index])
+    for position, index in enumerate(order):
+        share = min(needs[index], left // (len(needs) - position))
+        shares[index] = share
+        left -= share
+    return shares
 
 
 def render_markdown(
-    plan: Mapping[str, Any], *, max_chars: int = 60_000, plan_file_hint: str = "the JSON plan"
+    plan: Mapping[str, Any], *, max_chars: int = MAX_COMMENT_CHARS,
+    plan_file_hint: str = "the JSON plan", comment_chars: int | None = None,
 ) -> str:
     """The plan as Markdown of at most `max_chars` characters.
+
+    `comment_chars` is the size limit of the whole comment, as the closing note states it,
+    when this plan is one of several sharing it (default: `max_chars`).
 
     `plan_file_hint` is Markdown written by the caller (e.g. a link to the plan artifact) and is
     inserted as is.
@@ -54,7 +105,8 @@ def render_markdown(
     changes = plan.get("changes") or []
     unmanaged = plan.get("unmanaged") or []
     # Room for the closing lines is set aside first, at their longest, so they always fit.
-    note_reserve = len(_omitted_note(len(changes), len(changes), max_chars, plan_file_hint))
+    limit = max_chars if comment_chars is None else comment_chars
+    note_reserve = len(_omitted_note(len(changes), len(changes), limit, plan_file_hint))
     unmanaged_short = _unmanaged_omitted(len(unmanaged))
     reserve = note_reserve + len(unmanaged_short)
     head = _head(plan, max_chars - reserve)
@@ -65,15 +117,32 @@ def render_markdown(
         unmanaged_full = _unmanaged_section(unmanaged)
         parts.append(unmanaged_full if len(unmanaged_full) <= room_left else unmanaged_short)
     if shown < len(changes):
-        parts.append(_omitted_note(len(changes) - shown, len(changes), max_chars, plan_file_hint))
+        parts.append(_omitted_note(len(changes) - shown, len(changes), limit, plan_file_hint))
     return _hard_limit("".join(parts), max_chars)
 
 
 def md_escape(text: Any) -> str:
-    """User text made inert in inline Markdown: no formatting, HTML, links or mentions."""
-    escaped = _MD_PUNCTUATION.sub(r"\\\1", escape_unsafe(str(text)))
+    """User text made inert in inline Markdown: no formatting, HTML, links or mentions.
+
+    GitHub links `#12`, `org/repo#12`, `GH-12` and commit SHAs whatever the backslashes (its
+    reference filter reads the rendered text), and notifies the issues so referenced: a
+    zero-width space after the `#`, the `GH-` or every sixth character of a SHA breaks the reference
+    while the reader sees the same name, as the one after `@` does for mentions. Backslashes
+    before every punctuation mark also break `##[` and a leading `::` for a CI log (`cat`).
+    """
+    escaped = _MD_PUNCTUATION.sub(r"\\\1", escape_chars(str(text)))
     escaped = escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return escaped.replace("@", "@" + _ZERO_WIDTH_SPACE)
+    escaped = escaped.replace("@", "@" + _ZERO_WIDTH_SPACE)
+    escaped = _ISSUE_REFERENCE.sub(r"\1" + _ZERO_WIDTH_SPACE, escaped)
+    return _COMMIT_REFERENCE.sub(_break_commit_reference, escaped)
+
+
+def _break_commit_reference(match: re.Match[str]) -> str:
+    sha = match.group()
+    if not (re.search("[0-9]", sha) and re.search("[a-fA-F]", sha)):
+        return sha  # a word or a number, not a SHA GitHub would link
+    # Every piece shorter than the 7 characters of the shortest SHA GitHub links.
+    return _ZERO_WIDTH_SPACE.join(sha[start:start + 6] for start in range(0, len(sha), 6))
 
 
 # ---------------------------------------------------------------- head: always shown
@@ -135,7 +204,7 @@ def _caution(changes: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _warning_line(text: str) -> str:
-    return "- " + " ".join(md_escape(line) for line in str(text).splitlines())
+    return "- " + " ".join(md_escape(line) for line in str(text).split("\n"))
 
 
 def _more_not_listed(count: int) -> str:
@@ -254,7 +323,8 @@ def _diff(change: Mapping[str, Any]) -> str:
         if change["action"] != "create":
             lines.append(f"- {name}: {quote_value(field_change.get('before'))}")
         lines.append(f"+ {name}: {quote_value(field_change.get('after'))}")
-    return "\n".join(lines)
+    # Values are JSON strings, where `\u003c` reads as `<`: no name spells the sticky marker.
+    return "\n".join(lines).replace(HTML_COMMENT, "\\u003c!--")
 
 
 def _fenced(body: str, info: str, indent: str = "") -> str:

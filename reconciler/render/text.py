@@ -151,7 +151,8 @@ def _field_line(action: str, field_change: Mapping[str, Any], color: bool) -> st
 
 def _warning(text: str, color: bool) -> str:
     # Continuation lines line up under the first line's text.
-    lines = [escape_unsafe(line) for line in str(text).splitlines() or [""]]
+    # Only LF is the engine's own line break; any other separator is shown escaped.
+    lines = [escape_unsafe(line) for line in str(text).split("\n")]
     label = _paint(_WARNING_LABEL.rstrip(), "update", color) + " "
     indent = " " * len(_WARNING_LABEL)
     return label + ("\n" + indent).join(lines)

@@ -50,3 +50,24 @@ def test_missing_credentials_name_both_variables(harness: Harness) -> None:
     assert result.code == 1
     assert "TOGGL_API_TOKEN" in result.stderr and "MATON_API_KEY" in result.stderr
     assert harness.sandbox.requests == []
+
+
+def test_credentials_are_scrubbed_from_messages_never_from_data_documents(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """A live name that happens to hold the credential is data: the JSON plan and the exported
+    spec keep it exactly (scrubbing would rename the object), while messages still hide it."""
+    import json
+
+    import yaml
+
+    harness.store.add_tag(harness.wid, TOKEN)
+    spec = harness.spec("unmanaged: {tags: delete}\n")
+    as_json = harness.cli("plan", spec, "--format", "json")
+    assert as_json.code == 0, as_json.output
+    assert [c["name"] for c in json.loads(as_json.stdout)["changes"]] == [TOKEN]
+    exported = harness.cli("export", "--workspace", "Acme Agency")
+    assert exported.code == 0, exported.output
+    assert yaml.safe_load(exported.stdout)["tags"] == [TOKEN]
+    as_text = harness.cli("plan", spec)
+    assert TOKEN not in as_text.output and "[redacted]" in as_text.stdout
