@@ -18,7 +18,7 @@ import json
 import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Literal, Mapping, Sequence
 from urllib.parse import urljoin, urlsplit
@@ -513,30 +513,30 @@ class TogglClient:
 
     def _attempt(self, call: _Call, attempt: int) -> Any:
         self.stats.waited_seconds += self._pacer.wait()
-        url = call.url
+        hop = call
         for _hop in range(MAX_REDIRECTS + 1):
             started = self._clock()
             self._pacer.mark_sent()
             with wire.watching(self.deadline) as watch:
-                response = self._send(call, url, watch, started, attempt)
+                response = self._send(hop, watch, started, attempt)
                 try:
-                    self._count_sent(call)
+                    self._count_sent(hop)
                     self._note_quota(response)
                     if 300 <= response.status_code < 400:
-                        url = self._follow(call, url, response, started, attempt)
+                        hop = self._follow(hop, response, started, attempt)
                         continue
-                    body = self._read(call, response, watch, started, attempt)
+                    body = self._read(hop, response, watch, started, attempt)
                 finally:
                     response.close()
-            self._emit(call, response.status_code, started, attempt)
-            return self._outcome(call, response, body)
+            self._emit(hop, response.status_code, started, attempt)
+            return self._outcome(hop, response, body)
         raise RedirectRefusedError(f"more than {MAX_REDIRECTS} redirects; not followed further "
                                    "(Toggl's API never redirects)", method=call.method, path=call.path)
 
-    def _send(self, call: _Call, url: str, watch: wire.Watch, started: float, attempt: int) -> requests.Response:
+    def _send(self, call: _Call, watch: wire.Watch, started: float, attempt: int) -> requests.Response:
         try:
             return self._session.request(
-                call.method, url, params=call.params if url == call.url else None, data=call.body,
+                call.method, call.url, params=call.params, data=call.body,
                 headers=dict(call.headers), timeout=self.timeout, allow_redirects=False, stream=True,
             )
         except requests.exceptions.InvalidHeader:
@@ -576,16 +576,17 @@ class TogglClient:
         self._last_answer_bytes = len(body)
         return body
 
-    def _follow(self, call: _Call, url: str, response: requests.Response, started: float, attempt: int) -> str:
-        """The URL a redirect points to, when following it is safe: same origin, and a read."""
+    def _follow(self, call: _Call, response: requests.Response, started: float, attempt: int) -> _Call:
+        """The next hop of a redirect, when following it is safe: same origin, and a read. The
+        target URL replaces the whole URL, query included (as browsers and requests do)."""
         status, location = response.status_code, response.headers.get("Location", "")
         if status not in _REDIRECTS or not location.strip():
             self._emit(call, status, started, attempt)
             raise UnexpectedResponseError(f"unexpected {status} answer (Toggl's API does not redirect)",
                                           status=status, method=call.method, path=call.path)
-        target = urljoin(url, location.strip())
+        target = urljoin(call.url, location.strip())
         root = self._root_for(call)
-        if _origin(target) != _origin(url):
+        if _origin(target) != _origin(call.url):
             self._emit(call, status, started, attempt, f"redirect to {_shown_url(target)} refused")
             raise RedirectRefusedError(
                 f"the API root {root}{self._source_note()} answered {status}, redirecting to "
@@ -600,7 +601,7 @@ class TogglClient:
                 "been applied: run plan to see the workspace as it is.",
                 method=call.method, path=call.path)
         self._emit(call, status, started, attempt, f"following same-origin redirect to {urlsplit(target).path}")
-        return target
+        return replace(call, url=target, params=None)
 
     def _root_for(self, call: _Call) -> str:
         ctrl = self.transport.ctrl_root

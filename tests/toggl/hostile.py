@@ -252,15 +252,17 @@ def endless_pages(per_page_key: str = "per_page") -> Behaviour:
     return behave
 
 
-def forward_then(target: str, after: Callable[[_Handler, int, Mapping[str, str], bytes], None]) -> Behaviour:
+def forward_then(target: str, after: Callable[[_Handler, int, Mapping[str, str], bytes], None],
+                 strip: str = "") -> Behaviour:
     """Forward the request to `target` (e.g. a sandbox), so it is really applied there, then
-    give the answer to `after`, which may break it."""
+    give the answer to `after`, which may break it. `strip` is a path prefix to drop."""
     import requests
 
     def behave(handler: _Handler, server: HostileServer) -> None:
         seen = server.requests[-1]
         query = "&".join(f"{k}={v}" for k, values in seen.query.items() for v in values)
-        url = f"{target}{seen.path}" + (f"?{query}" if query else "")
+        path = seen.path.removeprefix(strip)
+        url = f"{target}{path}" + (f"?{query}" if query else "")
         headers = {k: v for k, v in seen.headers.items() if k.lower() not in ("host", "content-length", "accept-encoding")}
         upstream = requests.request(seen.method, url, data=seen.body, headers=headers, timeout=30)
         after(handler, upstream.status_code, upstream.headers, upstream.content)
@@ -268,12 +270,12 @@ def forward_then(target: str, after: Callable[[_Handler, int, Mapping[str, str],
     return behave
 
 
-def forward(target: str) -> Behaviour:
+def forward(target: str, strip: str = "") -> Behaviour:
     def whole(handler: _Handler, status: int, headers: Mapping[str, str], body: bytes) -> None:
         kept = {k: v for k, v in headers.items() if k.lower().startswith("x-toggl") or k.lower() == "content-type"}
         handler.head(status, {**kept, "Content-Length": str(len(body))}, body)
 
-    return forward_then(target, whole)
+    return forward_then(target, whole, strip)
 
 
 def forward_cut_short(target: str) -> Behaviour:
