@@ -212,3 +212,23 @@ def test_open_sandbox_names_the_flag_for_bad_settings() -> None:
 
 def test_the_token_used_here_is_accepted() -> None:
     assert len(TOKEN) >= 12
+
+
+def test_invalid_bytes_in_the_real_environment(tmp_path: Path) -> None:
+    """As a shell would pass it: raw bytes that are not UTF-8, through os.environb."""
+    from tests.toggl.hostile import HostileServer, json_answer
+
+    with HostileServer() as server:
+        server.on("GET", "*", json_answer([]))
+        env = {key.encode(): value.encode() for key, value in os.environ.items()
+               if not key.startswith(("TOGGL_", "MATON_"))}
+        env[b"PYTHONPATH"] = str(Path(__file__).resolve().parents[2]).encode()
+        env[b"TOGGL_API_TOKEN"] = b"token-\xff\xfe-0123456789abcdef"
+        env[b"TOGGL_API_URL"] = server.url.encode()
+        done = subprocess.run([sys.executable, "-m", "reconciler", "plan", MINIMAL], env=env,  # type: ignore[arg-type]
+                              capture_output=True, timeout=60)
+        assert server.requests == []
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 1, stderr
+    assert "TOGGL_API_TOKEN contains bytes that are not valid UTF-8" in stderr
+    assert b"0123456789abcdef" not in done.stdout + done.stderr and "internal error" not in stderr
