@@ -153,6 +153,9 @@ def test_two_parallel_first_sandbox_processes(tmp_path: Path) -> None:
     results = [process.communicate(timeout=60) for process in processes]
     for process, (_, stderr) in zip(processes, results):
         assert process.returncode == 0, stderr
+    with sqlite3.connect(tmp_path / "shared.db") as check:
+        names = [row[0] for row in check.execute("SELECT name FROM workspaces")]
+    assert sorted(names).count("My Workspace") == 1 and len(names) == 2  # the demo, and the spec's
 
 
 # ---------------------------------------------------------------- credentials
