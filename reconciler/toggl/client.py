@@ -646,7 +646,7 @@ class TogglClient:
 
     def _transport_failure(self, call: _Call, exc: requests.RequestException, watch: wire.Watch) -> Exception:
         """The exception for a request that got no answer: retryable, ambiguous or final."""
-        if watch.expired.is_set():
+        if watch.expired.is_set() and not _failed_before_sending(exc):
             self._count_sent(call)
             return self._no_answer(call, f"no complete answer within {self.deadline:g} s")
         message = self._scrub(_describe_failure(exc, self.timeout))
