@@ -3,6 +3,7 @@ real timing, real decoding. Each test states the bound it proves and asserts it.
 
 from __future__ import annotations
 
+import re
 import time
 import tracemalloc
 from typing import Any, Iterator
@@ -91,7 +92,7 @@ def test_a_silent_server_reports_each_attempt_and_the_true_total(server: Hostile
             client.list_tags(1)
         elapsed = time.monotonic() - started
     text = str(caught.value)
-    assert "no answer within 0.4 s (3 attempts over 1 s)" in text, text
+    assert re.search(r"no answer within 0.4 s \(3 attempts over [12] s\)", text), text
     assert f"at {server.url} (from TOGGL_API_URL)" in text
     assert [(n.attempt, n.attempts) for n in notices] == [(1, 3), (2, 3)]
     assert notices[0].elapsed >= 0.39 and notices[1].elapsed >= 0.79
