@@ -130,11 +130,11 @@ def register_sandbox(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def run_sandbox(args: argparse.Namespace, *, out: Output, **_: Any) -> int:
-    from reconciler.sandbox import Sandbox
+    from reconciler.cli.connection import open_sandbox
     from reconciler.sandbox.cli_args import config_from_args
 
-    sandbox = Sandbox(config_from_args(args))
-    url = sandbox.start()
+    sandbox = open_sandbox(lambda: config_from_args(args), db_flag="--db")
+    url = sandbox.url
     out.out(f"Toggl sandbox listening on {url} (database {args.db}). Point the tool at it with:")
     out.out(f"  export TOGGL_API_URL={url}")
     out.out(f"  export TOGGL_API_TOKEN={sandbox.token}")

@@ -15,6 +15,7 @@ from typing import IO, Callable, Mapping, NoReturn, Sequence, TextIO
 
 from reconciler import __version__
 from reconciler.cli.output import Output, wants_color
+from reconciler.cli.preflight import check_output_paths
 from reconciler.errors import EXIT_ERROR, ReconcilerError, UsageError
 from reconciler.gc_pause import collector_paused
 from reconciler.spec import SpecError
@@ -90,6 +91,7 @@ def _run(argv: Sequence[str] | None, env: dict[str, str], out: Output, stdin: Te
         handler: Callable[..., int] = args.handler
         if getattr(args, "long_running", False):
             gc.enable()  # a server runs for hours: let the collector do its work
+        check_output_paths(args, env)  # before any request is spent
         return handler(args, env=env, out=out, stdin=stdin)
     except SpecError as error:
         for problem in error.problems:
@@ -108,6 +110,12 @@ def _run(argv: Sequence[str] | None, env: dict[str, str], out: Output, stdin: Te
         return EXIT_INTERRUPTED
     except SystemExit as exit_request:  # --help and --version
         return int(exit_request.code or 0)
+    except OSError as error:
+        if error.filename is None:
+            return _report_bug(error, out, debug)
+        # A file that became unwritable after the checks, a full disk, ...: the user's to fix.
+        out.err(f"Error: {error.filename}: {error.strerror or error}")
+        return EXIT_ERROR
     except Exception as bug:  # noqa: BLE001 - the boundary that keeps tracebacks from users
         return _report_bug(bug, out, debug)
 

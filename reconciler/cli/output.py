@@ -31,12 +31,12 @@ import secrets as random_tokens
 import stat
 import sys
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, TextIO
+from typing import Mapping, TextIO
 
+from reconciler.redaction import REDACTED, redact
 from reconciler.untrusted import safe_lines
 
 SECRET_VARIABLES = ("TOGGL_API_TOKEN", "MATON_API_KEY")
-REDACTED = "[redacted]"
 # Shorter values could be ordinary words; a real token or key is 32+ characters.
 _MIN_SECRET_CHARS = 6
 
@@ -44,13 +44,6 @@ _MIN_SECRET_CHARS = 6
 def secrets_from_env(env: Mapping[str, str]) -> tuple[str, ...]:
     values = (env.get(name, "") for name in SECRET_VARIABLES)
     return tuple(v for v in values if len(v) >= _MIN_SECRET_CHARS)
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
 
 
 def wants_color(stream: TextIO, env: Mapping[str, str], flag: bool | None) -> bool:

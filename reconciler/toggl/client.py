@@ -6,32 +6,44 @@ Resilience rules (see docs/ARCHITECTURE.md and the Toggl API notes):
 - 429, 5xx and connection failures are retried with capped exponential backoff and full jitter,
   but only for requests that are safe to repeat; a plain POST whose fate is unknown raises
   AmbiguousWriteError at once so that the caller re-reads before trying again;
-- after a 429 the client paces itself (a minimum interval between requests) and relaxes slowly.
+- after a 429 the client paces itself (a minimum interval between requests) and relaxes slowly;
+- nothing a server sends is trusted unbounded (wire.py): each attempt has a total deadline, each
+  answer a decoded-size bound, each listing a page and byte bound; redirects are never followed
+  to another origin, and only for reads within one; quota and Retry-After headers are clamped.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Literal, Mapping, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+from http.client import RemoteDisconnected
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError, NewConnectionError
 from urllib3.exceptions import SSLError as TlsError
 
 import reconciler
 from reconciler.errors import UsageError
+from reconciler.redaction import redact
 from reconciler.model import QuotaStatus
+from reconciler.toggl import wire
 from reconciler.toggl.errors import (
     AmbiguousWriteError,
+    AnswerTooLargeError,
+    RedirectRefusedError,
     TogglError,
     TransportError,
     UnexpectedResponseError,
     error_from_response,
+    looks_like_html,
     message_from_body,
+    summarize_html,
 )
 from reconciler.toggl.transport import Transport, TransportKind, transport_from_env
 from reconciler.toggl.types import (
@@ -43,8 +55,9 @@ from reconciler.toggl.types import (
     TimeEntry,
     User,
     Workspace,
+    QUOTA_REMAINING_HEADER,
+    QUOTA_RESETS_IN_HEADER,
     int_list,
-    quota_from_headers,
 )
 
 API_PREFIX = "/api/v9"
@@ -53,6 +66,16 @@ CREATED_WITH = "toggl-reconciler"
 MAX_PER_PAGE = 200  # Toggl's documented maximum page size for projects
 MAX_BULK_IDS = 100  # Toggl's documented limit for one bulk PATCH
 REDACTED = "***"
+DEFAULT_DEADLINE = 60.0  # seconds for one whole attempt (headers and body), whatever trickles
+MAX_REDIRECTS = 3  # same-origin redirects of one read; Toggl itself never redirects
+# At Toggl's 200 projects per page, 500 pages are 100,000 projects: more than Premium's 600
+# requests an hour could read twice. A listing that long has pages that never get short.
+MAX_LISTING_PAGES = 500
+MAX_LISTING_BYTES = 128 * 1024 * 1024  # decoded bytes of all pages of one listing
+# Toggl's quota is a sliding 60-minute window: a reset is never further away than this.
+MAX_QUOTA_RESETS_IN = 3600
+MAX_RETRY_AFTER = 3600.0
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 ClientStatus = Literal["active", "archived", "both"]
 ActiveFilter = Literal["true", "false", "both"]
@@ -92,6 +115,21 @@ class RequestEvent:
     status: int | None  # None when no answer came back
     elapsed: float  # seconds
     attempt: int  # 1 for the first try
+    note: str = ""  # e.g. "same-origin redirect to /api/v9/..." or why no answer came
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """An attempt that failed and will be repeated: what happened, and the true time so far."""
+
+    method: str
+    path: str
+    attempt: int  # the attempt that just failed (1 for the first)
+    attempts: int  # how many attempts at most
+    reason: str  # e.g. "no answer within 30 s" or "503 server error"
+    delay: float  # seconds until the next attempt
+    elapsed: float  # seconds since the first attempt started
+    rate_limited: bool = False  # a 429: routine pacing, not a fault
 
 
 class Pacer:
@@ -178,9 +216,18 @@ class TogglClient:
         session: requests.Session | None = None,
         on_request: Callable[[RequestEvent], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        deadline: float = DEFAULT_DEADLINE,
+        max_answer_bytes: int = wire.MAX_ANSWER_BYTES,
+        max_listing_bytes: int = MAX_LISTING_BYTES,
+        max_listing_pages: int = MAX_LISTING_PAGES,
+        on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> None:
         self.transport = transport
         self.timeout = timeout
+        self.deadline = max(deadline, 0.001)
+        self.max_answer_bytes = max_answer_bytes
+        self.max_listing_bytes = max_listing_bytes
+        self.max_listing_pages = max_listing_pages
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -190,8 +237,10 @@ class TogglClient:
         self._clock = clock
         self._rng = rng or random.Random()
         self._owns_session = session is None
-        self._session = session or requests.Session()
+        self._session = session or wire.new_session()
         self._on_request = on_request
+        self._on_retry = on_retry
+        self._last_answer_bytes = 0
         self._pacer = Pacer(sleep, clock)
         self._secrets = _secret_forms(transport)
 
@@ -303,9 +352,21 @@ class TogglClient:
         base = {"active": active, "per_page": per_page, **({"since": since} if since is not None else {})}
         projects: list[Project] = []
         seen: set[int] = set()
-        page = 1
+        page, listing_bytes = 1, 0
         while True:
+            if page > self.max_listing_pages:
+                raise AnswerTooLargeError(
+                    f"stopped after {self.max_listing_pages} pages ({len(projects)} projects) without "
+                    "a short page: Toggl ends every listing with one, so this server is not paginating "
+                    "as Toggl does. Nothing was planned from this listing.",
+                    method="GET", path=API_PREFIX + path)
             items = [Project.from_api(item) for item in self._list("GET", path, params={**base, "page": page})]
+            listing_bytes += self._last_answer_bytes
+            if listing_bytes > self.max_listing_bytes:
+                raise AnswerTooLargeError(
+                    f"the project listing passed {_mib(self.max_listing_bytes)} over {page} pages; "
+                    "far more than any real workspace, so it was stopped.",
+                    method="GET", path=API_PREFIX + path)
             fresh = [project for project in items if project.id not in seen]
             projects.extend(fresh)
             seen.update(project.id for project in fresh)
@@ -429,49 +490,147 @@ class TogglClient:
             safe_to_repeat=method != "POST" or idempotent,
             headers=self._headers(),
         )
+        first_started = self._clock()
         attempt = 1
         while True:
             try:
                 return self._attempt(call, attempt)
             except _RetryableFailure as failure:
                 if attempt > self.max_retries:
-                    raise failure.error from failure.__cause__
-                self._back_off(attempt, failure.retry_after)
+                    raise self._with_totals(failure.error, attempt, first_started) from failure.__cause__
+                delay = self._back_off(attempt, failure.retry_after)
+                self._notify_retry(call, attempt, failure, delay, first_started)
+                self._sleep(delay)
                 attempt += 1
 
     def _headers(self) -> dict[str, str]:
         return {
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
+            "Accept-Encoding": wire.accept_encoding(),
             "Content-Type": "application/json",
             **self.transport.auth_headers(),
         }
 
     def _attempt(self, call: _Call, attempt: int) -> Any:
         self.stats.waited_seconds += self._pacer.wait()
-        started = self._clock()
-        self._pacer.mark_sent()
+        hop = call
+        for _hop in range(MAX_REDIRECTS + 1):
+            started = self._clock()
+            self._pacer.mark_sent()
+            with wire.watching(self.deadline) as watch:
+                response = self._send(hop, watch, started, attempt)
+                try:
+                    self._count_sent(hop)
+                    self._note_quota(response)
+                    if 300 <= response.status_code < 400:
+                        hop = self._follow(hop, response, started, attempt)
+                        continue
+                    body = self._read(hop, response, watch, started, attempt)
+                finally:
+                    response.close()
+            self._emit(hop, response.status_code, started, attempt)
+            return self._outcome(hop, response, body)
+        raise RedirectRefusedError(f"more than {MAX_REDIRECTS} redirects; not followed further "
+                                   "(Toggl's API never redirects)", method=call.method, path=call.path)
+
+    def _send(self, call: _Call, watch: wire.Watch, started: float, attempt: int) -> requests.Response:
         try:
-            response = self._session.request(
+            return self._session.request(
                 call.method, call.url, params=call.params, data=call.body,
-                headers=dict(call.headers), timeout=self.timeout,
+                headers=dict(call.headers), timeout=self.timeout, allow_redirects=False, stream=True,
             )
+        except requests.exceptions.InvalidHeader:
+            # Its text quotes the header value, which may be a credential: never show it.
+            raise TransportError("a request header was refused by the HTTP library (its value is not shown)",
+                                 method=call.method, path=call.path) from None
         except requests.RequestException as exc:
             self._emit(call, None, started, attempt)
-            raise self._transport_failure(call, exc) from exc
-        self._count_sent(call)
-        self._note_quota(response)
-        self._emit(call, response.status_code, started, attempt)
-        return self._outcome(call, response)
+            raise self._transport_failure(call, exc, watch) from exc
+        except (UnicodeError, ValueError):
+            # http.client refuses header values it cannot encode; its text may quote them.
+            raise TransportError("a request header could not be encoded (its value is not shown)",
+                                 method=call.method, path=call.path) from None
 
-    def _outcome(self, call: _Call, response: requests.Response) -> Any:
+    def _read(self, call: _Call, response: requests.Response, watch: wire.Watch, started: float,
+              attempt: int) -> bytes:
+        failed = response.status_code >= 400
+        limit = min(self.max_answer_bytes, wire.MAX_ERROR_BODY_BYTES) if failed else self.max_answer_bytes
+        try:
+            body = wire.read_body(response, limit=limit, watch=watch, deadline_at=started + self.deadline,
+                                  clock=self._clock, truncate=failed)
+        except wire.AnswerTooLarge as exc:
+            self._emit(call, response.status_code, started, attempt, "answer too large")
+            size = f" (it declared {exc.declared} bytes)" if exc.declared is not None else ""
+            raise AnswerTooLargeError(
+                f"the answer is larger than {_mib(limit)} once decoded{size}, far more than any real "
+                "Toggl answer; it was not read further", method=call.method, path=call.path) from None
+        except wire.BadEncoding as exc:
+            self._emit(call, response.status_code, started, attempt, "bad encoding")
+            raise UnexpectedResponseError(str(exc), method=call.method, path=call.path) from None
+        except wire.DeadlinePassed as exc:
+            self._emit(call, None, started, attempt, "deadline passed")
+            raise self._no_answer(call, f"no complete answer within {self.deadline:g} s") from exc
+        except wire.BodyCutShort as exc:
+            self._emit(call, None, started, attempt, "cut short")
+            raise self._no_answer(call, exc.reason) from exc
+        self._last_answer_bytes = len(body)
+        return body
+
+    def _follow(self, call: _Call, response: requests.Response, started: float, attempt: int) -> _Call:
+        """The next hop of a redirect, when following it is safe: same origin, and a read. The
+        target URL replaces the whole URL, query included (as browsers and requests do)."""
+        status, location = response.status_code, response.headers.get("Location", "")
+        if status not in _REDIRECTS or not location.strip():
+            self._emit(call, status, started, attempt)
+            raise UnexpectedResponseError(f"unexpected {status} answer (Toggl's API does not redirect)",
+                                          status=status, method=call.method, path=call.path)
+        target = urljoin(call.url, location.strip())
+        root = self._root_for(call)
+        if _origin(target) != _origin(call.url):
+            self._emit(call, status, started, attempt, f"redirect to {_shown_url(target)} refused")
+            raise RedirectRefusedError(
+                f"the API root {root}{self._source_note()} answered {status}, redirecting to "
+                f"{_shown_url(target)}, another origin. Toggl's API never redirects, so it was not "
+                "followed and nothing was sent there; check the API root.",
+                method=call.method, path=call.path)
+        if call.method != "GET":
+            self._emit(call, status, started, attempt, f"redirect of a write to {urlsplit(target).path} refused")
+            raise RedirectRefusedError(
+                f"the API root {root} answered {status}, redirecting this write to "
+                f"{urlsplit(target).path}; a write is never re-sent elsewhere. It may or may not have "
+                "been applied: run plan to see the workspace as it is.",
+                method=call.method, path=call.path)
+        self._emit(call, status, started, attempt, f"following same-origin redirect to {urlsplit(target).path}")
+        return replace(call, url=target, params=None)
+
+    def _root_for(self, call: _Call) -> str:
+        ctrl = self.transport.ctrl_root
+        return ctrl if call.url.startswith(ctrl + "/") else self.transport.root
+
+    def _source_note(self) -> str:
+        source = self.transport.root_source
+        return f" (from {source})" if source else ""
+
+    def _where(self, call: _Call) -> str:
+        return f"{self._root_for(call)}{self._source_note()}"
+
+    def _no_answer(self, call: _Call, message: str) -> Exception:
+        """No (complete) answer to a request that left: retry it if safe, else it is ambiguous."""
+        request = {"method": call.method, "path": call.path}
+        if not call.safe_to_repeat:
+            return AmbiguousWriteError(message, **request)
+        return _RetryableFailure(TransportError(message, where=self._where(call), **request))
+
+    def _outcome(self, call: _Call, response: requests.Response, body: bytes) -> Any:
         status = response.status_code
+        text = _text(body)
         if status < 400:
             self._pacer.on_success()
-            return _decode(response.text)
-        message = self._scrub(message_from_body(response.text))
+            return _decode(text, call)
+        message = self._scrub(message_from_body(text))
         # This answer's own headers: an older response's quota must not turn a 402 into another.
-        reported = quota_from_headers(response.headers) or QuotaStatus()
+        reported = sane_quota(response.headers) or QuotaStatus()
         error = error_from_response(
             status, message,
             quota_remaining=reported.remaining, quota_resets_in=reported.resets_in,
@@ -479,27 +638,53 @@ class TogglClient:
         )
         if status == 429:  # refused before doing anything: safe to repeat for every method
             self._pacer.on_rate_limited()
-            raise _RetryableFailure(error, _retry_after(response))
+            raise _RetryableFailure(error, retry_after_seconds(response.headers))
         if status >= 500 and not call.safe_to_repeat:
             raise AmbiguousWriteError(message, status=status, method=call.method, path=call.path)
         if status >= 500:
             raise _RetryableFailure(error)
         raise error
 
-    def _transport_failure(self, call: _Call, exc: requests.RequestException) -> Exception:
+    def _transport_failure(self, call: _Call, exc: requests.RequestException, watch: wire.Watch) -> Exception:
         """The exception for a request that got no answer: retryable, ambiguous or final."""
+        if watch.expired.is_set() and not _failed_before_sending(exc):
+            self._count_sent(call)
+            return self._no_answer(call, f"no complete answer within {self.deadline:g} s")
         message = self._scrub(_describe_failure(exc, self.timeout))
         request = {"method": call.method, "path": call.path}
         if not isinstance(exc, (requests.ConnectionError, requests.Timeout)):
-            return TransportError(message, **request)  # a bad URL or similar: retrying cannot help
+            # A bad URL or similar: retrying cannot help.
+            return TransportError(message, where=self._where(call), **request)
         never_sent = _failed_before_sending(exc)
         if not never_sent:
             self._count_sent(call)
         if not never_sent and not call.safe_to_repeat:
             return AmbiguousWriteError(message, **request)
-        return _RetryableFailure(TransportError(message, **request))
+        return _RetryableFailure(TransportError(message, where=self._where(call), **request))
 
-    def _back_off(self, attempt: int, retry_after: float | None) -> None:
+    def _with_totals(self, error: TogglError, attempts: int, first_started: float) -> TogglError:
+        """The last attempt's error, saying how many attempts were made and over how long, so
+        that "no answer within 30 s" is never the whole story of three minutes of silence."""
+        if attempts > 1:
+            elapsed = max(0.0, self._clock() - first_started)
+            error.message = f"{error.message or error.default_message} ({attempts} attempts over {elapsed:.0f} s)"
+            error.args = (str(error),)
+        return error
+
+    def _notify_retry(self, call: _Call, attempt: int, failure: _RetryableFailure, delay: float,
+                      first_started: float) -> None:
+        if self._on_retry is None:
+            return
+        error = failure.error
+        reason = error.detail() if not isinstance(error, TransportError) else (error.message or error.default_message)
+        self._on_retry(RetryNotice(
+            method=call.method, path=call.path, attempt=attempt, attempts=self.max_retries + 1,
+            reason=reason, delay=delay, elapsed=max(0.0, self._clock() - first_started),
+            rate_limited=error.status == 429,
+        ))
+
+    def _back_off(self, attempt: int, retry_after: float | None) -> float:
+        """The delay before the next attempt (counted, not yet slept)."""
         # Full jitter: uniform over [0, ceiling], the ceiling doubling per retry up to the cap.
         ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
         delay = self._rng.uniform(0, ceiling)
@@ -507,7 +692,7 @@ class TogglClient:
             delay = max(delay, min(retry_after, self.backoff_cap))
         self.stats.retries += 1
         self.stats.waited_seconds += delay
-        self._sleep(delay)
+        return delay
 
     def _count_sent(self, call: _Call) -> None:
         if call.method == "GET":
@@ -516,20 +701,18 @@ class TogglClient:
             self.stats.writes += 1
 
     def _note_quota(self, response: requests.Response) -> None:
-        reported = quota_from_headers(response.headers)
+        reported = sane_quota(response.headers)
         if reported is not None:
             self.quota = reported
 
-    def _emit(self, call: _Call, status: int | None, started: float, attempt: int) -> None:
+    def _emit(self, call: _Call, status: int | None, started: float, attempt: int, note: str = "") -> None:
         if self._on_request is not None:
             elapsed = max(0.0, self._clock() - started)
-            self._on_request(RequestEvent(call.method, call.path, status, elapsed, attempt))
+            self._on_request(RequestEvent(call.method, call.path, status, elapsed, attempt, note))
 
     def _scrub(self, text: str) -> str:
         """Toggl never echoes credentials, but an error text must not leak one if it ever did."""
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        return redact(text, self._secrets, REDACTED)
 
 
 # ---------------------------------------------------------------- helpers
@@ -541,14 +724,105 @@ def _secret_forms(transport: Transport) -> tuple[str, ...]:
     return tuple(value for value in (transport.secret, derived) if value)
 
 
-def _decode(text: str) -> Any:
+def _text(body: bytes) -> str:
+    # JSON is UTF-8 (RFC 8259); a stray byte must not make the whole answer unreadable.
+    return body.decode("utf-8-sig", errors="replace")
+
+
+def _decode(text: str, call: _Call) -> Any:
     """A body as JSON (None when empty); a non-JSON body is returned as text."""
     if not text.strip():
         return None
     try:
         return json.loads(text)
+    except RecursionError:
+        raise UnexpectedResponseError("the answer's JSON is nested too deeply to be a Toggl answer",
+                                      method=call.method, path=call.path) from None
     except ValueError:
         return text
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MiB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+def _shown_url(url: str) -> str:
+    """A URL as it may be shown: scheme, host, port and path; never a user, password or query."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def _header_number(headers: Mapping[str, str], name: str) -> float | None:
+    """A header as a finite number, or None when absent or not a number ("soon", "NaN")."""
+    raw = headers.get(name)
+    if raw is None:
+        return None
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def sane_quota(headers: Mapping[str, str]) -> QuotaStatus | None:
+    """The X-Toggl-Quota-* headers, clamped to what can be true: a remaining count is never
+    negative; a reset is at most an hour away (the window is a sliding 60 minutes) and a
+    negative or non-numeric one is unknown (None), so no caller waits 3,000 years or loops
+    hot on "-5". None when neither header is present."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    if QUOTA_REMAINING_HEADER not in lowered and QUOTA_RESETS_IN_HEADER not in lowered:
+        return None
+    remaining = _header_number(lowered, QUOTA_REMAINING_HEADER)
+    resets_in = _header_number(lowered, QUOTA_RESETS_IN_HEADER)
+    return QuotaStatus(
+        remaining=None if remaining is None else int(min(max(remaining, 0), 10**9)),
+        resets_in=None if resets_in is None or resets_in < 0 else int(min(math.ceil(resets_in), MAX_QUOTA_RESETS_IN)),
+    )
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Retry-After as seconds in [0, MAX_RETRY_AFTER]: a number, or an HTTP date measured
+    against the answer's own Date header (the server's clock, not ours) when it has one."""
+    raw = str(headers.get("Retry-After", "") or "").strip()
+    if not raw:
+        return None
+    seconds = _header_number({"v": raw}, "v")
+    if seconds is None:
+        seconds = _seconds_until(raw, headers.get("Date"), now)
+    if seconds is None:
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _seconds_until(when: str, server_date: str | None, now: float | None) -> float | None:
+    try:
+        target = parsedate_to_datetime(when).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    try:
+        reference = parsedate_to_datetime(server_date).timestamp() if server_date else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        reference = None
+    if reference is None:
+        reference = time.time() if now is None else now
+    return target - reference
 
 
 def _mapping(data: Any, method: str, path: str) -> Mapping[str, Any]:
@@ -568,20 +842,14 @@ def _mappings(data: Any, method: str, path: str) -> list[Mapping[str, Any]]:
 
 def _shape(data: Any) -> str:
     if isinstance(data, str):
+        if looks_like_html(data):
+            return summarize_html(data)
         return "text" if data else "an empty body"
     return {dict: "an object", list: "a list", type(None): "null"}.get(type(data), type(data).__name__)
 
 
 def _without_none(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """Retry-After in seconds, if the server (e.g. the Maton gateway) sent one as a number."""
-    try:
-        return max(0.0, float(response.headers.get("Retry-After", "")))
-    except ValueError:
-        return None
 
 
 def _failed_before_sending(exc: BaseException) -> bool:
@@ -609,9 +877,27 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 
 def _describe_failure(exc: requests.RequestException, timeout: float) -> str:
+    """A short reason, without urllib3's pool repr or the request's query string."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return f"could not connect within {timeout:g} s"
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return f"no answer within {timeout:g} s"
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+    causes = _causes(exc)
+    for cause in causes:
+        if isinstance(cause, NameResolutionError):
+            return "the host name could not be resolved"
+        if isinstance(cause, ConnectionRefusedError) or "connection refused" in str(cause).lower():
+            return "connection refused (nothing listens there)"
+        if isinstance(cause, TlsError):
+            return f"TLS failed: {_short(str(cause.args[0]) if cause.args else str(cause))}"
+        if isinstance(cause, RemoteDisconnected):
+            return "the server closed the connection without answering"
+        if isinstance(cause, ConnectionResetError):
+            return "the connection was reset before an answer came"
+    if isinstance(exc, requests.exceptions.InvalidURL):
+        return "the URL is not valid"
+    return _short(" ".join(str(exc).split()) or type(exc).__name__)
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -6,6 +6,7 @@ None of them ever holds a header or a credential: auth errors name the *variable
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Mapping
@@ -124,12 +125,31 @@ class UnexpectedResponseError(TogglError):
 
 
 class TransportError(TogglError):
-    """Toggl could not be reached at all (after retries)."""
+    """Toggl could not be reached at all (after retries). `where` names the API root and, when
+    the user configured it, the variable or flag it came from (e.g. "TOGGL_API_URL")."""
 
     default_message = "cannot reach Toggl"
 
+    def __init__(self, message: str = "", *, where: str = "", **request: object) -> None:
+        self.where = where
+        super().__init__(message, **request)  # type: ignore[arg-type]
+
     def detail(self) -> str:
-        return f"cannot reach Toggl: {self.message}" if self.message else self.default_message
+        head = f"{self.default_message} at {self.where}" if self.where else self.default_message
+        return f"{head}: {self.message}" if self.message else head
+
+
+class RedirectRefusedError(TogglError):
+    """A redirect the client will not follow: to another origin, or of a write. Toggl's API
+    never redirects, so this is a misconfigured root or a server that is not Toggl."""
+
+    default_message = "redirect refused"
+
+
+class AnswerTooLargeError(TogglError):
+    """One answer, or a whole listing, passed the size or page bound (see wire.py)."""
+
+    default_message = "answer too large"
 
 
 _BY_STATUS: Mapping[int, type[TogglError]] = {
@@ -146,11 +166,36 @@ def message_from_body(body: str) -> str:
     text = body.strip()
     if not text:
         return ""
+    if looks_like_html(text):
+        return summarize_html(text)
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return _shorten(" ".join(text.split()))
     return _shorten(_message_from_json(data))
+
+
+_HTML_START = re.compile(r"^\s*(<!doctype\s+html|<html|<head|<body|<title|<\?xml[^>]*>\s*<(!doctype\s+)?html)", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_HIDDEN = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+HTML_SUMMARY_WORDS = 12
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_HTML_START.match(text[:512]))
+
+
+def summarize_html(text: str) -> str:
+    """An HTML page (a proxy's or a load balancer's error page) as its title, else its first
+    words: "HTML page: 502 Bad Gateway", never the markup itself."""
+    title = _TITLE.search(text[:65536])
+    if title and " ".join(title.group(1).split()):
+        words = html.unescape(" ".join(title.group(1).split()))
+    else:
+        visible = html.unescape(_TAG.sub(" ", _HIDDEN.sub(" ", text[:65536])))
+        words = " ".join(visible.split()[:HTML_SUMMARY_WORDS])
+    return _shorten(f"HTML page: {words}" if words else "an HTML page", limit=120)
 
 
 def _message_from_json(data: object) -> str:
@@ -167,8 +212,8 @@ def _message_from_json(data: object) -> str:
     return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
 
-def _shorten(text: str) -> str:
-    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
+def _shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def error_from_response(

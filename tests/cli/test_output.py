@@ -100,3 +100,13 @@ def test_output_redirected_to_a_file_is_not_the_log_and_gets_no_markers(tmp_path
         out.out("## Toggl plan")
         out.resume_commands()
     assert (tmp_path / "plan.md").read_text() == "## Toggl plan\n"
+
+
+def test_a_word_like_secret_is_redacted_as_a_word_only() -> None:
+    from reconciler.redaction import redact
+
+    assert redact("Max retries exceeded for e", ["e"]) == "Max retries exceeded for [redacted]"
+    assert redact("client 'client' clients", ["client"]) == "[redacted] '[redacted]' clients"
+    token = "0123456789abcdef0123456789abcdef"
+    assert redact(f"url?x={token}&y", [token]) == "url?x=[redacted]&y"
+    assert redact(f"Basic{token}", [token]) == "Basic[redacted]"

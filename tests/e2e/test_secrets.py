@@ -71,3 +71,40 @@ def test_credentials_are_scrubbed_from_messages_never_from_data_documents(
     assert yaml.safe_load(exported.stdout)["tags"] == [TOKEN]
     as_text = harness.cli("plan", spec)
     assert TOKEN not in as_text.output and "[redacted]" in as_text.stdout
+
+
+def test_a_credential_with_a_line_break_is_never_printed(harness: Harness) -> None:
+    # requests would print such a value in full in "Invalid leading whitespace ... in header value".
+    halves = ("maton-key-0123456789", "second-half-abcdef")
+    for variable in ("MATON_API_KEY", "TOGGL_API_TOKEN"):
+        for value in (f"{halves[0]}\n{halves[1]}", f"{halves[0]}\n {halves[1]}", f"{halves[0]}\x0b{halves[1]}"):
+            env = {"TOGGL_API_URL": harness.sandbox.url, variable: value}
+            for args in (("plan", AGENCY, "--debug", "--verbose"), ("doctor", "--debug")):
+                result = harness.cli(*args, env=env)
+                assert result.code == 1, result.output
+                assert variable in result.stderr
+                assert halves[0] not in result.output and halves[1] not in result.output
+    assert harness.sandbox.requests == []
+
+
+def test_a_credential_that_cannot_be_real_does_not_mangle_messages(harness: Harness, tmp_path: Path) -> None:
+    # Scrubbing "e" or "client" from every line would give "Ma*** retries e***ceeded" and a
+    # corrupted JSON plan: such short values are refused before anything runs, in a readable message.
+    for value in ("e", "x", "client", "secret1"):
+        result = harness.cli("plan", AGENCY, "--format", "json",
+                             env={"TOGGL_API_URL": harness.sandbox.url, "TOGGL_API_TOKEN": value})
+        assert result.code == 1 and result.stdout == ""
+        assert "Error: TOGGL_API_TOKEN is too short to be a real credential" in result.stderr
+        assert "a Toggl API token is 32 characters" in result.stderr
+    assert harness.sandbox.requests == []
+
+
+def test_a_word_like_credential_is_scrubbed_as_a_word_only(harness: Harness) -> None:
+    # Long enough to send (other Toggl-compatible servers use such made-up tokens), but a word:
+    # the rejection message keeps every other word whole and never shows the value itself.
+    result = harness.cli("plan", AGENCY, env={"TOGGL_API_URL": harness.sandbox.url,
+                                              "TOGGL_API_TOKEN": "Projects"})
+    assert result.code == 1, result.output
+    assert "TOGGL_API_TOKEN" in result.stderr
+    assert "Projects" not in result.output
+    assert "[redacted]" not in result.output.replace(" [redacted]", "").replace("[redacted] ", "")

@@ -31,7 +31,9 @@ from reconciler.toggl.errors import MAX_MESSAGE_CHARS, error_from_response, mess
         ('{"error": "nope", "code": 7}', "nope"),
         ('{"code": 7}', '{"code":7}'),
         ('["one", "two"]', "one; two"),
-        ("<html>\n  <b>Bad   gateway</b>\n</html>", "<html> <b>Bad gateway</b> </html>"),
+        ("<html>\n  <b>Bad   gateway</b>\n</html>", "HTML page: Bad gateway"),
+        ("<!DOCTYPE html><html><head><title>502 Bad Gateway</title><style>p{}</style></head>"
+         "<body><h1>502</h1></body></html>", "HTML page: 502 Bad Gateway"),
     ],
 )
 def test_message_from_any_body(body: str, message: str) -> None:

@@ -24,6 +24,7 @@ from reconciler.toggl import (
     ServerError,
     TogglClient,
     TogglError,
+    Transport,
     TransportError,
     transport_from_env,
 )
@@ -189,7 +190,7 @@ def test_a_post_that_never_left_is_retried(mocked: Mock, client: TogglClient) ->
 
 def test_unreachable_toggl_gives_transport_error(mocked: Mock, make_client: Callable[..., TogglClient]) -> None:
     mocked.get(f"{WS}/tags", body=connect_refused())
-    with pytest.raises(TransportError, match="cannot reach Toggl: .*Connection refused"):
+    with pytest.raises(TransportError, match=r"cannot reach Toggl at https://api.track.toggl.com: connection refused .*\(3 attempts over \d+ s\)"):
         make_client(max_retries=2).list_tags(1)
     assert len(mocked.calls) == 3
 
@@ -258,3 +259,75 @@ def test_credentials_never_appear_in_output(
     outputs = [str(caught.value), repr(caught.value), repr(client), repr(client.transport), *map(repr, events)]
     assert all(secret not in text for text in outputs)
     assert "***" in str(caught.value)
+
+
+# ---------------------------------------------------------------- hostile quota headers (issue 9.13)
+
+
+@pytest.mark.parametrize(
+    ("remaining", "resets_in", "expected"),
+    [
+        ("10", "-5", (10, None)),  # a reset in the past is unknown, never "wait -5 s" (a hot loop)
+        ("10", "99999999999", (10, 3600)),  # the window is a sliding hour: never a 3,000-year wait
+        ("-3", "12.2", (0, 13)),
+        ("lots", "soon", (None, None)),
+        ("NaN", "inf", (None, None)),
+        ("0", "0", (0, 0)),
+    ],
+)
+def test_quota_headers_are_clamped_to_what_can_be_true(
+    mocked: Mock, client: TogglClient, remaining: str, resets_in: str, expected: tuple[Any, Any]
+) -> None:
+    headers = {"X-Toggl-Quota-Remaining": remaining, "X-Toggl-Quota-Resets-In": resets_in}
+    mocked.get(f"{WS}/tags", json=[], headers=headers)
+    client.list_tags(1)
+    assert (client.quota.remaining, client.quota.resets_in) == expected
+
+
+@pytest.mark.parametrize(("resets_in", "expected"), [("-5", None), ("99999999999", 3600), ("x", None)])
+def test_a_quota_402_carries_a_sane_reset(mocked: Mock, client: TogglClient, resets_in: str,
+                                          expected: int | None) -> None:
+    headers = {"X-Toggl-Quota-Remaining": "0", "X-Toggl-Quota-Resets-In": resets_in}
+    mocked.get(f"{WS}/tags", status=402, body='"quota exceeded"', headers=headers)
+    with pytest.raises(QuotaExhaustedError) as caught:
+        client.list_tags(1)
+    assert caught.value.resets_in == expected
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "slept"),
+    [("-5", None), ("99999999999", 30.0), ("soon", None), ("2.5", 2.5),
+     ("Wed, 21 Oct 2015 07:28:10 GMT", 10.0)],  # a date: against the answer's own Date header
+)
+def test_retry_after_is_parsed_defensively(
+    mocked: Mock, client: TogglClient, clock: FakeClock, retry_after: str, slept: float | None
+) -> None:
+    headers = {"Retry-After": retry_after, "Date": "Wed, 21 Oct 2015 07:28:00 GMT"}
+    mocked.get(f"{WS}/tags", status=429, headers=headers)
+    mocked.get(f"{WS}/tags", json=[])
+    client.list_tags(1)
+    first = clock.sleeps[0]  # the backoff (a pacing wait may follow it)
+    if slept is None:
+        assert 0.0 <= first <= client.backoff_base  # just the jittered backoff, no hot loop, no wait
+    else:
+        assert first == pytest.approx(slept)
+
+
+def test_retry_after_helper_bounds() -> None:
+    from reconciler.toggl.client import MAX_RETRY_AFTER, retry_after_seconds
+
+    assert retry_after_seconds({"Retry-After": "-1"}) == 0.0
+    assert retry_after_seconds({"Retry-After": "1e300"}) == MAX_RETRY_AFTER
+    assert retry_after_seconds({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, now=0.0) == MAX_RETRY_AFTER
+    assert retry_after_seconds({}) is None
+
+
+def test_a_header_value_is_never_echoed(mocked: Mock, make_client: Callable[..., TogglClient]) -> None:
+    # Checks up front make this unreachable from the environment; defence in depth all the same.
+    secret = "line\nbreak-secret-0123456789"
+    transport = Transport(kind="maton", root="https://gateway.maton.ai/toggl-track",
+                          credential_env="MATON_API_KEY", secret=secret)
+    with pytest.raises(TransportError) as caught:
+        make_client(transport).list_tags(1)
+    assert "not shown" in str(caught.value) and "break-secret" not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__

@@ -76,3 +76,111 @@ def test_secret_never_shown(env: dict[str, str]) -> None:
 def test_describe_names_route_variable_and_root() -> None:
     transport = Transport(kind="direct", root="https://api.track.toggl.com", credential_env="TOGGL_API_TOKEN", secret="x")
     assert transport.describe() == "direct (TOGGL_API_TOKEN) at https://api.track.toggl.com"
+
+
+# ---------------------------------------------------------------- credentials up front (issue 9.14)
+
+INVALID_UTF8 = "tok-" + b"\xff\xfe-0123456789abcdef".decode("utf-8", "surrogateescape")  # as os.environ has it
+
+
+@pytest.mark.parametrize("variable", ["TOGGL_API_TOKEN", "MATON_API_KEY"])
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("secret-part-one\nsecret-part-two", "a line break"),
+        ("secret-part-one\rsecret-part-two", "a line break"),
+        ("secret-part-one\x00secret-part-two", "a control character"),
+        ("secret-part-one\x1bsecret-part-two", "a control character"),
+        ("secret-part-one\u2013secret-part-two", "a character outside Latin-1"),
+        ("secret-part-one\u200bsecret-part-two", "a control character"),
+        (INVALID_UTF8, "bytes that are not valid UTF-8"),
+    ],
+)
+def test_a_credential_that_cannot_go_in_a_header_is_refused_by_name(variable: str, value: str, problem: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        transport_from_env({variable: value})
+    message = str(caught.value)
+    assert message.startswith(f"{variable} contains {problem}")
+    assert "secret-part" not in message and "0123456789" not in message
+
+
+def test_maton_connection_is_checked_too() -> None:
+    with pytest.raises(UsageError, match="^MATON_CONNECTION contains a line break"):
+        transport_from_env({"MATON_API_KEY": MATON_KEY, "MATON_CONNECTION": "conn\nX-Evil: 1"})
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [("x", "too short"), ("secret1", "too short"), ("client", "too short"),
+     ("two words-0123456789", "a space inside")],
+)
+def test_a_credential_that_cannot_be_real_is_refused(value: str, why: str) -> None:
+    # Scrubbing such a value from messages would mangle them ("Ma*** retries e***ceeded"),
+    # and scrubbing "client" from a plan would corrupt it: refuse it instead.
+    with pytest.raises(UsageError) as caught:
+        transport_from_env({"TOGGL_API_TOKEN": value})
+    assert why in str(caught.value) and "TOGGL_API_TOKEN" in str(caught.value)
+    assert f" {value} " not in f" {caught.value} "
+
+
+@pytest.mark.parametrize("value", ["test-token", "sandboxtoken", "configurations"])
+def test_a_made_up_but_long_enough_token_is_accepted(value: str) -> None:
+    # Other Toggl-compatible servers and test doubles use such tokens: refusing them gains nothing
+    # now that messages scrub word-like secrets as whole words and documents are never scrubbed.
+    assert transport_from_env({"TOGGL_API_TOKEN": value}).secret == value
+
+
+def test_a_trailing_newline_is_forgiven() -> None:
+    assert transport_from_env({"TOGGL_API_TOKEN": f"{TOKEN}\n"}).secret == TOKEN
+
+
+# ---------------------------------------------------------------- API roots up front
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("api.track.toggl.com", "without a scheme"),
+        ("127.0.0.1:8080", "without a scheme"),
+        ("ftp://api.track.toggl.com", "not ftp://"),
+        ("https://", "no host name"),
+        ("https://user:pw@api.track.toggl.com", "must not carry a user name or password"),
+        ("https://api.track.toggl.com/?x=1", "without a query"),
+        ("http://api.track.toggl.com", "plain http:// to api.track.toggl.com"),
+        ("http://10.0.0.5:8080", "plain http:// to 10.0.0.5:8080"),
+        ("https://api.track.toggl.com:99999", "not a valid URL"),
+        ("https://api.track\n.toggl.com", "contains a line break"),
+    ],
+)
+def test_a_bad_api_root_is_refused_up_front(url: str, message: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        transport_from_env({"TOGGL_API_TOKEN": TOKEN, "TOGGL_API_URL": url})
+    assert message in str(caught.value) and str(caught.value).startswith("TOGGL_API_URL ")
+    with pytest.raises(UsageError, match="^--api-url "):
+        transport_from_env({"TOGGL_API_TOKEN": TOKEN}, api_url=url)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9",
+                                 "http://127.5.6.7", "http://sandbox.localhost:3"])
+def test_plain_http_to_this_machine_is_fine(url: str) -> None:
+    assert transport_from_env({"TOGGL_API_TOKEN": TOKEN, "TOGGL_API_URL": url}).root == url
+
+
+def test_plain_http_elsewhere_needs_the_opt_in() -> None:
+    env = {"TOGGL_API_TOKEN": TOKEN, "TOGGL_API_URL": "http://toggl.internal:8080/",
+           "TOGGL_ALLOW_INSECURE_HTTP": "1"}
+    assert transport_from_env(env).root == "http://toggl.internal:8080"
+    with pytest.raises(UsageError, match="TOGGL_ALLOW_INSECURE_HTTP=1"):
+        transport_from_env({**env, "TOGGL_ALLOW_INSECURE_HTTP": "0"})
+
+
+def test_the_maton_control_root_is_checked_too() -> None:
+    with pytest.raises(UsageError, match="^MATON_CTRL_URL uses plain http://"):
+        transport_from_env({"MATON_API_KEY": MATON_KEY, "MATON_CTRL_URL": "http://ctrl.example.com"})
+
+
+def test_the_root_source_is_kept_for_messages() -> None:
+    assert transport_from_env({"TOGGL_API_TOKEN": TOKEN}).root_source is None
+    env = {"TOGGL_API_TOKEN": TOKEN, "TOGGL_API_URL": "http://127.0.0.1:1"}
+    assert transport_from_env(env).root_source == "TOGGL_API_URL"
+    assert transport_from_env(env, api_url="http://127.0.0.1:2").root_source == "--api-url"
