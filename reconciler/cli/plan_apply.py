@@ -283,11 +283,11 @@ def _apply_saved(args: argparse.Namespace, env: Mapping[str, str], out: Output) 
     specs = load_specs(args.specs) if args.specs else None
     with connect(args, env, out) as connection:
         clock = ServerClock(connection.client)
-        plans = load_plan_file(Path(args.plan_file), signing_key(connection))
-        check_workspace_flag(plans, args.workspace)
         target = connection_target(connection)
+        plans = load_plan_file(Path(args.plan_file), signing_key(connection), target)
+        check_workspace_flag(plans, args.workspace)
         for plan in plans:
-            check_target(plan, target)
+            check_target(dict(plan.target), target)
         wanted = _specs_by_workspace(connection, specs, out) if specs is not None else None
         checked = [(plan, _checked_live(connection, plan, wanted)) for plan in plans]
         _check_quota_bill(sum(plan.bill.writes for plan in plans), connection.client.quota,

@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from reconciler.cli.connection import Connection
-from reconciler.engine.plan import Change, Plan, plan_file_document, verify_plan_file
+from reconciler.engine.plan import (
+    Change,
+    Plan,
+    check_format_version,
+    plan_file_document,
+    verify_plan_file,
+)
 from reconciler.errors import PlanFileError, UnsafePlanError, UsageError
 from reconciler.model import name_key
 
@@ -72,9 +78,20 @@ def read_plan_document(path: Path) -> Any:
         raise PlanFileError(f"{path}: not a readable JSON plan ({error})") from None
 
 
-def load_plan_file(path: Path, key: bytes) -> list[Plan]:
+def load_plan_file(path: Path, key: bytes, target: dict[str, Any]) -> list[Plan]:
+    """The plans of a saved file made for `target`, once its signature is known to be good.
+
+    The target is compared first only to say the more useful thing: a plan carried to another
+    API (exit 3) is refused as such, before its signature, which would fail for the same reason
+    when the key differs there, is checked.
+    """
     document = read_plan_document(path)
     try:
+        if isinstance(document, dict):
+            check_format_version(document.get("format_version"))
+            for item in document.get("plans") or [document]:
+                if isinstance(item, dict) and isinstance(item.get("target"), dict):
+                    check_target(item["target"], target)
         return [Plan.from_json(item) for item in verify_plan_file(document, key)]
     except PlanFileError as error:
         raise PlanFileError(f"{path}: {error}") from None
@@ -95,10 +112,10 @@ def check_workspace_flag(plans: Sequence[Plan], workspace: str | None) -> None:
                 f"for {workspace} with `plan SPEC --workspace {workspace} --out FILE`.")
 
 
-def check_target(plan: Plan, current: dict[str, Any]) -> None:
-    if plan.target != current:
+def check_target(saved: dict[str, Any], current: dict[str, Any]) -> None:
+    if saved != current:
         raise UnsafePlanError(
-            f"the saved plan was made against {_describe(plan.target)}, but this apply would go "
+            f"the saved plan was made against {_describe(saved)}, but this apply would go "
             f"to {_describe(current)}. Nothing was applied. Make the plan against the API you "
             "apply to.")
 
