@@ -163,3 +163,27 @@ def test_without_faults_an_apply_of_creates_reads_nothing_beyond_the_plan(harnes
     assert result.code == 0, result.output
     assert "(24 writes, 0 extra reads)" in result.stdout
     assert len(project_reads(harness)) == LARGE_WORKSPACE // 200 + 1
+
+
+def test_ctrl_c_mid_apply_exits_130_saying_what_was_applied_and_rerunning_continues(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.toggl.client import TogglClient
+
+    real_create = TogglClient.create_tag
+    calls: list[str] = []
+
+    def interrupted_on_the_third(self: TogglClient, wid: int, name: str) -> object:
+        calls.append(name)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_create(self, wid, name)
+
+    monkeypatch.setattr(TogglClient, "create_tag", interrupted_on_the_third)
+    spec = harness.spec("tags: [a, b, c, d, e]\n")
+    result = harness.cli("apply", spec, "--auto-approve")
+    assert result.code == 130, result.output
+    assert "2 of 5 changes applied" in result.stderr
+    assert "Run apply again" in result.stderr and "Traceback" not in result.output
+    again = harness.cli("apply", spec, "--auto-approve")
+    assert again.code == 0, again.output
+    assert harness.names("tag") == list("abcde")
