@@ -295,6 +295,9 @@ class Executor:
         if op.kind in (OpKind.PATCH_PROJECTS, OpKind.UPDATE_PROJECT, OpKind.DELETE_PROJECT):
             ids = {self.object_ids[i]: i for i in op.change_indexes if i in self.object_ids}
             changed = {p.id: p for p in self._projects_changed_since(since)}
+            if since is None and op.kind is OpKind.DELETE_PROJECT:
+                # A full listing (no `since`) leaves deleted projects out altogether.
+                return {index for pid, index in ids.items() if pid not in changed}
             return {index for pid, index in ids.items()
                     if pid in changed and self._project_shows(self.changes[index], changed[pid], op)}
         if op.kind in (OpKind.ARCHIVE_CLIENTS, OpKind.DELETE_CLIENTS):

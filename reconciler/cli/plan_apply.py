@@ -7,7 +7,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TextIO
 
-from reconciler.apply import ApplyEvent, ApplyInterrupted, ApplyResult, Executor, stale_objects
+from reconciler.apply import (
+    ApplyEvent,
+    ApplyFailed,
+    ApplyInterrupted,
+    ApplyResult,
+    Executor,
+    stale_objects,
+)
 from reconciler.cli.connection import Connection, add_connection_flags, connect
 from reconciler.cli.output import Output
 from reconciler.cli.saved_plans import (
@@ -229,14 +236,19 @@ def _execute(connection: Connection, plan: Plan, live: LiveState, wait_for_quota
     except ApplyInterrupted as interrupted:
         if not saved:
             raise
-        raise ApplyInterrupted(
-            f"interrupted: {interrupted.applied} of {interrupted.total} changes of the saved plan "
-            "applied. The saved plan is now partly applied, so `apply --plan` would refuse it as "
-            "stale: run `apply SPEC` (or `plan --out` again, then `apply --plan`); it re-reads the "
-            "workspace and continues where this one stopped, without duplicates.",
-            interrupted.applied, interrupted.total) from None
+        raise ApplyInterrupted(f"{interrupted}\n{SAVED_PLAN_RESUME}", interrupted.applied,
+                               interrupted.total) from None
+    except (ApplyFailed, QuotaError) as stopped:
+        if not saved:
+            raise
+        raise type(stopped)(f"{stopped}\n{SAVED_PLAN_RESUME}") from None
     out.out(f"Apply complete: {result.applied} of {result.total} changes applied "
             f"({_count(result.writes, 'write')}, {_settle_summary(result)}).")
+
+
+# A saved plan stopped mid-way is stale for what it did: re-running it would be refused.
+SAVED_PLAN_RESUME = ("The saved plan is now partly applied, so `apply --plan` would refuse it as "
+                     "stale: to continue, run `apply SPEC`, or `plan --out` again and apply that.")
 
 
 def _settle_summary(result: ApplyResult) -> str:
