@@ -330,7 +330,7 @@ class Executor:
 
     # ------------------------------------------------------------------ creates (never a duplicate)
 
-    def _create_once(self, create: Callable[[], Any], find: Callable[[], Any | None],
+    def _create_once(self, create: Callable[[], Any], find: Callable[..., Any | None],
                      change: Change) -> Any:
         """Create, settling ambiguity by re-reading: adopt what exists, retry only what does not."""
         for _attempt in range(MAX_CREATE_ATTEMPTS):
@@ -346,7 +346,9 @@ class Executor:
                                        "error; adopted it", change)
                     return self._adopted(found, change)
             except BadRequestError as error:
-                found = find() if error.is_name_taken else None
+                # Toggl says the name exists, so a miss of the cheap read (a clock further off
+                # than the margin, say) is worth one full listing before giving up.
+                found = (find() or find(True)) if error.is_name_taken else None
                 if found is None:
                     raise
                 self._emit("note", f"{change.kind} '{change.address}' already existed; adopted it",
@@ -392,9 +394,10 @@ class Executor:
         def create() -> Client:
             return self.client.create_client(self.workspace_id, change.name, notes=notes)
 
-        def find() -> Client | None:
-            return _find_by_name(self.client.list_clients(self.workspace_id, status="both",
-                                                          name=change.name), change.name)
+        def find(thorough: bool = False) -> Client | None:
+            # Thorough: without the `name` filter, whose matching rules Toggl does not document.
+            return _find_by_name(self.client.list_clients(
+                self.workspace_id, status="both", name=None if thorough else change.name), change.name)
 
         new_id = self._create_once(create, find, change).id
         self.object_ids[index] = new_id
@@ -412,8 +415,8 @@ class Executor:
         def create() -> Project:
             return self.client.create_project(self.workspace_id, body)
 
-        def find() -> Project | None:
-            changed = self._projects_changed_since(since)
+        def find(thorough: bool = False) -> Project | None:
+            changed = self._projects_changed_since(None if thorough else since)
             same_client = [p for p in changed if p.client_id == client_id and not p.server_deleted_at]
             return _find_by_name(same_client, change.name)
 
@@ -426,7 +429,9 @@ class Executor:
         def create() -> Tag:
             return self.client.create_tag(self.workspace_id, change.name)
 
-        def find() -> Tag | None:
+        def find(thorough: bool = False) -> Tag | None:
+            if thorough:  # the one read below is already complete
+                return None
             return _find_by_name(self.client.list_tags(self.workspace_id), change.name)
 
         self.object_ids[index] = self._create_once(create, find, change).id

@@ -16,8 +16,11 @@ from typing import Any, Iterable, Mapping
 
 from reconciler.toggl import TogglClient
 
-# `Date` and `at` have one-second resolution, and whether `since` is inclusive is undocumented.
-SINCE_MARGIN_SECONDS = 5
+# `Date` and `at` have one-second resolution, whether `since` is inclusive is undocumented, and
+# through a gateway (Maton) `Date` is the gateway's clock, not Toggl's: 30 s covers a skew far
+# beyond NTP's while keeping the read-back small (Toggl admits about one request a second, so an
+# apply writes at most ~30 objects in that window: one page).
+SINCE_MARGIN_SECONDS = 30
 
 
 class ServerClock:

@@ -388,3 +388,20 @@ def test_quota_wait_seconds_clamps_and_backs_off() -> None:
     assert quota_wait_seconds("garbage", 3) == 20.0
     assert quota_wait_seconds(99_999_999_999, 1) == MAX_QUOTA_WAIT_SECONDS
     assert quota_wait_seconds(float("nan"), 1) == 1.0
+
+
+def test_a_name_taken_create_is_adopted_even_when_the_server_clock_misleads(
+        sandbox: Sandbox, client: TogglClient) -> None:
+    from reconciler.server_clock import ServerClock
+
+    wid = sandbox.store.ensure_workspace("W")
+    live = read_live_state(client, wid)
+    sandbox.store.add_project(wid, "Site")  # a namesake, created after the plan's read
+    future = ServerClock()
+    future.latest = 4_000_000_000.0  # a `Date` decades ahead: the cheap read sees nothing
+    plan = Plan(workspace_id=wid, changes=(
+        Change(Action.CREATE, "project", "Site", "Site", fields=(FieldChange("active", None, True),)),))
+    events: list[ApplyEvent] = []
+    Executor(client, plan, live, on_event=events.append, server_clock=future).run()
+    assert [p["name"] for p in sandbox.store.projects(wid)] == ["Site"]
+    assert any("already existed" in e.message for e in events)
