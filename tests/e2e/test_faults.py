@@ -187,3 +187,17 @@ def test_ctrl_c_mid_apply_exits_130_saying_what_was_applied_and_rerunning_contin
     again = harness.cli("apply", spec, "--auto-approve")
     assert again.code == 0, again.output
     assert harness.names("tag") == list("abcde")
+
+
+def test_a_bulk_archive_answered_500_after_committing_is_reported_as_applied(harness: Harness) -> None:
+    """Issue 9 item 8: not "0 of 200 changes applied" when the server did apply them."""
+    harness.store.bulk_add_projects(harness.wid, [{"name": f"P{i:03}"} for i in range(200)])
+    entries = "\n".join(f"  - {{name: P{i:03}, active: false}}" for i in range(200))
+    spec = harness.spec(f"projects:\n{entries}\n")
+    harness.sandbox.configure(fail_after=1.0)  # every write committed, then answered 500
+    result = harness.cli("apply", spec, "--auto-approve", "--force", env={**harness.env, **FAST_RETRIES})
+    assert result.code == 0, result.output
+    assert "Apply complete: 200 of 200 changes applied" in result.stdout
+    assert "to settle 2 ambiguous writes" in result.stdout
+    assert "confirmed by reading back" in result.stderr
+    assert not any(p["active"] for p in harness.store.projects(harness.wid))
