@@ -11,46 +11,64 @@ as stale before its first write.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.model import LiveState, name_key
 
 
+@dataclass(frozen=True)
+class _Index:
+    """What the fingerprints look up, built once per plan (linear in the workspace)."""
+
+    client_ids: Mapping[str, int | None]  # client name after the plan -> live id (None: created)
+    projects_under: Mapping[int, list[list[Any]]]  # client id -> [[project id, active], ...]
+    tracked_seconds: Mapping[int, int]  # project id -> tracked seconds
+
+    @classmethod
+    def of(cls, live: LiveState, plan: Plan) -> _Index:
+        under: dict[int, list[list[Any]]] = {}
+        for project in live.projects:
+            if project.client_id is not None:
+                under.setdefault(project.client_id, []).append([project.id, project.active])
+        return cls(_client_ids(live, plan), {cid: sorted(items) for cid, items in under.items()},
+                   {project.id: project.actual_seconds for project in live.projects})
+
+
 def fingerprint_plan(plan: Plan, live: LiveState) -> Plan:
     """The plan with every change's dependencies as they are in `live`."""
-    return replace(plan, changes=tuple(_fingerprinted(change, live, plan) for change in plan.changes))
+    if not plan.changes:  # the common drift check: no index to build
+        return plan
+    index = _Index.of(live, plan)
+    return replace(plan, changes=tuple(_fingerprinted(change, index) for change in plan.changes))
 
 
-def _fingerprinted(change: Change, live: LiveState, plan: Plan) -> Change:
-    found = _fingerprint(change, live, _client_ids(live, plan))
+def _fingerprinted(change: Change, index: _Index) -> Change:
+    found = _fingerprint(change, index)
     return replace(change, fingerprint=found) if found else change
 
 
-def _fingerprint(change: Change, live: LiveState, client_ids: Mapping[str, int | None]) -> dict[str, Any]:
+def _fingerprint(change: Change, index: _Index) -> dict[str, Any]:
     if change.kind == "client" and change.action.is_removal and change.live_id is not None:
-        return {"projects": _projects_under(live, change.live_id)}
+        return {"projects": index.projects_under.get(change.live_id, [])}
     if change.kind != "project":
         return {}
     if change.action is Action.DELETE and change.live_id is not None:
-        return {"tracked_seconds": _tracked_seconds(live, change.live_id)}
+        return {"tracked_seconds": index.tracked_seconds.get(change.live_id)}
     wanted_client = _wanted_client(change)
     if wanted_client is not None:
-        return {"client_id": client_ids.get(name_key(wanted_client))}
+        return {"client_id": index.client_ids.get(name_key(wanted_client))}
     return {}
 
 
 def dependency_problems(plan: Plan, live: LiveState) -> list[str]:
     """Each recorded dependency that no longer holds in `live`, in words."""
-    client_ids = _client_ids(live, plan)
+    index = _Index.of(live, plan)
     problems: list[str] = []
     for change in plan.changes:
-        saved = change.fingerprint
-        if not saved:
-            continue
-        now = _fingerprint(change, live, client_ids)
-        problems += _differences(change, saved, now)
+        if change.fingerprint:
+            problems += _differences(change, change.fingerprint, _fingerprint(change, index))
     return problems
 
 
@@ -93,17 +111,6 @@ def _client_ids(live: LiveState, plan: Plan) -> dict[str, int | None]:
         elif change.live_id is not None:  # as the executor does: renames count from the start
             ids[name_key(change.name)] = change.live_id
     return ids
-
-
-def _projects_under(live: LiveState, client_id: int) -> list[list[Any]]:
-    return sorted([p.id, p.active] for p in live.projects if p.client_id == client_id)
-
-
-def _tracked_seconds(live: LiveState, project_id: int) -> int | None:
-    for project in live.projects:
-        if project.id == project_id:
-            return project.actual_seconds
-    return None
 
 
 def _pairs(items: Any) -> list[tuple[int, bool]]:
