@@ -76,6 +76,8 @@ def read_plan_document(path: Path) -> Any:
         raise PlanFileError(f"{path}: no such plan file") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PlanFileError(f"{path}: not a readable JSON plan ({error})") from None
+    except RecursionError:  # nested deeper than any plan: not one `plan --out` wrote
+        raise PlanFileError(f"{path}: not a readable JSON plan (nested too deeply)") from None
 
 
 def load_plan_file(path: Path, key: bytes, target: dict[str, Any]) -> list[Plan]:

@@ -255,3 +255,14 @@ def test_one_workspace_named_two_ways_with_clashing_entries_is_refused(harness: 
     assert result.code == 1, result.output
     assert "name the same workspace" in result.stderr and "Globex" in result.stderr
     assert harness.writes() == []
+
+
+def test_a_hostile_plan_file_is_refused_without_a_traceback(harness: Harness) -> None:
+    plan_path = harness.tmp_path / "plan.json"
+    for content in ("[" * 100_000, '{"format_version": 2, "plans": "xx", "signature": 1}',
+                    '{"format_version": 2, "target": [], "changes": {}}', "null"):
+        plan_path.write_text(content)
+        result = harness.cli("apply", "--plan", str(plan_path))
+        assert result.code == 1, (content[:40], result.output)
+        assert "internal error" not in result.output and "Traceback" not in result.output
+    assert harness.sandbox.requests == []
