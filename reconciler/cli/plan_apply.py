@@ -190,26 +190,35 @@ def run_apply(args: argparse.Namespace, *, env: Mapping[str, str], out: Output,
     if not args.specs:
         raise UsageError("apply needs SPEC files, or --plan FILE")
     specs = _load(args)
-    with connect(args, env, out) as connection:
-        clock = ServerClock(connection.client)  # before the reads: settles need the server's time
-        workspaces, lookup_reads = resolve_specs(connection, specs, out)
-        for number, spec in enumerate(workspaces):
-            result = plan_workspace(connection, spec, force=args.force,
-                                    extra_reads=lookup_reads if number == 0 else 0)
-            _apply_workspace(connection, result, args, out, stdin, clock,
-                             heading=len(workspaces) > 1)
+    tally: list[int] = []  # changes applied per workspace so far
+    try:
+        with connect(args, env, out) as connection:
+            clock = ServerClock(connection.client)  # before the reads: settles need server time
+            workspaces, lookup_reads = resolve_specs(connection, specs, out)
+            for number, spec in enumerate(workspaces):
+                result = plan_workspace(connection, spec, force=args.force,
+                                        extra_reads=lookup_reads if number == 0 else 0)
+                _apply_workspace(connection, result, args, out, stdin, clock, tally,
+                                 heading=len(workspaces) > 1)
+    except KeyboardInterrupt:  # outside the writes: while reading, planning or asking
+        applied = sum(tally)
+        raise ApplyInterrupted(
+            f"interrupted between writes: {applied} change{'' if applied == 1 else 's'} applied "
+            "in this run, none in flight. Run apply again: it continues where this one stopped.",
+            applied, applied) from None
     return EXIT_OK
 
 
 def _apply_workspace(connection: Connection, result: WorkspacePlan, args: argparse.Namespace,
-                     out: Output, stdin: TextIO, clock: ServerClock, *, heading: bool) -> None:
+                     out: Output, stdin: TextIO, clock: ServerClock, tally: list[int], *,
+                     heading: bool) -> None:
     _show_plan(result, "text", out, heading=heading)
     _raise_if_unsafe([result])
     if not result.plan.has_changes:
         return
     _confirm(result.plan, args.auto_approve, out, stdin)
     _check_quota_bill(result.plan.bill.writes, result.live.quota, args.wait_for_quota)
-    _execute(connection, result.plan, result.live, args.wait_for_quota, out, clock)
+    tally.append(_execute(connection, result.plan, result.live, args.wait_for_quota, out, clock))
 
 
 def _confirm(plan: Plan, auto_approve: bool, out: Output, stdin: TextIO) -> None:
@@ -228,7 +237,8 @@ def _confirm(plan: Plan, auto_approve: bool, out: Output, stdin: TextIO) -> None
 
 
 def _execute(connection: Connection, plan: Plan, live: LiveState, wait_for_quota: bool,
-             out: Output, clock: ServerClock, *, saved: bool = False) -> None:
+             out: Output, clock: ServerClock, *, saved: bool = False) -> int:
+    """Carry out one workspace's plan; the number of changes applied."""
     executor = Executor(connection.client, plan, live, wait_for_quota=wait_for_quota,
                         on_event=_progress_printer(out), server_clock=clock)
     try:
@@ -244,6 +254,7 @@ def _execute(connection: Connection, plan: Plan, live: LiveState, wait_for_quota
         raise type(stopped)(f"{stopped}\n{SAVED_PLAN_RESUME}") from None
     out.out(f"Apply complete: {result.applied} of {result.total} changes applied "
             f"({_count(result.writes, 'write')}, {_settle_summary(result)}).")
+    return result.applied
 
 
 # A saved plan stopped mid-way is stale for what it did: re-running it would be refused.
