@@ -312,7 +312,7 @@ def _apply_saved(args: argparse.Namespace, env: Mapping[str, str], out: Output) 
         for plan in plans:
             check_target(dict(plan.target), target)
         wanted = _specs_by_workspace(connection, specs, out) if specs is not None else None
-        checked = [(plan, _checked_live(connection, plan, wanted)) for plan in plans]
+        checked = [(plan, _checked_live(connection, plan, wanted, out)) for plan in plans]
         _check_quota_bill(sum(plan.bill.writes for plan in plans), connection.client.quota,
                           args.wait_for_quota)
         for plan, live in checked:
@@ -332,7 +332,7 @@ def _specs_by_workspace(connection: Connection, specs: Sequence[DesiredState],
 
 
 def _checked_live(connection: Connection, plan: Plan,
-                  wanted: dict[int, WorkspaceSpec] | None) -> LiveState:
+                  wanted: dict[int, WorkspaceSpec] | None, out: Output) -> LiveState:
     """The workspace as it is now, once the plan is known to still fit it (exit 3 otherwise)."""
     workspace = ResolvedWorkspace(plan.workspace_id, plan.workspace_name)
     live = read_live_state(connection.client, workspace)
@@ -343,11 +343,12 @@ def _checked_live(connection: Connection, plan: Plan,
             "made. Nothing was applied (to any workspace). Run `plan --out` again.\n"
             + "\n".join(stale))
     if wanted is not None:
-        _check_implied(plan, live, wanted)
+        _check_implied(plan, live, wanted, out)
     return live
 
 
-def _check_implied(plan: Plan, live: LiveState, wanted: dict[int, WorkspaceSpec]) -> None:
+def _check_implied(plan: Plan, live: LiveState, wanted: dict[int, WorkspaceSpec],
+                   out: Output) -> None:
     spec = wanted.get(plan.workspace_id)
     if spec is None:
         raise UnsafePlanError(
@@ -360,3 +361,10 @@ def _check_implied(plan: Plan, live: LiveState, wanted: dict[int, WorkspaceSpec]
             "the saved plan makes changes that the spec does not ask for (the plan was made from "
             "another spec, or edited). Nothing was applied. Run `plan --out` again.\n"
             + "\n".join(extra))
+    if spec.desired.spec_hash != plan.spec_hash:
+        # E.g. another pull request merged first: only the reviewed changes are applied.
+        left = len(fresh.changes) - len(plan.changes)
+        out.info(f"Note: the spec changed since the plan was made; every change in the plan is "
+                 f"still one it asks for, so the plan is applied"
+                 + (f"; {left} other change(s) it asks for will show in the next plan." if left > 0
+                    else "."))

@@ -109,6 +109,7 @@ def test_after_two_merges_the_second_reviewed_plan_still_applies_and_only_it(
     result = harness.cli("apply", "--plan", str(pr2), main_after_2)
     assert result.code == 0, result.output
     assert harness.names("tag") == ["alpha", "beta"]  # gamma was never reviewed: left for a plan
+    assert "1 other change(s) it asks for will show in the next plan" in result.stderr
 
 
 # ---------------------------------------------------------------- (b) what a removal takes along
