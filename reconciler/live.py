@@ -7,7 +7,8 @@ reads an object by itself: on Toggl's free plan (30 requests an hour) that would
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
 
 from reconciler.errors import UsageError
 from reconciler.model import (
@@ -28,16 +29,58 @@ from reconciler.untrusted import quoted
 _LIVE_PROJECT_FIELDS = tuple(f for f in PROJECT_FIELDS if f not in ("client", "active"))
 
 
+@dataclass(frozen=True)
+class ResolvedWorkspace:
+    """A workspace reference (name or id) resolved to its id; name and tier when known for free."""
+
+    id: int
+    name: str | None = None
+    tier: PlanTier | None = None
+
+
 def resolve_workspace(client: TogglClient, workspace: str | int) -> tuple[int, str | None, PlanTier | None]:
     """The workspace's id, and its name and tier when they came for free with the lookup."""
-    if isinstance(workspace, int):
-        return workspace, None, None
+    [found] = resolve_workspaces(client, [workspace])
+    return found.id, found.name, found.tier
+
+
+def resolve_workspaces(client: TogglClient,
+                       references: Sequence[str | int]) -> list[ResolvedWorkspace]:
+    """Each reference resolved to an id, with one `/me/workspaces` read if any is a name.
+
+    Resolving first is what lets two spec files that name one workspace two ways (`4242` and
+    `Acme Agency`) be seen as one workspace. A name matches exactly, else ignoring case; a name
+    that several workspaces answer to is refused rather than guessed.
+    """
+    if not any(isinstance(reference, str) for reference in references):
+        return [ResolvedWorkspace(int(reference)) for reference in references]
     workspaces = client.list_workspaces()
-    wanted = name_key(workspace)
-    for candidate in workspaces:
-        if name_key(candidate.name) == wanted:
-            return candidate.id, candidate.name, candidate.tier
-    return _workspace_not_found(workspace, workspaces)
+    by_id = {candidate.id: candidate for candidate in workspaces}
+    resolved: list[ResolvedWorkspace] = []
+    for reference in references:
+        if isinstance(reference, str):
+            found = _by_name(reference, workspaces)
+        else:
+            found = by_id.get(int(reference))
+            if found is None:  # not listed (e.g. no access): let the reads say so
+                resolved.append(ResolvedWorkspace(int(reference)))
+                continue
+        resolved.append(ResolvedWorkspace(found.id, found.name, found.tier))
+    return resolved
+
+
+def _by_name(name: str, workspaces: list[Workspace]) -> Workspace:
+    exact = [candidate for candidate in workspaces if candidate.name == name]
+    if len(exact) == 1:
+        return exact[0]
+    matches = exact or [c for c in workspaces if name_key(c.name) == name_key(name)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        return _workspace_not_found(name, workspaces)
+    listed = ", ".join(f"'{w.name}' (id {w.id})" for w in matches)
+    raise UsageError(f"workspace '{name}' could be any of {listed}; give its id in `workspace:` "
+                     "(or --workspace) instead of the name.")
 
 
 def _workspace_not_found(workspace: str, workspaces: list[Workspace]) -> Any:
@@ -48,10 +91,13 @@ def _workspace_not_found(workspace: str, workspaces: list[Workspace]) -> Any:
     )
 
 
-def read_live_state(client: TogglClient, workspace: str | int,
+def read_live_state(client: TogglClient, workspace: str | int | ResolvedWorkspace,
                     project_cache: ProjectCache | None = None) -> LiveState:
     reads_before = client.stats.reads
-    workspace_id, workspace_name, tier = resolve_workspace(client, workspace)
+    if isinstance(workspace, ResolvedWorkspace):
+        workspace_id, workspace_name, tier = workspace.id, workspace.name, workspace.tier
+    else:
+        workspace_id, workspace_name, tier = resolve_workspace(client, workspace)
     clients = client.list_clients(workspace_id, status="both")
     tags = client.list_tags(workspace_id)
     projects = _read_projects(client, workspace_id, project_cache)

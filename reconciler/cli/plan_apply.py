@@ -3,32 +3,49 @@
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TextIO
 
-from reconciler.apply import ApplyEvent, Executor, stale_objects
+from reconciler.apply import (
+    ApplyEvent,
+    ApplyFailed,
+    ApplyInterrupted,
+    ApplyResult,
+    Executor,
+    stale_objects,
+)
 from reconciler.cli.connection import Connection, add_connection_flags, connect
 from reconciler.cli.output import Output
+from reconciler.cli.saved_plans import (
+    check_target,
+    check_workspace_flag,
+    connection_target,
+    load_plan_file,
+    save_plan_file,
+    signing_key,
+    unimplied_changes,
+)
+from reconciler.cli.workspace_refs import WorkspaceSpec, resolve_specs
 from reconciler.engine.batching import with_bill
+from reconciler.engine.fingerprint import fingerprint_plan
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import build_plan
 from reconciler.engine.safety import check_thresholds
 from reconciler.errors import (
     EXIT_CHANGES,
     EXIT_OK,
-    PlanFileError,
     QuotaError,
     ReconcilerError,
     UnsafePlanError,
     UsageError,
 )
-from reconciler.live import read_live_state
+from reconciler.live import ResolvedWorkspace, read_live_state
 from reconciler.model import DesiredState, LiveState
 from reconciler.read_cache import ProjectCache
 from reconciler.render import RENDERERS, render_markdown_plans
 from reconciler.render.text import change_headline
+from reconciler.server_clock import ServerClock
 from reconciler.spec import load_specs
 from reconciler.untrusted import shown
 
@@ -79,8 +96,11 @@ def run_plan(args: argparse.Namespace, *, env: Mapping[str, str], out: Output, *
     if cache is not None:
         cache.check_usable()
     with connect(args, env, out) as connection:
-        for desired in specs:
-            results.append(plan_workspace(connection, desired, force=args.force, cache=cache))
+        workspaces, lookup_reads = resolve_specs(connection, specs, out)
+        for number, spec in enumerate(workspaces):
+            results.append(plan_workspace(connection, spec, force=args.force, cache=cache,
+                                          extra_reads=lookup_reads if number == 0 else 0))
+        key = signing_key(connection)
     documents = [result.plan.to_json() for result in results]
     if args.format == "markdown":  # one comment for all workspaces, within one size budget
         out.report(render_markdown_plans(documents).rstrip("\n"))
@@ -91,7 +111,7 @@ def run_plan(args: argparse.Namespace, *, env: Mapping[str, str], out: Output, *
     # A refused plan is shown for review but never saved: `apply --plan` trusts what it loads.
     _raise_if_unsafe(results)
     if args.out:
-        _save_plans(Path(args.out), documents)
+        save_plan_file(Path(args.out), documents, key)
         out.info(f"Saved the plan to {args.out}; apply it with: toggl-reconciler apply --plan {args.out}")
     pending = any(result.plan.has_changes for result in results)
     return EXIT_CHANGES if args.detailed_exitcode and pending else EXIT_OK
@@ -105,11 +125,14 @@ def _load(args: argparse.Namespace) -> list[DesiredState]:
     return [replace(desired, workspace=override) for desired in specs]
 
 
-def plan_workspace(connection: Connection, desired: DesiredState, *, force: bool,
-                   cache: ProjectCache | None = None) -> WorkspacePlan:
-    connection.ensure_sandbox_workspace(desired.workspace)
-    live = read_live_state(connection.client, desired.workspace, cache)
-    plan = with_bill(build_plan(desired, live), live)
+def plan_workspace(connection: Connection, spec: WorkspaceSpec, *, force: bool,
+                   cache: ProjectCache | None = None, extra_reads: int = 0) -> WorkspacePlan:
+    """Read and plan one workspace; `extra_reads` (the workspace lookup) go on its bill."""
+    desired = spec.desired
+    live = read_live_state(connection.client, spec.workspace, cache)
+    live = replace(live, reads=live.reads + extra_reads)
+    plan = fingerprint_plan(build_plan(desired, live), live)
+    plan = replace(with_bill(plan, live), target=connection_target(connection))
     unsafe = () if force else tuple(check_thresholds(plan, live, desired.safety))
     return WorkspacePlan(desired, live, plan, unsafe)
 
@@ -128,12 +151,6 @@ def _show_plan(result: WorkspacePlan, fmt: str, out: Output, *, heading: bool) -
 
 def _workspace_label(plan: Plan) -> str:
     return shown(plan.workspace_name) if plan.workspace_name else str(plan.workspace_id)
-
-
-def _save_plans(path: Path, documents: list[dict[str, Any]]) -> None:
-    # One workspace: the plan itself. Several: a bundle that `apply --plan` unpacks.
-    content: Any = documents[0] if len(documents) == 1 else {"plans": documents}
-    path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
 
 
 def _write_step_summary(env: Mapping[str, str], documents: list[dict[str, Any]]) -> None:
@@ -178,21 +195,35 @@ def run_apply(args: argparse.Namespace, *, env: Mapping[str, str], out: Output,
     if not args.specs:
         raise UsageError("apply needs SPEC files, or --plan FILE")
     specs = _load(args)
-    with connect(args, env, out) as connection:
-        for desired in specs:
-            _apply_workspace(connection, desired, args, out, stdin, heading=len(specs) > 1)
+    tally: list[int] = []  # changes applied per workspace so far
+    try:
+        with connect(args, env, out) as connection:
+            clock = ServerClock(connection.client)  # before the reads: settles need server time
+            workspaces, lookup_reads = resolve_specs(connection, specs, out)
+            for number, spec in enumerate(workspaces):
+                result = plan_workspace(connection, spec, force=args.force,
+                                        extra_reads=lookup_reads if number == 0 else 0)
+                _apply_workspace(connection, result, args, out, stdin, clock, tally,
+                                 heading=len(workspaces) > 1)
+    except KeyboardInterrupt:  # outside the writes: while reading, planning or asking
+        applied = sum(tally)
+        raise ApplyInterrupted(
+            f"interrupted between writes: {applied} change{'' if applied == 1 else 's'} applied "
+            "in this run, none in flight. Run apply again: it continues where this one stopped.",
+            applied, applied) from None
     return EXIT_OK
 
 
-def _apply_workspace(connection: Connection, desired: DesiredState, args: argparse.Namespace,
-                     out: Output, stdin: TextIO, *, heading: bool) -> None:
-    result = plan_workspace(connection, desired, force=args.force)
+def _apply_workspace(connection: Connection, result: WorkspacePlan, args: argparse.Namespace,
+                     out: Output, stdin: TextIO, clock: ServerClock, tally: list[int], *,
+                     heading: bool) -> None:
     _show_plan(result, "text", out, heading=heading)
     _raise_if_unsafe([result])
     if not result.plan.has_changes:
         return
     _confirm(result.plan, args.auto_approve, out, stdin)
-    _execute(connection, result.plan, result.live, args.wait_for_quota, out)
+    _check_quota_bill(result.plan.bill.writes, result.live.quota, args.wait_for_quota)
+    tally.append(_execute(connection, result.plan, result.live, args.wait_for_quota, out, clock))
 
 
 def _confirm(plan: Plan, auto_approve: bool, out: Output, stdin: TextIO) -> None:
@@ -210,25 +241,49 @@ def _confirm(plan: Plan, auto_approve: bool, out: Output, stdin: TextIO) -> None
 
 
 def _execute(connection: Connection, plan: Plan, live: LiveState, wait_for_quota: bool,
-             out: Output) -> None:
-    _check_quota_bill(plan.bill.writes, live, wait_for_quota)
+             out: Output, clock: ServerClock, *, saved: bool = False) -> int:
+    """Carry out one workspace's plan; the number of changes applied."""
     executor = Executor(connection.client, plan, live, wait_for_quota=wait_for_quota,
-                        on_event=_progress_printer(out))
-    result = executor.run()
+                        on_event=_progress_printer(out), server_clock=clock)
+    try:
+        result = executor.run()
+    except ApplyInterrupted as interrupted:
+        if not saved:
+            raise
+        raise ApplyInterrupted(f"{interrupted}\n{SAVED_PLAN_RESUME}", interrupted.applied,
+                               interrupted.total) from None
+    except (ApplyFailed, QuotaError) as stopped:
+        if not saved:
+            raise
+        raise type(stopped)(f"{stopped}\n{SAVED_PLAN_RESUME}") from None
     out.out(f"Apply complete: {result.applied} of {result.total} changes applied "
-            f"({_count(result.writes, 'write')}, {_count(result.reads, 'extra read')}).")
+            f"({_count(result.writes, 'write')}, {_settle_summary(result)}).")
+    return result.applied
+
+
+# A saved plan stopped mid-way is stale for what it did: re-running it would be refused.
+SAVED_PLAN_RESUME = ("The saved plan is now partly applied, so `apply --plan` would refuse it as "
+                     "stale: to continue, run `apply SPEC`, or `plan --out` again and apply that.")
+
+
+def _settle_summary(result: ApplyResult) -> str:
+    """E.g. "3 extra reads to settle 3 ambiguous writes": every recovery read is accounted for."""
+    reads = _count(result.reads, "extra read")
+    if result.ambiguous_writes:
+        return f"{reads} to settle {_count(result.ambiguous_writes, 'ambiguous write')}"
+    return reads
 
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _check_quota_bill(writes: int, live: LiveState, wait_for_quota: bool) -> None:
+def _check_quota_bill(writes: int, quota: Any, wait_for_quota: bool) -> None:
     """Refuse up front when the writes cannot fit in what is left of the hourly quota."""
-    remaining = live.quota.remaining  # as reported by the reads just made, not a saved plan
+    remaining = quota.remaining  # as reported by the reads just made, not a saved plan
     if wait_for_quota or remaining is None or writes <= remaining:
         return
-    resets = live.quota.resets_in
+    resets = quota.resets_in
     raise QuotaError(
         f"this apply needs {writes} writes but Toggl reports {remaining} requests left "
         f"this hour (resets in {resets if resets is not None else '?'} s). Nothing was applied. "
@@ -251,43 +306,69 @@ def _progress_printer(out: Output) -> Callable[[ApplyEvent], None]:
 
 
 def _apply_saved(args: argparse.Namespace, env: Mapping[str, str], out: Output) -> int:
-    plans = load_plan_file(Path(args.plan_file))
-    if args.specs:
-        _check_spec_hash(plans, load_specs(args.specs))
+    """Check every workspace of the saved plan before the first write, then apply them in order."""
+    specs = load_specs(args.specs) if args.specs else None
     with connect(args, env, out) as connection:
+        clock = ServerClock(connection.client)
+        target = connection_target(connection)
+        plans = load_plan_file(Path(args.plan_file), signing_key(connection), target)
+        check_workspace_flag(plans, args.workspace)
         for plan in plans:
-            live = read_live_state(connection.client, plan.workspace_id)
-            stale = stale_objects(plan, live)
-            if stale:
-                raise UnsafePlanError(
-                    "the saved plan is stale: the workspace changed since it was made. "
-                    "Nothing was applied. Run `plan --out` again.\n" + "\n".join(stale))
+            check_target(dict(plan.target), target)
+        wanted = _specs_by_workspace(connection, specs, out) if specs is not None else None
+        checked = [(plan, _checked_live(connection, plan, wanted, out)) for plan in plans]
+        _check_quota_bill(sum(plan.bill.writes for plan in plans), connection.client.quota,
+                          args.wait_for_quota)
+        for plan, live in checked:
+            if len(checked) > 1:
+                out.out(f"=== Workspace '{_workspace_label(plan)}' ===")
             if plan.has_changes:
-                _execute(connection, plan, live, args.wait_for_quota, out)
+                _execute(connection, plan, live, args.wait_for_quota, out, clock, saved=True)
             else:
                 out.out(f"No changes in the saved plan for workspace '{_workspace_label(plan)}'.")
     return EXIT_OK
 
 
-def load_plan_file(path: Path) -> list[Plan]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PlanFileError(f"{path}: no such plan file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise PlanFileError(f"{path}: not a readable JSON plan ({error})") from None
-    documents = document.get("plans") if isinstance(document, dict) and "plans" in document else [document]
-    if not isinstance(documents, list) or not documents:
-        raise PlanFileError(f"{path}: holds no plan")
-    try:
-        return [Plan.from_json(item) for item in documents]
-    except PlanFileError as error:
-        raise PlanFileError(f"{path}: {error}") from None
+def _specs_by_workspace(connection: Connection, specs: Sequence[DesiredState],
+                        out: Output) -> dict[int, WorkspaceSpec]:
+    workspaces, _ = resolve_specs(connection, specs, out)
+    return {spec.workspace.id: spec for spec in workspaces}
 
 
-def _check_spec_hash(plans: Sequence[Plan], specs: Sequence[DesiredState]) -> None:
-    saved = sorted(plan.spec_hash for plan in plans)
-    current = sorted(desired.spec_hash for desired in specs)
-    if saved != current:
-        raise UnsafePlanError("the spec files changed since the plan was saved; run `plan --out` "
-                              "again. Nothing was applied.")
+def _checked_live(connection: Connection, plan: Plan,
+                  wanted: dict[int, WorkspaceSpec] | None, out: Output) -> LiveState:
+    """The workspace as it is now, once the plan is known to still fit it (exit 3 otherwise)."""
+    workspace = ResolvedWorkspace(plan.workspace_id, plan.workspace_name)
+    live = read_live_state(connection.client, workspace)
+    stale = stale_objects(plan, live)
+    if stale:
+        raise UnsafePlanError(
+            f"the saved plan is stale: workspace '{_workspace_label(plan)}' changed since it was "
+            "made. Nothing was applied (to any workspace). Run `plan --out` again.\n"
+            + "\n".join(stale))
+    if wanted is not None:
+        _check_implied(plan, live, wanted, out)
+    return live
+
+
+def _check_implied(plan: Plan, live: LiveState, wanted: dict[int, WorkspaceSpec],
+                   out: Output) -> None:
+    spec = wanted.get(plan.workspace_id)
+    if spec is None:
+        raise UnsafePlanError(
+            f"the spec does not describe workspace '{_workspace_label(plan)}' (id "
+            f"{plan.workspace_id}), which the saved plan changes. Nothing was applied.")
+    fresh = build_plan(spec.desired, replace(live, tier=spec.workspace.tier or live.tier))
+    extra = unimplied_changes(plan, fresh)
+    if extra:
+        raise UnsafePlanError(
+            "the saved plan makes changes that the spec does not ask for (the plan was made from "
+            "another spec, or edited). Nothing was applied. Run `plan --out` again.\n"
+            + "\n".join(extra))
+    if spec.desired.spec_hash != plan.spec_hash:
+        # E.g. another pull request merged first: only the reviewed changes are applied.
+        left = len(fresh.changes) - len(plan.changes)
+        out.info(f"Note: the spec changed since the plan was made; every change in the plan is "
+                 f"still one it asks for, so the plan is applied"
+                 + (f"; {left} other change(s) it asks for will show in the next plan." if left > 0
+                    else "."))

@@ -1,13 +1,21 @@
 """The plan: an ordered list of small Change records, and its JSON form.
 
 The JSON form (`Plan.to_json`) is the one contract: the text and Markdown renderers read it,
-`plan --out` saves it, and `apply --plan` loads it back with `Plan.from_json`, which refuses a
-file whose checksum no longer matches (corrupt or edited) or whose format it does not know.
+`plan --out` saves it signed (`sign_plan_file`), and `apply --plan` checks the signature
+(`verify_plan_file`) before loading it back with `Plan.from_json`, which refuses a format it does
+not know.
+
+The signature is an HMAC-SHA256 keyed by a secret derived from the Toggl credential (see
+`reconciler.cli.plan_apply.plan_signing_key`): whoever can apply a plan holds the credential and
+can check it, while whoever only touches the plan artifact (a fork's pull request gets no
+secrets) cannot forge one. An unkeyed checksum (format 1) proved nothing: anyone editing the file
+could recompute it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from enum import Enum
@@ -17,7 +25,10 @@ from reconciler import __version__
 from reconciler.errors import PlanFileError
 from reconciler.model import Kind, QuotaStatus
 
-FORMAT_VERSION = 1
+# 2: HMAC signature instead of an unkeyed checksum, the API target, and per-change fingerprints
+# of what a change depends on (what a removal takes along, the client a create needs).
+FORMAT_VERSION = 2
+SIGNATURE_PREFIX = "hmac-sha256:"
 
 
 class Action(str, Enum):
@@ -66,6 +77,12 @@ class Change:
     #   client restore: {"restore_project_ids": [ids]} (its projects to restore with it)
     options: Mapping[str, Any] = field(default_factory=dict)
     reason: str = ""  # for display only
+    # What the change depends on beyond its own object, as the plan saw it; `apply --plan`
+    # refuses the plan when any of it differs (see reconciler.engine.fingerprint):
+    #   client removal: {"projects": [[id, active], ...]} (what the archive/delete takes along)
+    #   project removal: {"tracked_seconds": n}
+    #   project create/move: {"client_id": id} (the live client it goes under, None: created here)
+    fingerprint: Mapping[str, Any] = field(default_factory=dict)
 
     def after(self, field_name: str, default: Any = None) -> Any:
         for change in self.fields:
@@ -90,6 +107,7 @@ class Change:
             else {"tracked_seconds": self.blast.tracked_seconds, "projects": self.blast.projects},
             "options": dict(self.options),
             "reason": self.reason,
+            "fingerprint": dict(self.fingerprint),
         }
 
     @classmethod
@@ -111,6 +129,7 @@ class Change:
             else BlastRadius(int(blast["tracked_seconds"]), int(blast["projects"])),
             options=dict(data.get("options") or {}),
             reason=data.get("reason", ""),
+            fingerprint=dict(data.get("fingerprint") or {}),
         )
 
 
@@ -172,6 +191,10 @@ class Plan:
     warnings: tuple[str, ...] = ()
     bill: Bill = field(default_factory=Bill)
     spec_hash: str = ""
+    # Where the plan was made: {"transport": "direct" | "maton" | "sandbox", "api_root": ...,
+    # plus "maton_connection" or the embedded sandbox's "database" identity}; apply refuses
+    # to carry it out anywhere else.
+    target: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def has_changes(self) -> bool:
@@ -190,30 +213,21 @@ class Plan:
             "tool": {"name": "toggl-reconciler", "version": __version__},
             "workspace": {"id": self.workspace_id, "name": self.workspace_name},
             "spec_hash": self.spec_hash,
+            "target": dict(self.target),
             "summary": self.summary(),
             "bill": self.bill.to_json(),
             "changes": [change.to_json() for change in self.changes],
             "unmanaged": [obj.to_json() for obj in self.unmanaged],
             "warnings": list(self.warnings),
         }
-        body["checksum"] = _checksum(body)
         return body
 
     @classmethod
     def from_json(cls, data: Any) -> Plan:
-        """Load a saved plan; refuses unknown formats and files whose checksum does not match."""
+        """A plan from its JSON form; refuses unknown formats (the signature is checked apart)."""
         if not isinstance(data, dict):
             raise PlanFileError("the plan file does not hold a JSON object")
-        version = data.get("format_version")
-        if version != FORMAT_VERSION:
-            raise PlanFileError(
-                f"plan format_version {version!r} is not supported (expected {FORMAT_VERSION})"
-            )
-        if data.get("checksum") != _checksum(data):
-            raise PlanFileError(
-                "the plan file's checksum does not match its content: it was edited or is "
-                "corrupt; run `plan --out` again"
-            )
+        check_format_version(data.get("format_version"))
         try:
             return cls(
                 workspace_id=int(data["workspace"]["id"]),
@@ -223,12 +237,55 @@ class Plan:
                 warnings=tuple(data.get("warnings", [])),
                 bill=Bill.from_json(data.get("bill") or {}),
                 spec_hash=data.get("spec_hash", ""),
+                target=dict(data.get("target") or {}),
             )
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise PlanFileError(f"the plan file is malformed: {error!r}") from None
 
 
-def _checksum(body: Mapping[str, Any]) -> str:
-    content = {key: value for key, value in body.items() if key != "checksum"}
+def check_format_version(version: Any) -> None:
+    if version == FORMAT_VERSION:
+        return
+    if version == 1:
+        raise PlanFileError(
+            "this plan file has format_version 1 (an unsigned plan from an older "
+            "toggl-reconciler), which is no longer applied because anyone could edit it and "
+            "recompute its checksum; run `plan --out` again with this version"
+        )
+    raise PlanFileError(f"plan format_version {version!r} is not supported (expected {FORMAT_VERSION})")
+
+
+# ---------------------------------------------------------------------------- the saved file
+
+
+def plan_file_document(documents: list[dict[str, Any]], key: bytes) -> dict[str, Any]:
+    """What `plan --out` writes: one plan, or a bundle of several, signed as a whole."""
+    content: dict[str, Any] = (dict(documents[0]) if len(documents) == 1
+                               else {"format_version": FORMAT_VERSION, "plans": documents})
+    content.pop("signature", None)
+    content["signature"] = _signature(content, key)
+    return content
+
+
+def verify_plan_file(document: Any, key: bytes) -> list[dict[str, Any]]:
+    """The plan documents of a saved file, after checking its format and signature."""
+    if not isinstance(document, dict):
+        raise PlanFileError("the plan file does not hold a JSON object")
+    check_format_version(document.get("format_version"))
+    signature = document.get("signature")
+    if not isinstance(signature, str) or not hmac.compare_digest(signature, _signature(document, key)):
+        raise PlanFileError(
+            "the plan file's signature does not match: it was edited after `plan --out` made it, "
+            "or it was made with another Toggl credential (or another sandbox database). "
+            "Nothing was applied; run `plan --out` again"
+        )
+    plans = document.get("plans", [document]) if "plans" in document else [document]
+    if not isinstance(plans, list) or not plans or not all(isinstance(p, dict) for p in plans):
+        raise PlanFileError("the plan file holds no plan")
+    return plans
+
+
+def _signature(document: Mapping[str, Any], key: bytes) -> str:
+    content = {name: value for name, value in document.items() if name != "signature"}
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return SIGNATURE_PREFIX + hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -14,6 +14,8 @@ Resilience rules (see docs/ARCHITECTURE.md and the Toggl API notes):
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import math
 import random
@@ -273,6 +275,17 @@ class TogglClient:
         """Seconds currently kept between requests (0 until Toggl says 429)."""
         return self._pacer.interval
 
+    def credential_key(self, label: bytes) -> bytes:
+        """A key derived from the credential (HMAC-SHA256 of `label`): the secret never leaves."""
+        return hmac.new(self.transport.secret.encode("utf-8"), label, hashlib.sha256).digest()
+
+    def observe_responses(self, callback: Callable[[Mapping[str, str]], None]) -> None:
+        """Call `callback` with the headers of every answer from now on (e.g. to read `Date`)."""
+        def hook(response: requests.Response, *_: Any, **__: Any) -> None:
+            callback(response.headers)
+
+        self._session.hooks.setdefault("response", []).append(hook)
+
     # ------------------------------------------------------------ user and workspaces
 
     def get_me(self, with_related_data: bool = False) -> User:
@@ -374,6 +387,16 @@ class TogglClient:
             if len(items) < per_page or not fresh:
                 return projects
             page += 1
+
+    def list_projects_page(
+        self, wid: int, *, page: int, active: ActiveFilter = "both", per_page: int = MAX_PER_PAGE,
+        since: int | None = None,
+    ) -> list[Project]:
+        """One page of the project listing: for reads that must stay within a known cost."""
+        params = {"active": active, "per_page": per_page, "page": page,
+                  **({"since": since} if since is not None else {})}
+        path = f"/workspaces/{wid}/projects"
+        return [Project.from_api(item) for item in self._list("GET", path, params=params)]
 
     def get_project(self, wid: int, pid: int) -> Project:
         return Project.from_api(self._object("GET", f"/workspaces/{wid}/projects/{pid}"))

@@ -81,7 +81,7 @@ def test_json_plan_is_the_contract_and_counts_the_bill(harness: Harness) -> None
     result = harness.cli("plan", AGENCY, "--format", "json")
     assert result.code == 0, result.output
     plan = json.loads(result.stdout)
-    assert plan["format_version"] == 1
+    assert plan["format_version"] == 2
     assert plan["workspace"]["name"] == WORKSPACE
     assert plan["summary"]["create"] == 65
     assert plan["bill"] == {"reads": 4, "writes": 65, "per_object_reads": 1,

@@ -124,3 +124,24 @@ def test_the_example_workflow_fails_loudly_on_a_stale_plan(harness: Harness, tmp
     result = _run_step(apply_step, repo, env)
     assert result.returncode == 3
     assert "stale" in result.stderr
+
+
+def test_ctrl_c_between_two_workspaces_says_what_the_first_one_applied(
+        harness: Harness, tmp_path: Path, monkeypatch) -> None:
+    from reconciler.toggl.client import TogglClient
+
+    folder = two_workspace_folder(harness, tmp_path)
+    real_list_tags = TogglClient.list_tags
+    calls: list[int] = []
+
+    def interrupted_reading_the_second(self: TogglClient, wid: int) -> object:
+        calls.append(wid)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_list_tags(self, wid)
+
+    monkeypatch.setattr(TogglClient, "list_tags", interrupted_reading_the_second)
+    result = harness.cli("apply", str(folder), "--auto-approve")
+    assert result.code == 130, result.output
+    assert "1 change applied in this run, none in flight" in result.stderr
+    assert harness.names("tag") == ["alpha"]

@@ -103,7 +103,7 @@ def test_an_edited_plan_file_is_refused(harness: Harness, tmp_path: Path) -> Non
     plan_path.write_text(json.dumps(document))
     result = harness.cli("apply", "--plan", str(plan_path))
     assert result.code == 1
-    assert "checksum" in result.stderr
+    assert "signature" in result.stderr
     assert harness.writes() == []
 
 

@@ -20,7 +20,7 @@ def test_renderer_names() -> None:
 def test_json_round_trips_through_plan_from_json(plan: dict) -> None:
     rendered = RENDERERS["json"](plan)
     assert Plan.from_json(json.loads(rendered)) == Plan.from_json(plan)
-    assert rendered.startswith('{\n  "format_version": 1,\n  "tool": {')  # indent 2, key order kept
+    assert rendered.startswith('{\n  "format_version": 2,\n  "tool": {')  # indent 2, key order kept
 
 
 @pytest.mark.parametrize("name", sorted(RENDERERS))
