@@ -17,10 +17,11 @@ TAG_NOT_FOUND = "Tag not found"  # our wording
 
 
 def tag_json(row: sqlite3.Row) -> dict[str, Any]:
-    """Key set of the newest recording (Dec 2024); `at` with microseconds and `Z`."""
+    """Key set of the newest recording (Dec 2024); `at` with microseconds and `Z`; plus
+    `permissions` (null in the Apr 2024 recordings, documented)."""
     return {
         "id": row["id"], "workspace_id": row["wid"], "name": row["name"],
-        "at": micro_z_style(row["at_ts"]), "creator_id": USER_ID,
+        "at": micro_z_style(row["at_ts"]), "creator_id": USER_ID, "permissions": None,
     }
 
 
@@ -111,3 +112,48 @@ def names_by_id(store: Store, wid: int) -> dict[int, str]:
         "SELECT id, name FROM tags WHERE wid = ? AND deleted_ts IS NULL", (wid,)
     )
     return {int(row["id"]): row["name"] for row in rows}
+
+
+def bulk_delete_tags(store: Store, wid: int, body: Any) -> None:
+    """`PATCH /workspaces/{wid}/tags` (documented "Bulk delete tags"): "will not be executed
+    if there are errors with some records", 400 "Some tag IDs do not belong to workspace."
+    (documented text). The body is not documented: we take a JSON array of tag ids, or an
+    object `{"ids": [...]}`/`{"tag_ids": [...]}`; the documented answer is a JSON string,
+    so we answer `"ok"` (both choices)."""
+    ids = rules.require_id_array(_tag_ids_of(body))
+    store.workspace_row(wid)
+    if any(store.live_row("tags", wid, tag_id) is None for tag_id in ids):
+        raise bad_request("Some tag IDs do not belong to workspace.")
+    for tag_id in dict.fromkeys(ids):
+        delete_tag(store, wid, tag_id)
+
+
+def _tag_ids_of(body: Any) -> Any:
+    if isinstance(body, dict):
+        return body.get("ids", body.get("tag_ids"))
+    return body
+
+
+def my_tags(store: Store, query: Mapping[str, str]) -> list[dict[str, Any]]:
+    """`GET /me/tags`: the tags of every workspace; `since` adds deleted ones, which then
+    carry the documented `deleted_at`."""
+    if "since" in query:
+        try:
+            since = int(query["since"])
+        except ValueError:
+            raise bad_request("since must be a UNIX timestamp") from None  # our wording
+        rows = store.db.execute(
+            "SELECT * FROM tags WHERE at_ts >= ? ORDER BY wid, name_key, id", (since,)
+        ).fetchall()
+    else:
+        rows = store.db.execute(
+            "SELECT * FROM tags WHERE deleted_ts IS NULL ORDER BY wid, name_key, id"
+        ).fetchall()
+    return [_with_deleted_at(row) for row in rows]
+
+
+def _with_deleted_at(row: sqlite3.Row) -> dict[str, Any]:
+    shaped = tag_json(row)
+    if row["deleted_ts"] is not None:
+        shaped["deleted_at"] = micro_z_style(row["deleted_ts"])
+    return shaped
