@@ -260,3 +260,26 @@ def test_bulk_patch_allows_at_most_100_ids(api, wid: int) -> None:
     ids = ",".join(str(201000000 + n) for n in range(101))
     operations = [{"op": "replace", "path": "/active", "value": True}]
     assert api.patch(f"/workspaces/{wid}/projects/{ids}", operations).status_code == 400
+
+
+def test_name_filter_lists_only_matching_projects(sandbox: Sandbox, api, wid: int) -> None:
+    """Recorded (toggl_rb): `?name=A project` listed "A project" and not "A Different
+    Project". Contains, case-insensitive by default; "exact" when configured."""
+    for name in ("A project", "A Different Project", "Another project here"):
+        sandbox.store.add_project(wid, name)
+    names = [p["name"] for p in api.get(f"/workspaces/{wid}/projects",
+                                        params={"name": "a PROJECT"}).json()]
+    assert names == ["A project"]
+    wider = [p["name"] for p in api.get(f"/workspaces/{wid}/projects",
+                                        params={"name": "project"}).json()]
+    assert len(wider) == 3
+    sandbox.configure(project_name_filter="exact")
+    exact = [p["name"] for p in api.get(f"/workspaces/{wid}/projects",
+                                        params={"name": "project"}).json()]
+    assert exact == []
+
+
+def test_projects_carry_permissions(sandbox: Sandbox, api, wid: int) -> None:
+    project = sandbox.store.add_project(wid, "Site")
+    assert api.get(f"/workspaces/{wid}/projects/{project}").json()["permissions"] is None
+    assert "permissions" in api.get(f"/workspaces/{wid}/projects").json()[0]
