@@ -36,6 +36,10 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
                         help="do not create the demo workspace in a new database")
     parser.add_argument("--latency", type=float, default=0.0, metavar="S",
                         help="seconds to wait before answering each request")
+    parser.add_argument("--user-quota", type=int, default=30, metavar="N",
+                        help="/me... requests per quota window before 402 (0: off)")
+    parser.add_argument("--maton-rate-limit", type=float, default=10.0, metavar="R",
+                        help="requests per second per Maton key before the gateway's 429 (0: off)")
 
 
 def config_from_args(ns: argparse.Namespace) -> SandboxConfig:
@@ -46,4 +50,6 @@ def config_from_args(ns: argparse.Namespace) -> SandboxConfig:
         hourly_quota=ns.hourly_quota, quota_window_seconds=ns.quota_window,
         fail_before=ns.fail_before, fail_after=ns.fail_after, drop=ns.drop,
         fault_seed=ns.fault_seed, latency_seconds=ns.latency,
+        user_hourly_quota=ns.user_quota or None,
+        maton_rate_limit_per_second=ns.maton_rate_limit or None,
     )

@@ -45,7 +45,8 @@ class SandboxConfig:
     # Documented: user-scoped calls (/me...) draw on their own quota of 30 an hour on every
     # plan, separate from the organization's. Enforced by default (a plan spends at most one
     # /me call: /me/workspaces when the spec names its workspace); None turns it off. Over it:
-    # 402 like the hourly quota; /me answers carry this quota's X-Toggl-Quota-* headers.
+    # 402 like the hourly quota (with this quota's X-Toggl-Quota-* headers); other /me
+    # answers carry the organization quota's headers, as every answer does (our choice).
     user_hourly_quota: int | None = 30
     # Documented: the Maton gateway answers 429 itself above 10 requests/s per Maton account
     # (key). A leaky bucket of `maton_rate_burst` draining at this rate; None turns it off.
@@ -54,6 +55,9 @@ class SandboxConfig:
     # Maton's POST /connections answers a URL to open for the OAuth consent; the sandbox has no
     # consent step, so a new connection is ACTIVE at once unless this is False (then PENDING).
     maton_new_connections_active: bool = True
+    # A running entry's `duration`: -1 in the Dec 2024 recordings, minus the start's epoch
+    # seconds in the 2023 - Apr 2024 ones. The newest by default; "minus_start" for the older.
+    running_duration_style: Literal["minus_one", "minus_start"] = "minus_one"
     # Toggl's case rules for unique names are unknown; case-insensitive is the stricter guess.
     case_insensitive_names: bool = True
     # The duplicate client/project text is unknown; this is the best guess of API-NOTES.md.
@@ -108,6 +112,8 @@ def validate_config(config: SandboxConfig) -> None:
         raise ValueError("maton_rate_burst must be at least 1")
     if config.default_te_deletion_mode not in ("unassign", "delete"):
         raise ValueError("default_te_deletion_mode must be unassign or delete")
+    if config.running_duration_style not in ("minus_one", "minus_start"):
+        raise ValueError("running_duration_style must be minus_one or minus_start")
     if config.project_name_filter not in ("contains", "exact"):
         raise ValueError("project_name_filter must be contains or exact")
     if config.rate_burst < 1:

@@ -128,20 +128,22 @@ class Dispatcher:
             raise MatonError(429, MATON_RATE_LIMIT_MESSAGE)
 
     def _admit(self, credential: str, *, user_call: bool = False) -> QuotaState | None:
-        """Toggl's budgets. `/me...` calls spend the user quota when it is on (and then not
-        the organization's: documented as separate); with it off they spend the
-        organization's, as every call did before the user quota was modelled."""
-        bucket = self.bucket
-        quota = self.user_quota if user_call and self.user_quota is not None else self.quota
+        """Toggl's budgets; answers the state the X-Toggl-Quota-* headers report.
+
+        `/me...` calls spend the user quota when it is on, and then not the organization's
+        (documented as separate); with it off they spend the organization's, as every call
+        did before the user quota was modelled. Which quota a `/me` answer's headers report
+        is not documented: they report the ORGANIZATION's (the budget "every response"
+        carries, and what clients plan their writes with), untouched by the call; only the
+        user quota's 402 carries its own state (remaining 0, resets in)."""
+        bucket, quota = self.bucket, self.quota
         if bucket is not None and not bucket.admit(credential):
             state = quota.state() if quota is not None else None
             raise ApiError(429, RATE_LIMIT_MESSAGE, _quota_headers(state))
-        if quota is None:
-            return None
-        admitted, state = quota.admit()
-        if not admitted:
-            raise ApiError(402, quota_message(state.resets_in), _quota_headers(state))
-        return state
+        if user_call and self.user_quota is not None:
+            _spend(self.user_quota)
+            return quota.state() if quota is not None else None
+        return _spend(quota) if quota is not None else None
 
     def _serve(
         self, surface: _Surface | None, rest: str, request: Request, state: QuotaState | None
@@ -223,6 +225,13 @@ def _authenticate(surface: _Surface | None, headers: Mapping[str, str], token: s
     if surface is None or surface.bearer:
         return auth.bearer_credential(header, token)
     return auth.basic_credential(header, token)
+
+
+def _spend(quota: HourlyQuota) -> QuotaState:
+    admitted, state = quota.admit()
+    if not admitted:
+        raise ApiError(402, quota_message(state.resets_in), _quota_headers(state))
+    return state
 
 
 def _is_user_call(rest: str) -> bool:

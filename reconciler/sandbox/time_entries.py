@@ -51,7 +51,7 @@ def entry_json(
         "id": row["id"], "workspace_id": row["wid"], "project_id": row["project_id"],
         "task_id": None, "billable": bool(row["billable"]), "start": seconds_style(row["start_ts"]),
         "stop": _maybe_time(row["stop_ts"]),
-        "duration": row["duration"], "description": row["description"],
+        "duration": _duration(store, row), "description": row["description"],
         "tags": [names_of[i] for i in live_ids] if live_ids else empty,
         "tag_ids": live_ids if live_ids else (None if empty is None else []),
         "duronly": True, "at": micro_z_style(row["at_ts"]),
@@ -66,6 +66,13 @@ def entry_json(
         shaped.update(_meta_fields(store, row))
     shaped["permissions"] = None  # recorded null (Apr 2024), documented; see drifts.py
     return shaped
+
+
+def _duration(store: Store, row: sqlite3.Row) -> int:
+    """Stored durations are -1 while running; see SandboxConfig.running_duration_style."""
+    if row["stop_ts"] is None and store.config.running_duration_style == "minus_start":
+        return -int(row["start_ts"])
+    return int(row["duration"])
 
 
 def _maybe_time(timestamp: float | None) -> str | None:

@@ -73,7 +73,8 @@ DRIFTS: tuple[Drift, ...] = (
 # compares JSON types, so these pass; listed here so the one place names every drift):
 VALUE_DRIFTS: tuple[str, ...] = (
     "running entries: `duration` is minus the start's epoch seconds in 2023 - Apr 2024 "
-    "recordings and -1 in Dec 2024 ones; the sandbox answers -1 (the newest).",
+    "recordings and -1 in Dec 2024 ones; the sandbox answers -1 (the newest), or the older "
+    "form with SandboxConfig(running_duration_style=\"minus_start\").",
     "timestamps: `stop`/`start` use both `+00:00` and `Z` (create and stop answers `Z`, lists "
     "`+00:00`); tags' and entries' `at` gained microseconds with `Z` in Dec 2024.",
     "projects: `actual_hours`/`actual_seconds` are null in single-object answers and numbers "

@@ -205,3 +205,13 @@ def test_bulk_patch_accepts_pid(sandbox: Sandbox, api, wid: int) -> None:
                        [{"op": "replace", "path": "/pid", "value": project}]).json()
     assert answer == {"success": ids, "failure": []}
     assert {e["project_id"] for e in sandbox.store.time_entries(wid)} == {project}
+
+
+def test_running_duration_style_follows_the_config(sandbox: Sandbox, api, wid: int) -> None:
+    """Dec 2024 recordings: -1; 2023 - Apr 2024 ones: minus the start's epoch seconds."""
+    started = time.time() - 100
+    entry = sandbox.store.add_time_entry(wid, None, -1, start=started)
+    assert api.get("/me/time_entries/current").json()["duration"] == -1
+    sandbox.configure(running_duration_style="minus_start")
+    current = api.get("/me/time_entries/current").json()
+    assert current["id"] == entry and current["duration"] == -int(started)
