@@ -108,3 +108,16 @@ def test_doctor_through_maton_end_to_end_with_a_created_connection() -> None:
     assert "Maton connections (2 active)" in output
     assert f"{created['connection_id']} created" in output and "(used: MATON_CONNECTION)" in output
     assert "maton-key-123" not in output
+
+
+def test_the_banner_hints_name_the_maton_variables_and_they_work(sandbox: Sandbox) -> None:
+    hints = dict(line.strip().removeprefix("export ").split("  #")[0].strip().split("=", 1)
+                 for line in sandbox.environment_hints() if line.strip().startswith("export "))
+    assert hints["MATON_API_KEY"] == sandbox.token and hints["MATON_CTRL_URL"] == sandbox.url
+    assert hints["MATON_CONNECTION"] == FIRST_CONNECTION_ID
+    lines = sandbox.environment_hints()
+    assert lines[0].strip() == f"export TOGGL_API_URL={sandbox.url}"  # direct first
+    assert any(line.strip() == f"export TOGGL_API_URL={sandbox.url}/toggl-track" for line in lines)
+    me = requests.get(f"{sandbox.url}/toggl-track/api/v9/me", timeout=5,
+                      headers={"Authorization": f"Bearer {hints['MATON_API_KEY']}"})
+    assert me.status_code == 200
