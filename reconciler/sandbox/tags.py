@@ -117,9 +117,11 @@ def names_by_id(store: Store, wid: int) -> dict[int, str]:
 def bulk_delete_tags(store: Store, wid: int, body: Any) -> None:
     """`PATCH /workspaces/{wid}/tags` (documented "Bulk delete tags"): "will not be executed
     if there are errors with some records", 400 "Some tag IDs do not belong to workspace."
-    (documented text). The body is not documented: we take a JSON array of tag ids, or an
-    object `{"ids": [...]}`/`{"tag_ids": [...]}`; the documented answer is a JSON string,
-    so we answer `"ok"` (both choices)."""
+    (documented text). The body is not documented: we take a JSON array of tag ids, an
+    object `{"ids": [...]}`/`{"tag_ids": [...]}`, or JSON-Patch operations naming ids in
+    `value` or in the path (`{"op": "remove", "path": "/123"}`), so that a client guessing
+    any of these forms is served; the documented answer is a JSON string, so we answer
+    `"ok"` (all choices)."""
     ids = rules.require_id_array(_tag_ids_of(body))
     store.workspace_row(wid)
     if any(store.live_row("tags", wid, tag_id) is None for tag_id in ids):
@@ -131,7 +133,19 @@ def bulk_delete_tags(store: Store, wid: int, body: Any) -> None:
 def _tag_ids_of(body: Any) -> Any:
     if isinstance(body, dict):
         return body.get("ids", body.get("tag_ids"))
+    if isinstance(body, list) and body and all(isinstance(item, dict) for item in body):
+        return [tag_id for operation in body for tag_id in _ids_in_operation(operation)]
     return body
+
+
+def _ids_in_operation(operation: Mapping[str, Any]) -> list[Any]:
+    value = operation.get("value")
+    if isinstance(value, list):
+        return value
+    if value is not None:
+        return [value]
+    path = str(operation.get("path", "")).strip("/")
+    return [int(path)] if path.isdigit() else [path]
 
 
 def my_tags(store: Store, query: Mapping[str, str]) -> list[dict[str, Any]]:

@@ -193,3 +193,21 @@ def test_workspace_groups_crud(sandbox: Sandbox, api, wid: int) -> None:
     assert api.put(f"/workspaces/{other}/groups/{created['id']}", {"name": "X"}).status_code == 404
     assert api.delete(f"/workspaces/{wid}/groups/{created['id']}").status_code == 200
     assert api.get(f"/workspaces/{wid}/groups").json() == []
+
+
+@pytest.mark.parametrize(
+    "body_of",
+    [lambda ids: ids, lambda ids: {"tag_ids": ids},
+     lambda ids: [{"op": "remove", "path": f"/{i}"} for i in ids],
+     lambda ids: [{"op": "delete", "path": "/tags", "value": ids}]],
+)
+def test_bulk_tag_delete_takes_every_body_form_a_client_may_send(
+    sandbox: Sandbox, api, wid: int, body_of
+) -> None:
+    ids = [sandbox.store.add_tag(wid, name) for name in ("a", "b")]
+    assert api.patch(f"/workspaces/{wid}/tags", body_of(ids)).status_code == 200
+    assert api.get(f"/workspaces/{wid}/tags").json() == []
+
+
+def test_bulk_tag_delete_refuses_a_body_without_ids(api, wid: int) -> None:
+    assert api.patch(f"/workspaces/{wid}/tags", [{"op": "remove", "path": "/tags"}]).status_code == 400
