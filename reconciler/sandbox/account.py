@@ -208,7 +208,9 @@ def organization_json(store: Store) -> dict[str, Any]:
     return {
         "id": ORGANIZATION_ID, "name": ORGANIZATION_NAME, "pricing_plan_id": 0,
         "created_at": created, "at": created, "server_deleted_at": None,
-        "is_multi_workspace_enabled": True, "suspended_at": None, "user_count": 1,
+        # Recorded false for free organizations (both recordings); paid ones: our reading.
+        "is_multi_workspace_enabled": store.config.tier != "free", "suspended_at": None,
+        "user_count": 1,
         "trial_info": {
             "trial": False, "trial_available": False, "trial_end_date": None,
             "next_payment_date": None, "last_pricing_plan_id": None, "can_have_trial": False,
@@ -228,3 +230,17 @@ def get_organization(store: Store, organization_id: int) -> dict[str, Any]:
     if organization_id != ORGANIZATION_ID:
         raise ApiError(403, "User does not have access to this resource")  # recorded text
     return organization_json(store)
+
+
+def create_workspace(store: Store, organization_id: int, body: Any) -> dict[str, Any]:
+    """`POST /organizations/{oid}/workspaces`. Recorded (go-api-libs, Dec 2024): 403 "User
+    does not have access to this resource" in a FREE organization whose
+    `is_multi_workspace_enabled` was false; we read that as "free organizations cannot add
+    workspaces" (a choice) and create the workspace, in the organization's plan, otherwise."""
+    if organization_id != ORGANIZATION_ID or store.config.tier == "free":
+        raise ApiError(403, "User does not have access to this resource")  # recorded text
+    body = rules.require_object(body)
+    name = rules.require_name(body, "Workspace")
+    if store.db.execute("SELECT 1 FROM workspaces WHERE name = ?", (name,)).fetchone():
+        raise bad_request("Workspace with this name already exists")  # our wording
+    return get_workspace(store, store.ensure_workspace(name))

@@ -116,6 +116,8 @@ _ROUTE_ROWS: list[tuple[str, str, Handler]] = [
     ("GET", r"/me/clients", lambda c: _json(clients.my_clients(c.store, c.query))),
     ("GET", r"/me/tags", lambda c: _json(tags.my_tags(c.store, c.query))),
     ("GET", _ORG, lambda c: _json(account.get_organization(c.store, c.number("oid")))),
+    ("POST", _ORG + r"/workspaces",
+     lambda c: _json(account.create_workspace(c.store, c.number("oid"), c.body()))),
     ("GET", _WS, lambda c: _json(account.get_workspace(c.store, c.wid))),
     ("GET", _WS + r"/users", lambda c: _json(account.workspace_users(c.store, c.wid))),
     ("GET", _WS + r"/workspace_users",

@@ -9,6 +9,7 @@ import pytest
 
 from reconciler.sandbox import Sandbox
 from reconciler.sandbox.identity import ORGANIZATION_ID, USER_ID
+from tests.sandbox.conftest import Api
 
 RECORDED_PUT_ME_KEYS = {
     "id", "api_token", "email", "fullname", "timezone", "toggl_accounts_id",
@@ -211,3 +212,22 @@ def test_bulk_tag_delete_takes_every_body_form_a_client_may_send(
 
 def test_bulk_tag_delete_refuses_a_body_without_ids(api, wid: int) -> None:
     assert api.patch(f"/workspaces/{wid}/tags", [{"op": "remove", "path": "/tags"}]).status_code == 400
+
+
+def test_creating_a_workspace_in_a_paid_organization(sandbox: Sandbox, api, wid: int) -> None:
+    created = api.post(f"/organizations/{ORGANIZATION_ID}/workspaces", {"name": "Second"})
+    assert created.status_code == 200
+    assert created.json()["name"] == "Second" and created.json()["organization_id"] == ORGANIZATION_ID
+    assert "Second" in [w["name"] for w in api.get("/me/workspaces").json()]
+    again = api.post(f"/organizations/{ORGANIZATION_ID}/workspaces", {"name": "Second"})
+    assert again.status_code == 400
+
+
+def test_creating_a_workspace_is_refused_in_a_free_or_foreign_organization() -> None:
+    """Recorded (go-api-libs): 403 in a free organization (is_multi_workspace_enabled false)."""
+    with Sandbox(seed_demo=False, tier="free") as sandbox:
+        api = Api(sandbox)
+        refused = api.post(f"/organizations/{ORGANIZATION_ID}/workspaces", {"name": "Second"})
+        organization = api.get(f"/organizations/{ORGANIZATION_ID}").json()
+    assert (refused.status_code, refused.json()) == (403, "User does not have access to this resource")
+    assert organization["is_multi_workspace_enabled"] is False
