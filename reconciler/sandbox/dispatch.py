@@ -116,16 +116,18 @@ class Dispatcher:
             if surface is None:
                 return self._serve_connections(request)
             if surface.bearer:
-                self._admit_through_maton(credential)
+                self._admit_through_maton(credential, request.headers)
             quota_state = self._admit(credential, user_call=_is_user_call(rest))
             return self._serve(surface, rest, request, quota_state)
         except ApiError as error:
             return _error_outcome(error, quota_state)
 
-    def _admit_through_maton(self, credential: str) -> None:
+    def _admit_through_maton(self, credential: str, headers: Mapping[str, str]) -> None:
+        """The gateway's own refusals come before Toggl sees (and counts) the request."""
         bucket = self.maton_bucket
         if bucket is not None and not bucket.admit(credential):
             raise MatonError(429, MATON_RATE_LIMIT_MESSAGE)
+        self.connections.choose(headers.get("maton-connection"))
 
     def _admit(self, credential: str, *, user_call: bool = False) -> QuotaState | None:
         """Toggl's budgets; answers the state the X-Toggl-Quota-* headers report.
@@ -146,10 +148,8 @@ class Dispatcher:
         return _spend(quota) if quota is not None else None
 
     def _serve(
-        self, surface: _Surface | None, rest: str, request: Request, state: QuotaState | None
+        self, surface: _Surface, rest: str, request: Request, state: QuotaState | None
     ) -> Outcome:
-        if surface.bearer:
-            self.connections.choose(request.headers.get("maton-connection"))
         route, params = find_route(request.method, rest)
         if self.config.latency_seconds:
             time.sleep(self.config.latency_seconds)

@@ -121,3 +121,9 @@ def test_the_banner_hints_name_the_maton_variables_and_they_work(sandbox: Sandbo
     me = requests.get(f"{sandbox.url}/toggl-track/api/v9/me", timeout=5,
                       headers={"Authorization": f"Bearer {hints['MATON_API_KEY']}"})
     assert me.status_code == 200
+
+
+def test_a_refused_connection_spends_no_toggl_quota() -> None:
+    with Sandbox(seed_demo=False, user_hourly_quota=1) as sandbox:
+        assert _gateway(sandbox, "no-such-connection").status_code == 400
+        assert _gateway(sandbox).status_code == 200  # the one /me call of the hour
