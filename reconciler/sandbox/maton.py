@@ -32,6 +32,8 @@ CONNECTION_NOT_FOUND = "Connection not found"  # our wording
 RATE_LIMIT_MESSAGE = "Rate limit exceeded: at most 10 requests per second per account"  # ours
 _CONNECTION_PATH = re.compile(r"^/connections/(?P<id>[^/]+)/?$")
 _STATUSES = ("ACTIVE", "PENDING", "FAILED")
+MAX_CONNECTIONS = 100  # ours: a runaway client cannot grow the sandbox's memory without end
+MAX_APP_LENGTH = 64
 
 
 class MatonError(ApiError):
@@ -120,12 +122,14 @@ class Connections:
 
     def create(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict) or not isinstance(body.get("app"), str) \
-                or not body["app"].strip():
+                or not body["app"].strip() or len(body["app"]) > MAX_APP_LENGTH:
             raise MatonError(400, "app is required")  # our wording
         now = time.time()
         connection = Connection(str(uuid.uuid4()), body["app"].strip(),
                                 "ACTIVE" if self.activate_new else "PENDING", now, now)
         with self.lock:
+            if len(self.items) >= MAX_CONNECTIONS:
+                raise MatonError(400, f"At most {MAX_CONNECTIONS} connections")  # our wording
             self.items.append(connection)
         return connection.to_json(self.connect_url)
 

@@ -127,3 +127,10 @@ def test_a_refused_connection_spends_no_toggl_quota() -> None:
     with Sandbox(seed_demo=False, user_hourly_quota=1) as sandbox:
         assert _gateway(sandbox, "no-such-connection").status_code == 400
         assert _gateway(sandbox).status_code == 200  # the one /me call of the hour
+
+
+def test_connections_are_capped_and_app_names_bounded(sandbox: Sandbox) -> None:
+    assert _ctrl(sandbox, "POST", json={"app": "x" * 65}).status_code == 400
+    statuses = {_ctrl(sandbox, "POST", json={"app": "toggl-track"}).status_code for _ in range(100)}
+    assert statuses == {200, 400}
+    assert len(_ctrl(sandbox, "GET").json()["connections"]) == 100
