@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any, Mapping
 
-from reconciler.sandbox import rules
+from reconciler.sandbox import params, rules
 from reconciler.sandbox.errors import bad_request, paid_plan_required
 from reconciler.sandbox.identity import USER_ID
 from reconciler.sandbox.timefmt import seconds_style
@@ -188,10 +188,7 @@ def my_clients(store: Store, query: Mapping[str, str]) -> list[dict[str, Any]]:
     """`GET /me/clients`: the clients of every workspace, archived ones too (documented
     without a status filter); `since` adds deleted ones."""
     if "since" in query:
-        try:
-            since = int(query["since"])
-        except ValueError:
-            raise bad_request("since must be a UNIX timestamp") from None  # our wording
+        since = params.unix_timestamp(query)
         rows = store.db.execute(
             "SELECT * FROM clients WHERE at_ts >= ? ORDER BY wid, name_key, id", (since,)
         ).fetchall()

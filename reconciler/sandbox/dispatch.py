@@ -174,6 +174,8 @@ class Dispatcher:
                 reply: Reply = handler(call)
         except ApiError as error:
             return _error_outcome(error, state)
+        except Exception:  # a sandbox bug: rolled back, answered like Toggl's 5xx, not dropped
+            return _error_outcome(ApiError(500, FAULT_MESSAGE), state)
         outcome = Outcome(reply.status, _reply_bytes(reply))
         outcome.headers.update(reply.headers)
         if not reply.empty:

@@ -7,7 +7,7 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from reconciler.sandbox import rules
+from reconciler.sandbox import params, rules
 from reconciler.sandbox.encoding import encode_json, json_array
 from reconciler.sandbox.errors import ApiError, bad_request
 from reconciler.sandbox.listing_cache import EncodedRows
@@ -244,7 +244,7 @@ def list_projects(
     condition, params = _since_condition(query)
     headers = {"X-Page": str(page), "X-Page-Size": str(page_size),
                "X-Sort-Field": "project_name", "X-Sort-Order": "asc"}
-    first = (page - 1) * page_size
+    first = min((page - 1) * page_size, rules.MAX_ID)  # a far page is empty, not an overflow
     if query.get("name"):
         return _named_page(store, wid, query, active, condition, params, first, page_size), headers
     if "since" in query:
@@ -278,24 +278,11 @@ def _since_condition(query: Mapping[str, str]) -> tuple[str, tuple[Any, ...]]:
     """Without `since` deleted projects are hidden; with it, changes since then, deleted too."""
     if "since" not in query:
         return "deleted_ts IS NULL", ()
-    try:
-        since = int(query["since"])
-    except ValueError:
-        raise bad_request("since must be a UNIX timestamp") from None  # our wording
-    return "at_ts >= ?", (since,)
+    return "at_ts >= ?", (params.unix_timestamp(query),)
 
 
 def _positive_int(query: Mapping[str, str], name: str, default: int) -> int:
-    text = query.get(name)
-    if text is None or text == "":
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise bad_request(f"{name} must be a positive integer")  # our wording
-    return value
+    return params.positive_int(query, name, default)
 
 
 # ------------------------------------------------------------------ writes

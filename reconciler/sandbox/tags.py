@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from reconciler.sandbox import rules
+from reconciler.sandbox import params, rules
 from reconciler.sandbox.errors import bad_request
 from reconciler.sandbox.identity import USER_ID
 from reconciler.sandbox.timefmt import micro_z_style
@@ -152,10 +152,7 @@ def my_tags(store: Store, query: Mapping[str, str]) -> list[dict[str, Any]]:
     """`GET /me/tags`: the tags of every workspace; `since` adds deleted ones, which then
     carry the documented `deleted_at`."""
     if "since" in query:
-        try:
-            since = int(query["since"])
-        except ValueError:
-            raise bad_request("since must be a UNIX timestamp") from None  # our wording
+        since = params.unix_timestamp(query)
         rows = store.db.execute(
             "SELECT * FROM tags WHERE at_ts >= ? ORDER BY wid, name_key, id", (since,)
         ).fetchall()

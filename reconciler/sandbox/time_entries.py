@@ -9,7 +9,7 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Mapping
 
-from reconciler.sandbox import rules, tags
+from reconciler.sandbox import params, rules, tags
 from reconciler.sandbox.errors import ApiError, bad_request
 from reconciler.sandbox.identity import USER_FULLNAME, USER_ID
 from reconciler.sandbox.timefmt import micro_z_style, parse_timestamp, seconds_style
@@ -148,7 +148,7 @@ def _listing_condition(query: Mapping[str, str]) -> tuple[str, tuple[Any, ...]]:
     if "since" in query and "before" in query:
         raise bad_request("'since' and 'before' can not be present simultaneously")  # recorded
     if "since" in query:
-        return "at_ts >= ?", (_unix(query["since"], "since"),)
+        return "at_ts >= ?", (params.unix_timestamp(query),)
     if ("start_date" in query) != ("end_date" in query):
         raise bad_request("start_date and end_date must be given together")  # our wording
     if "start_date" in query:
@@ -159,13 +159,6 @@ def _listing_condition(query: Mapping[str, str]) -> tuple[str, tuple[Any, ...]]:
     if "before" in query:
         return "deleted_ts IS NULL AND start_ts < ?", (_moment(query["before"]),)
     return "deleted_ts IS NULL", ()
-
-
-def _unix(text: str, name: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise bad_request(f"{name} must be a UNIX timestamp") from None  # our wording
 
 
 def _moment(text: str) -> float:

@@ -75,3 +75,20 @@ def test_no_5xx_for_any_query(target: Any, query: dict[str, str]) -> None:
         response = session.get(f"{sandbox.url}/api/v9{path.format(**ids)}", params=query,
                                timeout=5)
         assert response.status_code < 500, (path, query, response.text)
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("/me/projects/paginated", "start_project_id"), ("/me/projects/paginated", "per_page"),
+     ("/me/projects", "since"), ("/me/tags", "since"), ("/me/clients", "since"),
+     ("/me/time_entries", "since")],
+)
+def test_huge_numbers_in_queries_are_400_not_a_dropped_connection(api, path: str, name: str) -> None:
+    response = api.get(path, params={name: "9" * 30})
+    assert response.status_code == 400 and isinstance(response.json(), str)
+
+
+def test_a_far_project_page_is_empty(api, wid: int) -> None:
+    response = api.get(f"/workspaces/{wid}/projects",
+                       params={"page": str(2**62), "per_page": "200", "since": "0"})
+    assert (response.status_code, response.json()) == (200, [])
