@@ -136,8 +136,8 @@ def run_sandbox(args: argparse.Namespace, *, out: Output, **_: Any) -> int:
     sandbox = open_sandbox(lambda: config_from_args(args), db_flag="--db")
     url = sandbox.url
     out.out(f"Toggl sandbox listening on {url} (database {args.db}). Point the tool at it with:")
-    out.out(f"  export TOGGL_API_URL={url}")
-    out.out(f"  export TOGGL_API_TOKEN={sandbox.token}")
+    for line in sandbox.environment_hints():
+        out.out(line)
     out.out("Press Ctrl-C to stop.")
     try:
         threading.Event().wait()  # until Ctrl-C

@@ -20,6 +20,7 @@ from reconciler.cli.output import Output
 from reconciler.errors import UsageError
 from reconciler.toggl import TogglClient
 from reconciler.toggl.client import DEFAULT_DEADLINE, RequestEvent, RetryNotice
+from reconciler.toggl.transport import implausible_secret_warning
 
 DEFAULT_SANDBOX_DB = "toggl-sandbox.db"
 RETRY_BASE_ENV = "TOGGL_RECONCILER_RETRY_BASE"
@@ -65,6 +66,9 @@ def connect(args: argparse.Namespace, env: Mapping[str, str], out: Output) -> It
                                       deadline=_seconds(env, DEADLINE_ENV, DEFAULT_DEADLINE, minimum=0.01))
         stack.callback(client.close)
         out.debug(f"Transport: {client.transport.describe()}")
+        warning = implausible_secret_warning(client.transport)
+        if warning and sandbox is None:
+            out.err(f"Warning: {warning}")
         yield Connection(client=client, sandbox=sandbox)
 
 

@@ -37,8 +37,9 @@ from reconciler.redaction import REDACTED, redact
 from reconciler.untrusted import safe_lines
 
 SECRET_VARIABLES = ("TOGGL_API_TOKEN", "MATON_API_KEY")
-# Shorter values could be ordinary words; a real token or key is 32+ characters.
-_MIN_SECRET_CHARS = 6
+# One or two characters cannot meaningfully leak, and scrubbing them (even as whole words)
+# would blank out parts of messages; longer word-like values are scrubbed as whole words.
+_MIN_SECRET_CHARS = 3
 
 
 def secrets_from_env(env: Mapping[str, str]) -> tuple[str, ...]:

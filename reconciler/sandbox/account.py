@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
+import zoneinfo
 from typing import TYPE_CHECKING, Any, Mapping
 
-from reconciler.sandbox import clients, projects, tags, time_entries
-from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox import clients, groups, projects, rules, tags, time_entries
+from reconciler.sandbox.errors import ApiError, bad_request
 from reconciler.sandbox.identity import (
     MASKED_TOKEN, ORGANIZATION_ID, ORGANIZATION_NAME, USER_EMAIL, USER_FULLNAME, USER_ID,
     USER_TIMEZONE,
@@ -21,12 +24,13 @@ PLAN_NAMES: Mapping[str, str] = {"free": "Free", "starter": "Starter", "premium"
 
 
 def workspace_json(row: sqlite3.Row) -> dict[str, Any]:
-    """Key set of the newest recording (Dec 2024). `premium` means Starter and `business_ws`
-    means Premium (documented)."""
+    """Key set of the newest recording (Dec 2024) plus `profile` and `permissions` (recorded
+    Apr 2024, documented; see tests/contract/drifts.py). `premium` means Starter and
+    `business_ws` means Premium (documented)."""
     tier = row["tier"]
     return {
         "id": row["id"], "organization_id": ORGANIZATION_ID, "name": row["name"],
-        "premium": tier in ("starter", "premium"), "business_ws": tier == "premium",
+        "profile": 0, "premium": tier in ("starter", "premium"), "business_ws": tier == "premium",
         "admin": True, "role": "admin", "suspended_at": None, "server_deleted_at": None,
         "default_hourly_rate": None, "rate_last_updated": None, "default_currency": "USD",
         "only_admins_may_create_projects": False, "only_admins_may_create_tags": False,
@@ -39,23 +43,100 @@ def workspace_json(row: sqlite3.Row) -> dict[str, Any]:
         "logo_url": "https://assets.track.toggl.com/images/workspace.jpg",
         "ical_url": f"/ical/workspace_user/{row['id']:032d}", "ical_enabled": True,
         "csv_upload": None, "subscription": None, "hide_start_end_times": False,
-        "working_hours_in_minutes": None,
+        "working_hours_in_minutes": None, "permissions": None,
     }
 
 
 def user_json(store: Store) -> dict[str, Any]:
     created = store.created_ts()
+    settings = store.user_settings()
+    updated = micro_z_style(settings.get("updated_ts", created))
     return {
-        "id": USER_ID, "api_token": MASKED_TOKEN, "email": USER_EMAIL,
-        "fullname": USER_FULLNAME, "timezone": USER_TIMEZONE,
+        "id": USER_ID, "api_token": MASKED_TOKEN, "email": settings.get("email", USER_EMAIL),
+        "fullname": settings.get("fullname", USER_FULLNAME),
+        "timezone": settings.get("timezone", USER_TIMEZONE),
         "toggl_accounts_id": "SandboxAccount00000000",
-        "default_workspace_id": store.default_workspace_id(), "beginning_of_week": 1,
+        "default_workspace_id": store.default_workspace_id(),
+        "beginning_of_week": settings.get("beginning_of_week", 1),
         "image_url": "https://assets.track.toggl.com/images/profile.png",
-        "created_at": micro_z_style(created), "updated_at": micro_z_style(created),
-        "openid_email": None, "openid_enabled": False, "country_id": None,
-        "has_password": True, "at": micro_z_style(created), "intercom_hash": "0" * 64,
+        "created_at": micro_z_style(created), "updated_at": updated,
+        "openid_email": None, "openid_enabled": False,
+        "country_id": settings.get("country_id"),
+        "has_password": True, "at": updated, "intercom_hash": "0" * 64,
         "oauth_providers": [], "authorization_updated_at": micro_z_style(created),
     }
+
+
+# The keys the recorded `PUT /me` answer has beyond and without those of `GET /me`.
+_PUT_ME_DROPPED = ("intercom_hash", "oauth_providers", "authorization_updated_at")
+_USER_FIELDS = ("beginning_of_week", "country_id", "default_workspace_id", "email",
+                "fullname", "timezone")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def update_me(store: Store, body: Any) -> dict[str, Any]:
+    """`PUT /me` (recorded 200): changes the fields sent; each bad one answers its documented
+    400 text. Password changes are validated as documented and then ignored (the sandbox
+    has no password login). The answer has the recorded key set: the user without
+    `intercom_hash`/`authorization_updated_at`, with `toggl_accounts_updated_at`."""
+    body = rules.require_object(body)
+    changes = {name: _valid_user_field(store, name, body[name])
+               for name in _USER_FIELDS if name in body}
+    _check_password_change(body)
+    now = store.now()
+    store.set_user_settings({**changes, "updated_ts": now})
+    user = user_json(store)
+    for key in _PUT_ME_DROPPED:
+        user.pop(key, None)
+    answer: dict[str, Any] = {}
+    for key, value in user.items():
+        answer[key] = value
+        if key == "toggl_accounts_id":
+            answer["toggl_accounts_updated_at"] = micro_z_style(now)
+    return answer
+
+
+def _valid_user_field(store: Store, name: str, value: Any) -> Any:
+    """Documented messages: "Invalid beginning_of_week", "Invalid country_id", ..."""
+    valid = {
+        "beginning_of_week": lambda: _is_int(value) and 0 <= value <= 6,
+        "country_id": lambda: value is None or rules.is_id(value),
+        "default_workspace_id": lambda: rules.is_id(value) and _workspace_exists(store, value),
+        "email": lambda: isinstance(value, str) and bool(_EMAIL.match(value)),
+        "fullname": lambda: isinstance(value, str) and bool(value.strip())
+        and len(value) <= rules.MAX_NAME_LENGTH,
+        "timezone": lambda: _known_timezone(value),
+    }[name]()
+    if not valid:
+        raise bad_request(f"Invalid {name}")
+    return value.strip() if name == "fullname" else value
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _workspace_exists(store: Store, wid: int) -> bool:
+    return store.db.execute("SELECT 1 FROM workspaces WHERE id = ?", (wid,)).fetchone() is not None
+
+
+def _known_timezone(value: Any) -> bool:
+    if not isinstance(value, str) or not value:
+        return False
+    known = zoneinfo.available_timezones()
+    if known:
+        return value in known or value == "UTC"
+    return bool(re.fullmatch(r"[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)*", value))  # no tz database
+
+
+def _check_password_change(body: Mapping[str, Any]) -> None:
+    password = body.get("password")
+    if password is None:
+        return
+    if not body.get("current_password"):
+        raise bad_request("Current password must be present to change password")  # documented
+    if not isinstance(password, str) or len(password) < 6:
+        raise bad_request("Password should be at least 6 characters")  # documented
 
 
 def me(store: Store, query: Mapping[str, str]) -> dict[str, Any]:
@@ -91,11 +172,34 @@ def get_workspace(store: Store, wid: int) -> dict[str, Any]:
 
 
 def workspace_users(store: Store, wid: int) -> list[dict[str, Any]]:
+    """Recorded key set (toggl_rb, Apr 2024): `id, fullname, email, is_active, is_admin,
+    inactive`. The reference adds `role`; recorded beats documented, so it is left out."""
     store.workspace_row(wid)
+    user = user_json(store)
     return [{
-        "id": USER_ID, "email": USER_EMAIL, "fullname": USER_FULLNAME,
-        "timezone": USER_TIMEZONE, "admin": True, "role": "admin", "inactive": False,
-        "is_active": True, "at": micro_z_style(store.created_ts()),
+        "id": USER_ID, "fullname": user["fullname"], "email": user["email"],
+        "is_active": True, "is_admin": True, "inactive": False,
+    }]
+
+
+WORKSPACE_USER_ID_BASE = 5_000_000  # a workspace-user id per workspace (ours)
+
+
+def workspace_memberships(store: Store, wid: int) -> list[dict[str, Any]]:
+    """`GET /workspaces/{wid}/workspace_users`: documented path, no recorded or documented
+    shape; the fields are our choice, after Toggl's workspace-user object: the membership id,
+    the user, admin/role/active flags, rates and the groups the user is in there."""
+    store.workspace_row(wid)
+    user = user_json(store)
+    group_ids = [int(row["id"]) for row in groups.groups_of_workspace(store, wid)
+                 if USER_ID in json.loads(row["user_ids"])]
+    return [{
+        "id": WORKSPACE_USER_ID_BASE + wid % WORKSPACE_USER_ID_BASE, "user_id": USER_ID,
+        "workspace_id": wid, "organization_id": ORGANIZATION_ID, "email": user["email"],
+        "name": user["fullname"], "timezone": user["timezone"], "admin": True,
+        "role": "admin", "active": True, "inactive": False, "group_ids": group_ids,
+        "rate": None, "rate_last_updated": None, "labour_cost": None,
+        "at": micro_z_style(store.created_ts()),
     }]
 
 
@@ -104,7 +208,9 @@ def organization_json(store: Store) -> dict[str, Any]:
     return {
         "id": ORGANIZATION_ID, "name": ORGANIZATION_NAME, "pricing_plan_id": 0,
         "created_at": created, "at": created, "server_deleted_at": None,
-        "is_multi_workspace_enabled": True, "suspended_at": None, "user_count": 1,
+        # Recorded false for free organizations (both recordings); paid ones: our reading.
+        "is_multi_workspace_enabled": store.config.tier != "free", "suspended_at": None,
+        "user_count": 1,
         "trial_info": {
             "trial": False, "trial_available": False, "trial_end_date": None,
             "next_payment_date": None, "last_pricing_plan_id": None, "can_have_trial": False,
@@ -124,3 +230,17 @@ def get_organization(store: Store, organization_id: int) -> dict[str, Any]:
     if organization_id != ORGANIZATION_ID:
         raise ApiError(403, "User does not have access to this resource")  # recorded text
     return organization_json(store)
+
+
+def create_workspace(store: Store, organization_id: int, body: Any) -> dict[str, Any]:
+    """`POST /organizations/{oid}/workspaces`. Recorded (go-api-libs, Dec 2024): 403 "User
+    does not have access to this resource" in a FREE organization whose
+    `is_multi_workspace_enabled` was false; we read that as "free organizations cannot add
+    workspaces" (a choice) and create the workspace, in the organization's plan, otherwise."""
+    if organization_id != ORGANIZATION_ID or store.config.tier == "free":
+        raise ApiError(403, "User does not have access to this resource")  # recorded text
+    body = rules.require_object(body)
+    name = rules.require_name(body, "Workspace")
+    if store.db.execute("SELECT 1 FROM workspaces WHERE name = ?", (name,)).fetchone():
+        raise bad_request("Workspace with this name already exists")  # our wording
+    return get_workspace(store, store.ensure_workspace(name))

@@ -9,6 +9,7 @@ import binascii
 import hmac
 
 from reconciler.sandbox.errors import ApiError
+from reconciler.sandbox.maton import MatonError
 
 NATIVE_PREFIX = "/api/v9"
 MATON_PREFIX = "/toggl-track/api/v9"
@@ -44,7 +45,7 @@ def bearer_credential(header: str | None, expected: str | None) -> str:
     scheme, _, key = (header or "").partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key or not _accepted(key, expected):
-        raise ApiError(401, BAD_MATON_KEY_MESSAGE)
+        raise MatonError(401, BAD_MATON_KEY_MESSAGE)
     return key
 
 

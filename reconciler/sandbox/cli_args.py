@@ -70,8 +70,7 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=DEFAULT_DB_FILE,
                         help="SQLite file kept between runs (':memory:' for none)")
     parser.add_argument("--token", default=None,
-                        help="the only API token / Maton key accepted (default: any); the tool "
-                             "itself refuses credentials under 12 characters or of letters only")
+                        help="the only API token / Maton key accepted (default: any)")
     parser.add_argument("--tier", choices=TIERS, default="premium",
                         help="plan of workspaces created without one")
     parser.add_argument("--rate-limit", type=positive_number, default=None, metavar="R",
@@ -92,6 +91,10 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
                         help="do not create the demo workspace in a new database")
     parser.add_argument("--latency", type=seconds_or_zero, default=0.0, metavar="S",
                         help="seconds to wait before answering each request")
+    parser.add_argument("--user-quota", type=int, default=30, metavar="N",
+                        help="/me... requests per quota window before 402 (0: off)")
+    parser.add_argument("--maton-rate-limit", type=float, default=10.0, metavar="R",
+                        help="requests per second per Maton key before the gateway's 429 (0: off)")
 
 
 def config_from_args(ns: argparse.Namespace) -> SandboxConfig:
@@ -103,4 +106,6 @@ def config_from_args(ns: argparse.Namespace) -> SandboxConfig:
         hourly_quota=ns.hourly_quota, quota_window_seconds=ns.quota_window,
         fail_before=ns.fail_before, fail_after=ns.fail_after, drop=ns.drop,
         fault_seed=ns.fault_seed, latency_seconds=ns.latency,
+        user_hourly_quota=ns.user_quota or None,
+        maton_rate_limit_per_second=ns.maton_rate_limit or None,
     )

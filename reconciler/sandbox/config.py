@@ -32,8 +32,32 @@ class SandboxConfig:
     fault_seed: int = 0
     faults_on_reads: bool = False  # faults hit writes (POST/PUT/PATCH/DELETE) unless set
     latency_seconds: float = 0.0
-    # The real default of DELETE project without teDeletionMode is undocumented: refuse it.
-    require_te_deletion_mode: bool = True
+    # Recorded (toggl_rb, Apr 2024): DELETE project WITHOUT teDeletionMode answered 200 and the
+    # bare id; the reference lists the parameter as optional. What happened to the project's
+    # time entries is not recorded: we unassign them (keep them, without a project), the choice
+    # that never loses tracked time. `require_te_deletion_mode=True` refuses the request instead.
+    require_te_deletion_mode: bool = False
+    default_te_deletion_mode: Literal["unassign", "delete"] = "unassign"
+    # `GET .../projects?name=`: recorded to filter ("A project" did not list "A Different
+    # Project"), but whether it matches whole names or parts is not: a case-insensitive
+    # "contains", like the documented client filter. "exact" compares whole names (casefold).
+    project_name_filter: Literal["contains", "exact"] = "contains"
+    # Documented: user-scoped calls (/me...) draw on their own quota of 30 an hour on every
+    # plan, separate from the organization's. Enforced by default (a plan spends at most one
+    # /me call: /me/workspaces when the spec names its workspace); None turns it off. Over it:
+    # 402 like the hourly quota (with this quota's X-Toggl-Quota-* headers); other /me
+    # answers carry the organization quota's headers, as every answer does (our choice).
+    user_hourly_quota: int | None = 30
+    # Documented: the Maton gateway answers 429 itself above 10 requests/s per Maton account
+    # (key). A leaky bucket of `maton_rate_burst` draining at this rate; None turns it off.
+    maton_rate_limit_per_second: float | None = 10.0
+    maton_rate_burst: int = 10
+    # Maton's POST /connections answers a URL to open for the OAuth consent; the sandbox has no
+    # consent step, so a new connection is ACTIVE at once unless this is False (then PENDING).
+    maton_new_connections_active: bool = True
+    # A running entry's `duration`: -1 in the Dec 2024 recordings, minus the start's epoch
+    # seconds in the 2023 - Apr 2024 ones. The newest by default; "minus_start" for the older.
+    running_duration_style: Literal["minus_one", "minus_start"] = "minus_one"
     # Toggl's case rules for unique names are unknown; case-insensitive is the stricter guess.
     case_insensitive_names: bool = True
     # The duplicate client/project text is unknown; this is the best guess of API-NOTES.md.
@@ -82,6 +106,16 @@ def validate_config(config: SandboxConfig) -> None:
         raise ValueError("fail_before + fail_after + drop must not exceed 1")
     _require_positive_or_none("rate_limit_per_second", config.rate_limit_per_second)
     _require_positive_or_none("hourly_quota", config.hourly_quota)
+    _require_positive_or_none("user_hourly_quota", config.user_hourly_quota)
+    _require_positive_or_none("maton_rate_limit_per_second", config.maton_rate_limit_per_second)
+    if config.maton_rate_burst < 1:
+        raise ValueError("maton_rate_burst must be at least 1")
+    if config.default_te_deletion_mode not in ("unassign", "delete"):
+        raise ValueError("default_te_deletion_mode must be unassign or delete")
+    if config.running_duration_style not in ("minus_one", "minus_start"):
+        raise ValueError("running_duration_style must be minus_one or minus_start")
+    if config.project_name_filter not in ("contains", "exact"):
+        raise ValueError("project_name_filter must be contains or exact")
     if config.rate_burst < 1:
         raise ValueError("rate_burst must be at least 1")
     if config.quota_window_seconds <= 0:

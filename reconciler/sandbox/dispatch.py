@@ -1,12 +1,16 @@
 """One request from arrival to answer, without sockets: surface and auth, rate limit, hourly
 quota, routing, latency, faults, then the handler inside one store transaction.
 
-Order (as Toggl and the brief have it): credentials first, then the leaky bucket (429), then
-the quota (402), and only admitted requests can meet an injected fault.
+Order (as Toggl and the brief have it): credentials first, then (through Maton) the gateway's
+own 10 requests/s (429 from Maton), then Toggl's leaky bucket (429), then the quota (402: the
+user quota for `/me...` calls, else the organization's), and only admitted requests can meet
+an injected fault. Maton's connection management (`/connections`) is not Toggl: it spends no
+Toggl budget.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,11 +25,12 @@ from reconciler.sandbox.identity import ORGANIZATION_ID
 from reconciler.sandbox.limits import (
     RATE_LIMIT_MESSAGE, HourlyQuota, LeakyBucket, QuotaState, quota_message,
 )
+from reconciler.sandbox.maton import FIRST_CONNECTION_ID, Connections, MatonError
+from reconciler.sandbox.maton import RATE_LIMIT_MESSAGE as MATON_RATE_LIMIT_MESSAGE
 from reconciler.sandbox.routes import WRITE_METHODS, Call, Handler, Reply, find_route
 from reconciler.sandbox.store import Store
-from reconciler.sandbox.timefmt import micro_z_style
 
-MATON_CONNECTION_ID = "2b7c9a4e-0f3d-4c1a-9e57-5a1d0c6b8f21"  # a fixed, fake connection
+MATON_CONNECTION_ID = FIRST_CONNECTION_ID
 # Documented hourly quotas per plan; /me/quota reports these when no quota is enforced.
 TIER_QUOTAS: Mapping[str, int] = {"free": 30, "starter": 240, "premium": 600}
 FAULT_MESSAGE = "Internal Server Error"  # injected faults only
@@ -65,6 +70,10 @@ class Dispatcher:
         self.config = config
         self.bucket: LeakyBucket | None = None
         self.quota: HourlyQuota | None = None
+        self.user_quota: HourlyQuota | None = None
+        self.maton_bucket: LeakyBucket | None = None
+        self.connections = Connections(created=store.created_ts(),
+                                       activate_new=config.maton_new_connections_active)
         self.faults = FaultInjector(0, 0, 0, 0)
         self._swap_lock = threading.Lock()
         self.apply_config(config, previous=None)
@@ -81,6 +90,17 @@ class Dispatcher:
                 self.quota = (
                     None if total is None else HourlyQuota(total, config.quota_window_seconds)
                 )
+            if _changed(previous, config, "user_hourly_quota", "quota_window_seconds"):
+                total = config.user_hourly_quota
+                self.user_quota = (
+                    None if total is None else HourlyQuota(total, config.quota_window_seconds)
+                )
+            if _changed(previous, config, "maton_rate_limit_per_second", "maton_rate_burst"):
+                rate = config.maton_rate_limit_per_second
+                self.maton_bucket = (
+                    None if rate is None else LeakyBucket(rate, config.maton_rate_burst)
+                )
+            self.connections.activate_new = config.maton_new_connections_active
             if _changed(previous, config, "fail_before", "fail_after", "drop", "fault_seed"):
                 self.faults = FaultInjector(
                     config.fail_before, config.fail_after, config.drop, config.fault_seed
@@ -93,29 +113,43 @@ class Dispatcher:
         try:
             surface, rest = _surface_of(request.path)
             credential = _authenticate(surface, request.headers, self.config.token)
-            quota_state = self._admit(credential)
+            if surface is None:
+                return self._serve_connections(request)
+            if surface.bearer:
+                self._admit_through_maton(credential, request.headers)
+            quota_state = self._admit(credential, user_call=_is_user_call(rest))
             return self._serve(surface, rest, request, quota_state)
         except ApiError as error:
             return _error_outcome(error, quota_state)
 
-    def _admit(self, credential: str) -> QuotaState | None:
+    def _admit_through_maton(self, credential: str, headers: Mapping[str, str]) -> None:
+        """The gateway's own refusals come before Toggl sees (and counts) the request."""
+        bucket = self.maton_bucket
+        if bucket is not None and not bucket.admit(credential):
+            raise MatonError(429, MATON_RATE_LIMIT_MESSAGE)
+        self.connections.choose(headers.get("maton-connection"))
+
+    def _admit(self, credential: str, *, user_call: bool = False) -> QuotaState | None:
+        """Toggl's budgets; answers the state the X-Toggl-Quota-* headers report.
+
+        `/me...` calls spend the user quota when it is on, and then not the organization's
+        (documented as separate); with it off they spend the organization's, as every call
+        did before the user quota was modelled. Which quota a `/me` answer's headers report
+        is not documented: they report the ORGANIZATION's (the budget "every response"
+        carries, and what clients plan their writes with), untouched by the call; only the
+        user quota's 402 carries its own state (remaining 0, resets in)."""
         bucket, quota = self.bucket, self.quota
         if bucket is not None and not bucket.admit(credential):
             state = quota.state() if quota is not None else None
             raise ApiError(429, RATE_LIMIT_MESSAGE, _quota_headers(state))
-        if quota is None:
-            return None
-        admitted, state = quota.admit()
-        if not admitted:
-            raise ApiError(402, quota_message(state.resets_in), _quota_headers(state))
-        return state
+        if user_call and self.user_quota is not None:
+            _spend(self.user_quota)
+            return quota.state() if quota is not None else None
+        return _spend(quota) if quota is not None else None
 
     def _serve(
-        self, surface: _Surface | None, rest: str, request: Request, state: QuotaState | None
+        self, surface: _Surface, rest: str, request: Request, state: QuotaState | None
     ) -> Outcome:
-        if surface is None:
-            return _json_outcome(self._connections(request), state)
-        _check_maton_connection(surface, request.headers)
         route, params = find_route(request.method, rest)
         if self.config.latency_seconds:
             time.sleep(self.config.latency_seconds)
@@ -140,6 +174,8 @@ class Dispatcher:
                 reply: Reply = handler(call)
         except ApiError as error:
             return _error_outcome(error, state)
+        except Exception:  # a sandbox bug: rolled back, answered like Toggl's 5xx, not dropped
+            return _error_outcome(ApiError(500, FAULT_MESSAGE), state)
         outcome = Outcome(reply.status, _reply_bytes(reply))
         outcome.headers.update(reply.headers)
         if not reply.empty:
@@ -160,18 +196,16 @@ class Dispatcher:
         return [{"organization_id": ORGANIZATION_ID, "remaining": state.remaining,
                  "resets_in_secs": state.resets_in, "total": state.total}]
 
-    def _connections(self, request: Request) -> dict[str, Any]:
-        """Maton's `GET /connections?app=toggl-track&status=ACTIVE`: one active connection."""
-        if request.method != "GET":
-            raise ApiError(405, "Method Not Allowed")
-        wanted_app = request.query.get("app", "toggl-track")
-        wanted_status = request.query.get("status", "ACTIVE")
-        listed = wanted_app == "toggl-track" and wanted_status == "ACTIVE"
-        connection = {
-            "connection_id": MATON_CONNECTION_ID, "app": "toggl-track", "status": "ACTIVE",
-            "creation_time": micro_z_style(self.store.created_ts()), "metadata": {},
-        }
-        return {"connections": [connection] if listed else []}
+    def _serve_connections(self, request: Request) -> Outcome:
+        """Maton's ctrl API (`/connections...`): see maton.py."""
+        body: Any = None
+        if request.body.strip():
+            try:
+                body = json.loads(request.body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                raise MatonError(400, "Invalid JSON body") from None  # our wording
+        answer = self.connections.handle(request.method, request.path, request.query, body)
+        return _json_outcome(answer, None)
 
 
 def _changed(previous: SandboxConfig | None, current: SandboxConfig, *names: str) -> bool:
@@ -180,8 +214,8 @@ def _changed(previous: SandboxConfig | None, current: SandboxConfig, *names: str
 
 def _surface_of(path: str) -> tuple[_Surface | None, str]:
     """(surface, path after the prefix); surface None is Maton's /connections."""
-    if path.rstrip("/") == auth.CONNECTIONS_PATH:
-        return None, ""
+    if path.rstrip("/") == auth.CONNECTIONS_PATH or path.startswith(auth.CONNECTIONS_PATH + "/"):
+        return None, path
     for surface in _SURFACES:
         if path == surface.prefix or path.startswith(surface.prefix + "/"):
             return surface, path[len(surface.prefix):]
@@ -195,10 +229,16 @@ def _authenticate(surface: _Surface | None, headers: Mapping[str, str], token: s
     return auth.basic_credential(header, token)
 
 
-def _check_maton_connection(surface: _Surface, headers: Mapping[str, str]) -> None:
-    chosen = headers.get("maton-connection")
-    if surface.bearer and chosen is not None and chosen != MATON_CONNECTION_ID:
-        raise ApiError(400, "No active connection found for toggl-track")  # our wording
+def _spend(quota: HourlyQuota) -> QuotaState:
+    admitted, state = quota.admit()
+    if not admitted:
+        raise ApiError(402, quota_message(state.resets_in), _quota_headers(state))
+    return state
+
+
+def _is_user_call(rest: str) -> bool:
+    """A user-scoped call (`/me` and below), which draws on the user quota (documented)."""
+    return rest.rstrip("/") == "/me" or rest.startswith("/me/")
 
 
 def _quota_headers(state: QuotaState | None) -> dict[str, str]:
@@ -222,6 +262,9 @@ def _json_outcome(value: Any, state: QuotaState | None) -> Outcome:
 def _error_outcome(error: ApiError, state: QuotaState | None) -> Outcome:
     """Toggl's errors are JSON strings; `message=None` is an empty body (the 401)."""
     headers = {**_quota_headers(state), **error.headers}
+    if isinstance(error, MatonError):
+        headers["Content-Type"] = "application/json; charset=utf-8"
+        return Outcome(error.status, encode_json({"error": error.message}), headers)
     if error.message is None:
         return Outcome(error.status, b"", headers)
     headers["Content-Type"] = "application/json; charset=utf-8"

@@ -7,7 +7,7 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from reconciler.sandbox import rules
+from reconciler.sandbox import params, rules
 from reconciler.sandbox.encoding import encode_json, json_array
 from reconciler.sandbox.errors import ApiError, bad_request
 from reconciler.sandbox.listing_cache import EncodedRows
@@ -85,7 +85,8 @@ BULK_PATCH_PATHS: frozenset[str] = frozenset({*_FIELD_VALIDATORS, "client_id", "
 def project_json(
     row: sqlite3.Row, actual_seconds: int | None, *, created: bool = False
 ) -> dict[str, Any]:
-    """Key set and order of the newest recording (Dec 2024 list).
+    """Key set and order of the newest recording (Dec 2024 list), plus `permissions` (older
+    recordings and the reference have it; see tests/contract/drifts.py).
 
     Recorded quirks kept: the create answer has no `created_at` and no `status`; single-object
     answers (create, get, PUT) report actual_hours/actual_seconds as null, lists as numbers.
@@ -106,6 +107,8 @@ def project_json(
         "actual_seconds": actual_seconds, "tasks_count": None, "can_track_time": True,
         "start_date": row["start_date"], "status": "active" if row["active"] else "archived",
         "wid": row["wid"], "cid": row["client_id"], "is_shared": False, "pinned": False,
+        # Recorded as null in Apr 2024 (absent in Dec 2024), documented: keep it, null.
+        "permissions": None,
     }
     if row["end_date"] is not None:
         shaped["end_date"] = row["end_date"]
@@ -241,7 +244,9 @@ def list_projects(
     condition, params = _since_condition(query)
     headers = {"X-Page": str(page), "X-Page-Size": str(page_size),
                "X-Sort-Field": "project_name", "X-Sort-Order": "asc"}
-    first = (page - 1) * page_size
+    first = min((page - 1) * page_size, rules.MAX_ID)  # a far page is empty, not an overflow
+    if query.get("name"):
+        return _named_page(store, wid, query, active, condition, params, first, page_size), headers
     if "since" in query:
         rows = store.db.execute(
             f"SELECT * FROM projects WHERE wid = ? AND {_ACTIVE_FILTERS[active]} AND "
@@ -252,28 +257,32 @@ def list_projects(
     return _listing_page(store, wid, active, first, page_size), headers
 
 
+def _named_page(
+    store: Store, wid: int, query: Mapping[str, str], active: str, condition: str,
+    params: tuple[Any, ...], first: int, size: int,
+) -> bytes:
+    """`?name=`: recorded to filter; "contains" or "exact" per SandboxConfig.project_name_filter
+    (both case-insensitive). Rare, so it bypasses the listing cache."""
+    rows = store.db.execute(
+        f"SELECT * FROM projects WHERE wid = ? AND {_ACTIVE_FILTERS[active]} AND {condition} "
+        "ORDER BY name_key, id", (wid, *params),
+    ).fetchall()
+    wanted = rules.name_key(query["name"].strip())
+    exact = store.config.project_name_filter == "exact"
+    kept = [row for row in rows
+            if (row["name_key"] == wanted if exact else wanted in row["name_key"])]
+    return encode_json(_listed(store, kept[first:first + size]))
+
+
 def _since_condition(query: Mapping[str, str]) -> tuple[str, tuple[Any, ...]]:
     """Without `since` deleted projects are hidden; with it, changes since then, deleted too."""
     if "since" not in query:
         return "deleted_ts IS NULL", ()
-    try:
-        since = int(query["since"])
-    except ValueError:
-        raise bad_request("since must be a UNIX timestamp") from None  # our wording
-    return "at_ts >= ?", (since,)
+    return "at_ts >= ?", (params.unix_timestamp(query),)
 
 
 def _positive_int(query: Mapping[str, str], name: str, default: int) -> int:
-    text = query.get(name)
-    if text is None or text == "":
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise bad_request(f"{name} must be a positive integer")  # our wording
-    return value
+    return params.positive_int(query, name, default)
 
 
 # ------------------------------------------------------------------ writes
@@ -370,11 +379,13 @@ def _apply_changes(
 
 def delete_project(store: Store, wid: int, project_id: int, query: Mapping[str, str]) -> int:
     """Answers the bare id (recorded). `unassign` keeps time entries without a project,
-    `delete` deletes them; without the parameter: 400 unless configured to unassign."""
+    `delete` deletes them. Without the parameter (recorded: 200 and the bare id) the
+    configured default applies (`unassign`: see SandboxConfig.default_te_deletion_mode), or 400
+    when `require_te_deletion_mode` is set."""
     project_row(store, wid, project_id)
     mode = query.get("teDeletionMode")
     if mode is None and not store.config.require_te_deletion_mode:
-        mode = "unassign"
+        mode = store.config.default_te_deletion_mode
     if mode not in ("unassign", "delete"):
         raise bad_request("teDeletionMode must be one of unassign, delete")  # our wording
     now = store.now()
@@ -428,3 +439,38 @@ def _patch_one(store: Store, wid: int, project_id: int, changes: Mapping[str, An
         return error.message or "Invalid value"
     store.db.execute("RELEASE bulk_project")
     return None
+
+
+# ------------------------------------------------------------------ /me/projects
+
+
+_INCLUDE_ARCHIVED: Mapping[str, str] = {"true": "1 = 1", "false": "active = 1"}
+MY_PROJECTS_PAGE_SIZE = 201  # documented default of /me/projects/paginated
+
+
+def my_projects(store: Store, query: Mapping[str, str]) -> list[dict[str, Any]]:
+    """`GET /me/projects`: the projects of every workspace, active ones unless
+    `include_archived=true` (documented; its 400 text too); `since` adds deleted ones."""
+    flag = query.get("include_archived", "false").lower()
+    if flag not in _INCLUDE_ARCHIVED:
+        raise bad_request("Invalid include_archived")  # documented text
+    condition, params = _since_condition(query)
+    rows = store.db.execute(
+        f"SELECT * FROM projects WHERE {_INCLUDE_ARCHIVED[flag]} AND {condition} "
+        "ORDER BY wid, name_key, id", params,
+    ).fetchall()
+    return _listed(store, rows)
+
+
+def my_projects_paginated(store: Store, query: Mapping[str, str]) -> list[dict[str, Any]]:
+    """`GET /me/projects/paginated`: by id, from `start_project_id` (inclusive), `per_page`
+    (default 201, documented) at a time, archived ones included. The order and the inclusive
+    start are our choice: no source says; by id is what lets a client resume."""
+    size = min(_positive_int(query, "per_page", MY_PROJECTS_PAGE_SIZE), 1000)
+    start = _positive_int(query, "start_project_id", 1)
+    condition, params = _since_condition(query)
+    rows = store.db.execute(
+        f"SELECT * FROM projects WHERE id >= ? AND {condition} ORDER BY id LIMIT ?",
+        (start, *params, size),
+    ).fetchall()
+    return _listed(store, rows)

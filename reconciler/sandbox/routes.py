@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from reconciler.sandbox import account, clients, projects, tags, time_entries
+from reconciler.sandbox import account, clients, groups, projects, tags, time_entries
 from reconciler.sandbox.errors import ApiError, bad_request
 from reconciler.sandbox.rules import MAX_ID
 
@@ -87,12 +87,18 @@ def _no_content(action: Callable[[Call], Any]) -> Handler:
     return handler
 
 
+def _done(_: None) -> str:
+    return "ok"
+
+
 def _project_page(call: Call) -> Reply:
     page, headers = projects.list_projects(call.store, call.wid, call.query)
     return Reply(encoded=page, headers=headers)
 
 
 _WS = r"/workspaces/(?P<wid>\d+)"
+_ORG = r"/organizations/(?P<oid>\d+)"
+_GROUP = r"/groups/(?P<gid>\d+)"
 _ID = r"(?P<id>\d+)"
 _IDS = r"(?P<ids>\d+(?:,\d+)*)"
 _ROUTE_ROWS: list[tuple[str, str, Handler]] = [
@@ -100,11 +106,42 @@ _ROUTE_ROWS: list[tuple[str, str, Handler]] = [
     ("GET", r"/me", lambda c: _json(account.me(c.store, c.query))),
     ("GET", r"/me/workspaces", lambda c: _json(account.my_workspaces(c.store))),
     ("GET", r"/me/quota", lambda c: _json(c.quota_report())),
+    ("PUT", r"/me", lambda c: _json(account.update_me(c.store, c.body()))),
+    # Documented "used to check if authentication works": 200, no body described.
+    ("GET", r"/me/logged", lambda c: Reply(empty=True)),
     ("GET", r"/me/organizations", lambda c: _json(account.my_organizations(c.store))),
-    ("GET", r"/organizations/(?P<oid>\d+)",
-     lambda c: _json(account.get_organization(c.store, c.number("oid")))),
+    ("GET", r"/me/projects", lambda c: _json(projects.my_projects(c.store, c.query))),
+    ("GET", r"/me/projects/paginated",
+     lambda c: _json(projects.my_projects_paginated(c.store, c.query))),
+    ("GET", r"/me/clients", lambda c: _json(clients.my_clients(c.store, c.query))),
+    ("GET", r"/me/tags", lambda c: _json(tags.my_tags(c.store, c.query))),
+    ("GET", _ORG, lambda c: _json(account.get_organization(c.store, c.number("oid")))),
+    ("POST", _ORG + r"/workspaces",
+     lambda c: _json(account.create_workspace(c.store, c.number("oid"), c.body()))),
     ("GET", _WS, lambda c: _json(account.get_workspace(c.store, c.wid))),
     ("GET", _WS + r"/users", lambda c: _json(account.workspace_users(c.store, c.wid))),
+    ("GET", _WS + r"/workspace_users",
+     lambda c: _json(account.workspace_memberships(c.store, c.wid))),
+    # groups
+    ("GET", _ORG + r"/groups",
+     lambda c: _json(groups.list_organization_groups(c.store, c.number("oid")))),
+    ("POST", _ORG + r"/groups",
+     lambda c: _json(groups.create_organization_group(c.store, c.number("oid"), c.body()))),
+    ("PUT", _ORG + _GROUP, lambda c: _json(groups.replace_organization_group(
+        c.store, c.number("oid"), c.number("gid"), c.body()))),
+    ("PATCH", _ORG + _GROUP, lambda c: _json(groups.patch_organization_group(
+        c.store, c.number("oid"), c.number("gid"), c.body()))),
+    ("DELETE", _ORG + _GROUP, _no_content(
+        lambda c: groups.delete_organization_group(c.store, c.number("oid"), c.number("gid")))),
+    ("GET", _ORG + _WS + r"/groups", lambda c: _json(
+        groups.list_groups_in_workspace(c.store, c.number("oid"), c.wid))),
+    ("GET", _WS + r"/groups", lambda c: _json(groups.list_workspace_groups(c.store, c.wid))),
+    ("POST", _WS + r"/groups",
+     lambda c: _json(groups.create_workspace_group(c.store, c.wid, c.body()))),
+    ("PUT", _WS + _GROUP, lambda c: _json(
+        groups.rename_workspace_group(c.store, c.wid, c.number("gid"), c.body()))),
+    ("DELETE", _WS + _GROUP, _no_content(
+        lambda c: groups.delete_workspace_group(c.store, c.wid, c.number("gid")))),
     # time entries
     ("GET", r"/me/time_entries", lambda c: _json(time_entries.list_my_entries(c.store, c.query))),
     ("GET", r"/me/time_entries/current", lambda c: _json(time_entries.current_entry(c.store))),
@@ -123,6 +160,8 @@ _ROUTE_ROWS: list[tuple[str, str, Handler]] = [
     # clients
     ("GET", _WS + r"/clients", lambda c: _json(clients.list_clients(c.store, c.wid, c.query))),
     ("POST", _WS + r"/clients", lambda c: _json(clients.create_client(c.store, c.wid, c.body()))),
+    ("POST", _WS + r"/clients/data",
+     lambda c: _json(clients.clients_by_ids(c.store, c.wid, c.body()))),
     ("POST", _WS + r"/clients/archive",
      lambda c: _json(clients.bulk_archive(c.store, c.wid, c.body()))),
     ("POST", _WS + r"/clients/delete",
@@ -152,6 +191,9 @@ _ROUTE_ROWS: list[tuple[str, str, Handler]] = [
     # tags
     ("GET", _WS + r"/tags", lambda c: _json(tags.list_tags(c.store, c.wid, c.query))),
     ("POST", _WS + r"/tags", lambda c: _json(tags.create_tag(c.store, c.wid, c.body()))),
+    # Documented answer: a JSON string; which string is not said ("ok" is our choice).
+    ("PATCH", _WS + r"/tags",
+     lambda c: _json(_done(tags.bulk_delete_tags(c.store, c.wid, c.body())))),
     ("PUT", _WS + r"/tags/" + _ID,
      lambda c: _json(tags.update_tag(c.store, c.wid, c.number("id"), c.body()))),
     ("DELETE", _WS + r"/tags/" + _ID,
@@ -174,5 +216,5 @@ def find_route(method: str, path: str) -> tuple[Route, dict[str, str]]:
             return route, match.groupdict()
         path_known = True
     if path_known:
-        raise ApiError(405, "Method Not Allowed")
+        raise ApiError(405, None)  # recorded: an EMPTY body and no content type
     raise ApiError(404, "Not Found")  # our wording

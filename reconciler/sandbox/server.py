@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from reconciler.sandbox.config import SandboxConfig
-from reconciler.sandbox.dispatch import Dispatcher, Outcome, Request
+from reconciler.sandbox.dispatch import MATON_CONNECTION_ID, Dispatcher, Outcome, Request
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.seed import seed_demo
 from reconciler.sandbox.store import Store
@@ -140,6 +140,21 @@ class Sandbox:
     def reset_requests(self) -> None:
         with self._log.lock:
             self._log.records.clear()
+
+    def environment_hints(self) -> list[str]:
+        """The banner's lines: the variables that point the tool (or any Toggl client) at this
+        sandbox, directly and through its Maton gateway (`MATON_CTRL_URL` moves the client's
+        connection management, normally https://ctrl.maton.ai, here too)."""
+        url, token = self.url, self.token
+        return [
+            f"  export TOGGL_API_URL={url}",
+            f"  export TOGGL_API_TOKEN={token}",
+            "Or through its Maton gateway (unset TOGGL_API_TOKEN, which would win):",
+            f"  export TOGGL_API_URL={url}/toggl-track",
+            f"  export MATON_API_KEY={token}",
+            f"  export MATON_CTRL_URL={url}",
+            f"  export MATON_CONNECTION={MATON_CONNECTION_ID}  # optional: the oldest active is used",
+        ]
 
     def configure(self, **changes: Any) -> None:
         """Change faults, limits, quota, tier or rules while running (not db/host/port)."""

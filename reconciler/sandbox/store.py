@@ -11,6 +11,7 @@ setup/inspection helpers that tests and benchmarks call directly.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -36,7 +37,15 @@ _ID_BASES: Mapping[str, int] = {
     "projects": 201_000_000,
     "tags": 15_900_000,
     "time_entries": 3_400_000_000,
+    "groups": 188_900,
 }
+
+# Tables added after the first release: created on open when a kept database lacks them.
+_LATER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS groups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, name_key TEXT NOT NULL,
+    workspace_ids TEXT NOT NULL, user_ids TEXT NOT NULL, at_ts REAL NOT NULL, deleted_ts REAL);
+"""
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -96,6 +105,7 @@ class Store:
         self.created_now = not self._has_schema()
         if self.created_now:
             self._create_schema()
+        self._add_later_tables()
 
     # ------------------------------------------------------------ plumbing
 
@@ -123,6 +133,29 @@ class Store:
             self.db.execute(
                 "INSERT INTO meta (key, value) VALUES ('created_ts', ?)", (str(self.clock()),)
             )
+
+    def _add_later_tables(self) -> None:
+        self.db.executescript(_LATER_SCHEMA)
+        with self.transaction():
+            for table in ("groups",):
+                known = self.db.execute(
+                    "SELECT 1 FROM sqlite_sequence WHERE name = ?", (table,)
+                ).fetchone()
+                if known is None:
+                    self.db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)",
+                                    (table, _ID_BASES[table]))
+
+    # The user's settings that `PUT /me` changes, kept in `meta` as `user.<field>` (JSON).
+    def user_settings(self) -> dict[str, Any]:
+        rows = self.db.execute("SELECT key, value FROM meta WHERE key LIKE 'user.%'").fetchall()
+        return {row["key"][5:]: json.loads(row["value"]) for row in rows}
+
+    def set_user_settings(self, settings: Mapping[str, Any]) -> None:
+        self.db.executemany(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [(f"user.{name}", json.dumps(value)) for name, value in settings.items()],
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -200,6 +233,11 @@ class Store:
         return self.workspace_row(wid)["tier"]
 
     def default_workspace_id(self) -> int | None:
+        chosen = self.user_settings().get("default_workspace_id")
+        if chosen is not None and self.db.execute(
+            "SELECT 1 FROM workspaces WHERE id = ?", (chosen,)
+        ).fetchone():
+            return int(chosen)
         row = self.db.execute("SELECT MIN(id) AS id FROM workspaces").fetchone()
         return row["id"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from reconciler.sandbox import rules
+from reconciler.sandbox import params, rules
 from reconciler.sandbox.errors import bad_request
 from reconciler.sandbox.identity import USER_ID
 from reconciler.sandbox.timefmt import micro_z_style
@@ -17,10 +17,11 @@ TAG_NOT_FOUND = "Tag not found"  # our wording
 
 
 def tag_json(row: sqlite3.Row) -> dict[str, Any]:
-    """Key set of the newest recording (Dec 2024); `at` with microseconds and `Z`."""
+    """Key set of the newest recording (Dec 2024); `at` with microseconds and `Z`; plus
+    `permissions` (null in the Apr 2024 recordings, documented)."""
     return {
         "id": row["id"], "workspace_id": row["wid"], "name": row["name"],
-        "at": micro_z_style(row["at_ts"]), "creator_id": USER_ID,
+        "at": micro_z_style(row["at_ts"]), "creator_id": USER_ID, "permissions": None,
     }
 
 
@@ -111,3 +112,59 @@ def names_by_id(store: Store, wid: int) -> dict[int, str]:
         "SELECT id, name FROM tags WHERE wid = ? AND deleted_ts IS NULL", (wid,)
     )
     return {int(row["id"]): row["name"] for row in rows}
+
+
+def bulk_delete_tags(store: Store, wid: int, body: Any) -> None:
+    """`PATCH /workspaces/{wid}/tags` (documented "Bulk delete tags"): "will not be executed
+    if there are errors with some records", 400 "Some tag IDs do not belong to workspace."
+    (documented text). The body is not documented: we take a JSON array of tag ids, an
+    object `{"ids": [...]}`/`{"tag_ids": [...]}`, or JSON-Patch operations naming ids in
+    `value` or in the path (`{"op": "remove", "path": "/123"}`), so that a client guessing
+    any of these forms is served; the documented answer is a JSON string, so we answer
+    `"ok"` (all choices)."""
+    ids = rules.require_id_array(_tag_ids_of(body))
+    store.workspace_row(wid)
+    if any(store.live_row("tags", wid, tag_id) is None for tag_id in ids):
+        raise bad_request("Some tag IDs do not belong to workspace.")
+    for tag_id in dict.fromkeys(ids):
+        delete_tag(store, wid, tag_id)
+
+
+def _tag_ids_of(body: Any) -> Any:
+    if isinstance(body, dict):
+        return body.get("ids", body.get("tag_ids"))
+    if isinstance(body, list) and body and all(isinstance(item, dict) for item in body):
+        return [tag_id for operation in body for tag_id in _ids_in_operation(operation)]
+    return body
+
+
+def _ids_in_operation(operation: Mapping[str, Any]) -> list[Any]:
+    value = operation.get("value")
+    if isinstance(value, list):
+        return value
+    if value is not None:
+        return [value]
+    path = str(operation.get("path", "")).strip("/")
+    return [int(path)] if path.isdigit() else [path]
+
+
+def my_tags(store: Store, query: Mapping[str, str]) -> list[dict[str, Any]]:
+    """`GET /me/tags`: the tags of every workspace; `since` adds deleted ones, which then
+    carry the documented `deleted_at`."""
+    if "since" in query:
+        since = params.unix_timestamp(query)
+        rows = store.db.execute(
+            "SELECT * FROM tags WHERE at_ts >= ? ORDER BY wid, name_key, id", (since,)
+        ).fetchall()
+    else:
+        rows = store.db.execute(
+            "SELECT * FROM tags WHERE deleted_ts IS NULL ORDER BY wid, name_key, id"
+        ).fetchall()
+    return [_with_deleted_at(row) for row in rows]
+
+
+def _with_deleted_at(row: sqlite3.Row) -> dict[str, Any]:
+    shaped = tag_json(row)
+    if row["deleted_ts"] is not None:
+        shaped["deleted_at"] = micro_z_style(row["deleted_ts"])
+    return shaped

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Mapping
 
-from reconciler.sandbox import rules, tags
+from reconciler.sandbox import params, rules, tags
 from reconciler.sandbox.errors import ApiError, bad_request
 from reconciler.sandbox.identity import USER_FULLNAME, USER_ID
 from reconciler.sandbox.timefmt import micro_z_style, parse_timestamp, seconds_style
@@ -18,19 +20,29 @@ if TYPE_CHECKING:
 ENTRY_NOT_FOUND = "Time entry not found"  # our wording
 MAX_LISTED = 1000  # documented: at most 1000 entries back
 RUNNING = -1  # observed: a running entry reads back with duration -1
-_PATCH_PATHS = frozenset(
-    {"description", "project_id", "billable", "tags", "tag_ids", "start", "stop", "duration"}
-)
+# `/pid` is recorded (toggl_rb bulk_patch_time_entries_success) and documented.
+_PATCH_PATHS = frozenset({
+    "description", "project_id", "pid", "billable", "tags", "tag_ids", "start", "stop",
+    "duration",
+})
+MIN_START_YEAR, MAX_START_YEAR = 2006, 2030  # recorded range and text
+START_YEAR_MESSAGE = f"Start time year must be between {MIN_START_YEAR} and {MAX_START_YEAR}"
+START_REQUIRED_MESSAGE = "start is required for time entry creation"  # recorded
+TAG_ACTIONS = ("add", "delete")  # documented values of PUT's `tag_action`
+_YEAR = re.compile(r"^(\d{4})-")
 
 
 # ------------------------------------------------------------------ shapes
 
 
 def entry_json(
-    store: Store, row: sqlite3.Row, *, null_empty_tags: bool = False, meta: bool = False
+    store: Store, row: sqlite3.Row, *, null_empty_tags: bool = False, meta: bool = False,
+    single: bool = False,
 ) -> dict[str, Any]:
     """Recorded key set; `pid` only with a project. A fresh entry without tags answers
-    `tags: null` (recorded on create); everywhere else an empty list."""
+    `tags: null` (recorded on create); everywhere else an empty list. `single` is the answer
+    of `GET /me/time_entries/{id}`, recorded WITHOUT the legacy `uid`, `wid` and `pid` that
+    lists, create, PUT and stop answers carry."""
     tag_ids = json.loads(row["tag_ids"] or "[]")
     names_of = tags.names_by_id(store, int(row["wid"])) if tag_ids else {}
     live_ids = [i for i in tag_ids if i in names_of]
@@ -39,18 +51,28 @@ def entry_json(
         "id": row["id"], "workspace_id": row["wid"], "project_id": row["project_id"],
         "task_id": None, "billable": bool(row["billable"]), "start": seconds_style(row["start_ts"]),
         "stop": _maybe_time(row["stop_ts"]),
-        "duration": row["duration"], "description": row["description"],
+        "duration": _duration(store, row), "description": row["description"],
         "tags": [names_of[i] for i in live_ids] if live_ids else empty,
         "tag_ids": live_ids if live_ids else (None if empty is None else []),
         "duronly": True, "at": micro_z_style(row["at_ts"]),
         "server_deleted_at": _maybe_time(row["deleted_ts"]),
-        "user_id": USER_ID, "uid": USER_ID, "wid": row["wid"],
+        "user_id": USER_ID,
     }
-    if row["project_id"] is not None:
-        shaped["pid"] = row["project_id"]
+    if not single:
+        shaped.update(uid=USER_ID, wid=row["wid"])
+        if row["project_id"] is not None:
+            shaped["pid"] = row["project_id"]
     if meta:
         shaped.update(_meta_fields(store, row))
+    shaped["permissions"] = None  # recorded null (Apr 2024), documented; see drifts.py
     return shaped
+
+
+def _duration(store: Store, row: sqlite3.Row) -> int:
+    """Stored durations are -1 while running; see SandboxConfig.running_duration_style."""
+    if row["stop_ts"] is None and store.config.running_duration_style == "minus_start":
+        return -int(row["start_ts"])
+    return int(row["duration"])
 
 
 def _maybe_time(timestamp: float | None) -> str | None:
@@ -58,20 +80,29 @@ def _maybe_time(timestamp: float | None) -> str | None:
 
 
 def _meta_fields(store: Store, row: sqlite3.Row) -> dict[str, Any]:
-    """`meta=true` extras (recorded for entries with a project)."""
+    """`meta=true` extras, for entries with a project. Recorded Dec 2024 (lists, projects with
+    a client): `client_name, project_name, project_color, project_active, project_billable,
+    user_name, user_avatar_url`. Recorded Apr 2024 (a single entry; project without client,
+    `billable` null): only `project_name, project_color, project_active` and no user fields.
+    So `client_name` and `project_billable` come only with a value (a Go `omitempty` reading,
+    our choice) and the user fields follow the newest recording (see drifts.py)."""
+    if row["project_id"] is None:
+        return {}
+    project = store.db.execute(
+        "SELECT p.name, p.color, p.active, p.billable, c.name AS client_name FROM projects p "
+        "LEFT JOIN clients c ON c.id = p.client_id WHERE p.id = ?", (row["project_id"],),
+    ).fetchone()
+    if project is None:
+        return {}
     extras: dict[str, Any] = {}
-    if row["project_id"] is not None:
-        project = store.db.execute(
-            "SELECT p.name, p.color, p.active, p.billable, c.name AS client_name FROM projects p "
-            "LEFT JOIN clients c ON c.id = p.client_id WHERE p.id = ?", (row["project_id"],),
-        ).fetchone()
-        if project is not None:
-            extras = {
-                "client_name": project["client_name"], "project_name": project["name"],
-                "project_color": project["color"], "project_active": bool(project["active"]),
-                "project_billable": bool(project["billable"]),
-            }
-    extras.update(user_name=USER_FULLNAME, user_avatar_url="")
+    if project["client_name"] is not None:
+        extras["client_name"] = project["client_name"]
+    extras.update(project_name=project["name"], project_color=project["color"],
+                  project_active=bool(project["active"]))
+    if project["billable"] is not None:
+        extras["project_billable"] = bool(project["billable"])
+    extras.update(user_name=store.user_settings().get("fullname", USER_FULLNAME),
+                  user_avatar_url="")
     return extras
 
 
@@ -89,7 +120,8 @@ def entry_row(store: Store, entry_id: int, wid: int | None = None) -> sqlite3.Ro
 
 
 def get_entry(store: Store, entry_id: int, query: Mapping[str, str]) -> dict[str, Any]:
-    return entry_json(store, entry_row(store, entry_id), meta=query.get("meta") == "true")
+    return entry_json(store, entry_row(store, entry_id), meta=query.get("meta") == "true",
+                      single=True)
 
 
 def current_entry(store: Store) -> dict[str, Any] | None:
@@ -116,7 +148,7 @@ def _listing_condition(query: Mapping[str, str]) -> tuple[str, tuple[Any, ...]]:
     if "since" in query and "before" in query:
         raise bad_request("'since' and 'before' can not be present simultaneously")  # recorded
     if "since" in query:
-        return "at_ts >= ?", (_unix(query["since"], "since"),)
+        return "at_ts >= ?", (params.unix_timestamp(query),)
     if ("start_date" in query) != ("end_date" in query):
         raise bad_request("start_date and end_date must be given together")  # our wording
     if "start_date" in query:
@@ -127,13 +159,6 @@ def _listing_condition(query: Mapping[str, str]) -> tuple[str, tuple[Any, ...]]:
     if "before" in query:
         return "deleted_ts IS NULL AND start_ts < ?", (_moment(query["before"]),)
     return "deleted_ts IS NULL", ()
-
-
-def _unix(text: str, name: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise bad_request(f"{name} must be a UNIX timestamp") from None  # our wording
 
 
 def _moment(text: str) -> float:
@@ -157,8 +182,8 @@ def workspace_entries(store: Store, wid: int) -> list[dict[str, Any]]:
 def create_time_entry(store: Store, wid: int, body: Any) -> dict[str, Any]:
     body = rules.require_object(body)
     store.workspace_row(wid)
+    start = _creation_start(body)
     _require_creation_fields(body, wid)
-    start = _moment(body["start"])
     duration, stop = _timing(start, body.get("duration"), body.get("stop"))
     project_id = _project_id(store, wid, body)
     tag_ids = _tag_ids(store, wid, body)
@@ -175,14 +200,34 @@ def create_time_entry(store: Store, wid: int, body: Any) -> dict[str, Any]:
     return entry_json(store, entry_row(store, int(cursor.lastrowid)), null_empty_tags=True)
 
 
+def _creation_start(body: Mapping[str, Any]) -> float:
+    """Recorded order: `start` is checked first, before `created_with` (a body with neither
+    a valid year nor `created_with` answered the year message)."""
+    if not isinstance(body.get("start"), str) or not body["start"]:
+        raise bad_request(START_REQUIRED_MESSAGE)
+    return _start_moment(body["start"])
+
+
+def _start_moment(text: str) -> float:
+    """A start in the recorded year range 2006-2030 (UTC year), else the recorded 400."""
+    if not isinstance(text, str):
+        raise bad_request("start must be an RFC 3339 timestamp")  # our wording
+    match = _YEAR.match(text.strip())
+    if match is not None and not MIN_START_YEAR <= int(match.group(1)) <= MAX_START_YEAR:
+        raise bad_request(START_YEAR_MESSAGE)
+    start = _moment(text)
+    year = datetime.fromtimestamp(start, tz=timezone.utc).year
+    if not MIN_START_YEAR <= year <= MAX_START_YEAR:
+        raise bad_request(START_YEAR_MESSAGE)
+    return start
+
+
 def _require_creation_fields(body: Mapping[str, Any], wid: int) -> None:
     if not isinstance(body.get("created_with"), str) or not body["created_with"]:
         raise bad_request("created_with needs to be provided a valid value")  # our wording
     workspace_id = body.get("workspace_id", body.get("wid"))
     if workspace_id != wid:
         raise bad_request("workspace_id is required and must match the URL")  # our wording
-    if not isinstance(body.get("start"), str):
-        raise bad_request("start is required")  # our wording
 
 
 def _timing(start: float, duration: Any, stop: Any) -> tuple[int, float | None]:
@@ -258,7 +303,7 @@ def _apply_changes(store: Store, wid: int, row: sqlite3.Row, changes: Mapping[st
     if "project_id" in changes or "pid" in changes:
         values["project_id"] = _project_id(store, wid, changes)
     if "tags" in changes or "tag_ids" in changes:
-        values["tag_ids"] = json.dumps(_tag_ids(store, wid, changes) or [])
+        values["tag_ids"] = json.dumps(_edited_tags(store, wid, row, changes))
     values.update(_retimed(row, changes))
     assignments = ", ".join(f"{column} = ?" for column in values)
     store.db.execute(
@@ -266,10 +311,27 @@ def _apply_changes(store: Store, wid: int, row: sqlite3.Row, changes: Mapping[st
     )
 
 
+def _edited_tags(
+    store: Store, wid: int, row: sqlite3.Row, changes: Mapping[str, Any]
+) -> list[int]:
+    """Documented: with `tag_action` "add" the named tags join the entry's, with "delete" they
+    leave it; without it (or null) `tags`/`tag_ids` replace the entry's tags."""
+    action = changes.get("tag_action")
+    if action is not None and action not in TAG_ACTIONS:
+        raise bad_request("tag_action must be one of add, delete")  # our wording
+    named = _tag_ids(store, wid, changes) or []
+    if action is None:
+        return named
+    current = json.loads(row["tag_ids"] or "[]")
+    if action == "add":
+        return list(dict.fromkeys(current + named))
+    return [tag_id for tag_id in current if tag_id not in named]
+
+
 def _retimed(row: sqlite3.Row, changes: Mapping[str, Any]) -> dict[str, Any]:
     if not {"start", "stop", "duration"} & set(changes):
         return {}
-    start = _moment(changes["start"]) if "start" in changes else row["start_ts"]
+    start = _start_moment(changes["start"]) if "start" in changes else row["start_ts"]
     if "stop" in changes or "duration" in changes:
         duration, stop = _timing(start, changes.get("duration"), changes.get("stop"))
     elif row["stop_ts"] is None:

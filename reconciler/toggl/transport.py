@@ -95,26 +95,31 @@ def transport_from_env(
 # ---------------------------------------------------------------- credentials
 
 # A real Toggl API token is 32 hexadecimal digits, and a Maton key is a long random string.
-# A value shorter than this cannot be either: it is a placeholder ("x", "abc") whose scrubbing
-# would mangle every message ("Ma*** retries e***ceeded"), so it is refused rather than sent.
-# The bar is kept low on purpose: test doubles and other Toggl-compatible servers use short
-# made-up tokens ("test-token"), and refusing those would break them for no gain. Longer
-# word-like values are accepted; messages scrub them as whole words only (cli/output.py), and
-# data documents are never scrubbed.
-MIN_SECRET_CHARS = 8
+# A shorter value is a placeholder ("x", "changeme"): it is still sent (test doubles and other
+# Toggl-compatible servers use made-up tokens, and refusing them would break those for no
+# gain), but the CLI warns about it. Scrubbing it cannot mangle messages: a value that does not
+# look random is scrubbed as a whole word only (reconciler/redaction.py), and data documents
+# are never scrubbed. A value with a space inside is refused: no credential has one, and it is
+# the mark of a copy-paste gone wrong.
+PLAUSIBLE_SECRET_CHARS = 16
 
 
 def check_secret(variable: str, value: str) -> None:
-    """Refuse a credential that cannot be sent or cannot be real; the message names only the
-    variable, never the value (not even a part of it)."""
+    """Refuse a credential that cannot be sent; the message names only the variable, never the
+    value (not even a part of it)."""
     check_header_safe(variable, value)
     if any(char.isspace() for char in value):
         raise UsageError(f"{variable} contains a space inside it; a credential never does. "
                          f"Copy it again from its source and set {variable} once more.")
-    if len(value) < MIN_SECRET_CHARS:
-        raise UsageError(f"{variable} is too short to be a real credential (under {MIN_SECRET_CHARS} "
-                         f"characters): a Toggl API token is 32 characters. Set {variable} to the "
-                         "token from your Toggl profile page (or the Maton key from maton.ai).")
+
+
+def implausible_secret_warning(transport: "Transport") -> str | None:
+    """A warning for a credential too short to be a real token or key (None for a real one)."""
+    if len(transport.secret) >= PLAUSIBLE_SECRET_CHARS:
+        return None
+    return (f"{transport.credential_env} is only {len(transport.secret)} characters long; a real "
+            "Toggl API token is 32 (from your Toggl profile page) and a Maton key longer. "
+            "Sending it anyway.")
 
 
 def check_header_safe(variable: str, value: str) -> None:

@@ -1,7 +1,8 @@
 """Load the recorded real Toggl traffic in `tests/contract/recorded/` as uniform interactions.
 
-Two recorders, two formats (see recorded/PROVENANCE.md): go-vcr v2 (`interactions`) and
-Ruby VCR 6 (`http_interactions`). Both are flattened to `Interaction` so that contract tests
+Three recorders, three formats (see recorded/PROVENANCE.md): go-vcr v2 (`interactions`,
+`request.url`, `response.code`), Ruby VCR 6 (`http_interactions`) and vcrpy (`interactions`,
+`request.uri`, `response.status.code`, `response.body.string`). Both are flattened to `Interaction` so that contract tests
 (the client's and the sandbox's) can replay them without caring where they came from.
 toggl_rb bodies hold unquoted placeholders (`<TOGGL_WORKSPACE_ID>`) that are not JSON; they are
 replaced by fixed integers so that every body parses.
@@ -34,6 +35,7 @@ class Interaction:
     """One recorded request and its answer, placeholders substituted."""
 
     source_file: str  # relative to RECORDED_DIR, e.g. "toggl_rb/create_project_success.yml"
+    recorded_on: str  # "YYYY-MM" of the recording (from the Date header), for drifts
     index: int  # position within its file
     method: str  # upper case
     url: str
@@ -78,7 +80,25 @@ def load_interactions(directory: Path = RECORDED_DIR) -> list[Interaction]:
 def _parse_document(source: str, document: Mapping[str, Any]) -> list[Interaction]:
     if "http_interactions" in document:
         return [_from_ruby_vcr(source, i, raw) for i, raw in enumerate(document["http_interactions"])]
-    return [_from_go_vcr(source, i, raw) for i, raw in enumerate(document.get("interactions") or [])]
+    raws = document.get("interactions") or []
+    return [
+        _from_vcrpy(source, i, raw) if "uri" in raw["request"] else _from_go_vcr(source, i, raw)
+        for i, raw in enumerate(raws)
+    ]
+
+
+def _from_vcrpy(source: str, index: int, raw: Mapping[str, Any]) -> Interaction:
+    request, response = raw["request"], raw["response"]
+    return _build(
+        source,
+        index,
+        method=request["method"],
+        url=request["uri"],
+        request_body=request.get("body") or "",
+        status=int(response["status"]["code"]),
+        headers=response.get("headers") or {},
+        response_body=(response.get("body") or {}).get("string") or "",
+    )
 
 
 def _from_go_vcr(source: str, index: int, raw: Mapping[str, Any]) -> Interaction:
@@ -122,8 +142,10 @@ def _build(
 ) -> Interaction:
     url = substitute_placeholders(url)
     parts = urlsplit(url)
+    normalized = _normalize_headers(headers)
     return Interaction(
         source_file=source,
+        recorded_on=_month_of(normalized.get("date", "")),
         index=index,
         method=method.upper(),
         url=url,
@@ -131,9 +153,20 @@ def _build(
         query=dict(parse_qsl(parts.query, keep_blank_values=True)),
         request_body=substitute_placeholders(request_body),
         status=status,
-        response_headers=_normalize_headers(headers),
+        response_headers=normalized,
         response_body=substitute_placeholders(response_body),
     )
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _month_of(date_header: str) -> str:
+    """"Fri, 13 Dec 2024 01:59:49 GMT" -> "2024-12" ("" when there is no Date header)."""
+    parts = date_header.split()
+    if len(parts) < 4 or parts[2] not in _MONTHS:
+        return ""
+    return f"{parts[3]}-{_MONTHS.index(parts[2]) + 1:02d}"
 
 
 def _normalize_headers(headers: Mapping[str, Any]) -> dict[str, str]:

@@ -11,18 +11,26 @@ from reconciler.sandbox import Sandbox
 from reconciler.sandbox.limits import HourlyQuota, LeakyBucket
 
 
-def _me(sandbox: Sandbox, token: str | None = None) -> requests.Response:
-    return requests.get(f"{sandbox.url}/api/v9/me", auth=(token or sandbox.token, "api_token"),
+def _read(sandbox: Sandbox, token: str | None = None) -> requests.Response:
+    """A workspace-scoped read: it spends the organization's quota (a `/me` call would spend
+    the separate user quota)."""
+    wid = sandbox.store.ensure_workspace("Limits")
+    return requests.get(f"{sandbox.url}/api/v9/workspaces/{wid}",
+                        auth=(token or sandbox.token, "api_token"), timeout=5)
+
+
+def _me(sandbox: Sandbox, path: str = "/me") -> requests.Response:
+    return requests.get(f"{sandbox.url}/api/v9{path}", auth=(sandbox.token, "api_token"),
                         timeout=5)
 
 
 def test_one_request_per_second_then_429_without_retry_after() -> None:
     with Sandbox(seed_demo=False, rate_limit_per_second=1.0) as sandbox:
-        statuses = [_me(sandbox).status_code for _ in range(3)]
-        other_token = _me(sandbox, token="another-token").status_code
+        statuses = [_read(sandbox).status_code for _ in range(3)]
+        other_token = _read(sandbox, token="another-token").status_code
         time.sleep(1.05)
-        after_a_second = _me(sandbox).status_code
-        refused = _me(sandbox)
+        after_a_second = _read(sandbox).status_code
+        refused = _read(sandbox)
     assert statuses == [200, 429, 429]
     assert other_token == 200  # buckets are per credential
     assert after_a_second == 200
@@ -32,7 +40,7 @@ def test_one_request_per_second_then_429_without_retry_after() -> None:
 
 def test_burst_admits_that_many_at_once() -> None:
     with Sandbox(seed_demo=False, rate_limit_per_second=1.0, rate_burst=3) as sandbox:
-        statuses = [_me(sandbox).status_code for _ in range(4)]
+        statuses = [_read(sandbox).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
 
 
@@ -46,11 +54,11 @@ def test_leaky_bucket_drains_with_time() -> None:
 
 def test_quota_headers_on_every_response_then_402_and_reset() -> None:
     with Sandbox(seed_demo=False, hourly_quota=3, quota_window_seconds=0.6) as sandbox:
-        answers = [_me(sandbox) for _ in range(4)]
+        answers = [_read(sandbox) for _ in range(4)]
         missing = requests.get(f"{sandbox.url}/api/v9/nothing", auth=(sandbox.token, "x"),
                                timeout=5)
         time.sleep(0.65)
-        reset = _me(sandbox)
+        reset = _read(sandbox)
     remaining = [a.headers["X-Toggl-Quota-Remaining"] for a in answers]
     assert [a.status_code for a in answers] == [200, 200, 200, 402]
     assert remaining == ["2", "1", "0", "0"]
@@ -63,29 +71,30 @@ def test_quota_headers_on_every_response_then_402_and_reset() -> None:
 
 def test_me_quota_reports_the_window() -> None:
     with Sandbox(seed_demo=False, hourly_quota=10, quota_window_seconds=120) as sandbox:
-        _me(sandbox)
+        _read(sandbox)
         report = requests.get(f"{sandbox.url}/api/v9/me/quota", auth=(sandbox.token, "x"),
                               timeout=5).json()
     assert report[0]["total"] == 10
-    assert report[0]["remaining"] == 8  # this request counts too
+    # /me/quota itself spends the separate user quota, not the organization's.
+    assert report[0]["remaining"] == 9
     assert 0 < report[0]["resets_in_secs"] <= 120
 
 
 def test_rate_limited_requests_do_not_spend_quota() -> None:
     with Sandbox(seed_demo=False, rate_limit_per_second=1.0, hourly_quota=5) as sandbox:
-        first, limited = _me(sandbox), _me(sandbox)
+        first, limited = _read(sandbox), _read(sandbox)
     assert limited.status_code == 429
     assert limited.headers["X-Toggl-Quota-Remaining"] == first.headers[
         "X-Toggl-Quota-Remaining"] == "4"
 
 
 def test_quota_can_be_configured_at_run_time(sandbox: Sandbox) -> None:
-    assert "X-Toggl-Quota-Remaining" not in _me(sandbox).headers
+    assert "X-Toggl-Quota-Remaining" not in _read(sandbox).headers
     sandbox.configure(hourly_quota=1)
-    assert _me(sandbox).status_code == 200
-    assert _me(sandbox).status_code == 402
+    assert _read(sandbox).status_code == 200
+    assert _read(sandbox).status_code == 402
     sandbox.configure(hourly_quota=None)
-    assert _me(sandbox).status_code == 200
+    assert _read(sandbox).status_code == 200
 
 
 def test_sliding_window_frees_one_slot_at_a_time() -> None:
@@ -102,9 +111,41 @@ def test_sliding_window_frees_one_slot_at_a_time() -> None:
     assert (admitted, state.remaining) == (True, 0)
 
 
+def test_user_calls_have_their_own_quota_of_30_on_every_plan() -> None:
+    with Sandbox(seed_demo=False, tier="premium", hourly_quota=600) as sandbox:
+        answers = [_me(sandbox, path) for path in ("/me", "/me/workspaces") * 15]
+        refused = _me(sandbox, "/me/organizations")
+        workspace_read = _read(sandbox)
+    assert all(answer.status_code == 200 for answer in answers)
+    # /me answers report the organization's quota, which they do not spend.
+    assert {a.headers["X-Toggl-Quota-Remaining"] for a in answers} == {"600"}
+    assert refused.status_code == 402 and "hourly API quota" in refused.json()
+    assert refused.headers["X-Toggl-Quota-Remaining"] == "0"
+    assert int(refused.headers["X-Toggl-Quota-Resets-In"]) > 0
+    # The organization's quota is separate: 30 user calls did not spend it.
+    assert (workspace_read.status_code, workspace_read.headers["X-Toggl-Quota-Remaining"]) \
+        == (200, "599")
+
+
+def test_user_quota_can_be_turned_off_then_me_calls_spend_the_organization_quota() -> None:
+    with Sandbox(seed_demo=False, user_hourly_quota=None, hourly_quota=2) as sandbox:
+        statuses = [_me(sandbox).status_code for _ in range(3)]
+    assert statuses == [200, 200, 402]
+
+
+def test_user_quota_window_slides() -> None:
+    with Sandbox(seed_demo=False, user_hourly_quota=2, quota_window_seconds=0.4) as sandbox:
+        statuses = [_me(sandbox).status_code for _ in range(3)]
+        time.sleep(0.45)
+        statuses.append(_me(sandbox).status_code)
+    assert statuses == [200, 200, 402, 200]
+
+
 @pytest.mark.parametrize(
     "settings",
-    [{"rate_limit_per_second": 0}, {"hourly_quota": -1}, {"fail_before": 1.5},
+    [{"rate_limit_per_second": 0}, {"user_hourly_quota": 0},
+     {"maton_rate_limit_per_second": -1}, {"maton_rate_burst": 0},
+     {"default_te_deletion_mode": "keep"}, {"project_name_filter": "regex"}, {"hourly_quota": -1}, {"fail_before": 1.5},
      {"fail_before": 0.6, "fail_after": 0.6}, {"tier": "gold"}, {"rate_burst": 0}],
 )
 def test_invalid_settings_are_refused(sandbox: Sandbox, settings: dict) -> None:

@@ -95,7 +95,6 @@ def test_maton_connections_lists_one_active_connection(sandbox: Sandbox) -> None
     [
         ("GET", "/api/v9/nothing-here", 404),
         ("GET", "/elsewhere", 404),
-        ("DELETE", "/api/v9/me", 405),
         ("GET", "/api/v9/workspaces/99999999999999999999999", 404),
     ],
 )
@@ -104,6 +103,24 @@ def test_routing_misses(sandbox: Sandbox, method: str, path: str, status: int) -
                                 timeout=5)
     assert response.status_code == status
     assert isinstance(response.json(), str)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("DELETE", "/api/v9/me"), ("POST", "/api/v9/me/organizations"),
+     ("GET", "/api/v9/workspaces/1/time_entries"), ("PUT", "/connections")],
+)
+def test_405_has_an_empty_body_and_no_content_type(
+    sandbox: Sandbox, method: str, path: str
+) -> None:
+    """Recorded (go-api-libs, Dec 2024): `Content-Length: 0` and no Content-Type."""
+    auth = {"Authorization": f"Bearer {sandbox.token}"} if path == "/connections" else None
+    response = requests.request(method, f"{sandbox.url}{path}", headers=auth,
+                                auth=None if auth else (sandbox.token, "x"), timeout=5)
+    assert response.status_code == 405
+    assert response.content == b""
+    assert "Content-Type" not in response.headers
+    assert response.headers["Content-Length"] == "0"
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b"NaN", b"[1, 2"])

@@ -165,13 +165,36 @@ def test_delete_modes(sandbox: Sandbox, api, wid: int, mode: str, remaining_entr
     assert api.get(f"/workspaces/{wid}/projects/{project}").status_code == 404
 
 
-def test_delete_without_mode_is_refused_unless_configured(
+def test_delete_without_mode_is_accepted_and_keeps_the_entries(
     sandbox: Sandbox, api, wid: int
 ) -> None:
+    """Recorded (toggl_rb, Apr 2024): 200 and the bare id. The entries are kept, unassigned
+    (our documented default: it never loses tracked time)."""
     project = sandbox.store.add_project(wid, "Site")
-    assert api.delete(f"/workspaces/{wid}/projects/{project}").status_code == 400
-    sandbox.configure(require_te_deletion_mode=False)
-    assert api.delete(f"/workspaces/{wid}/projects/{project}").json() == project
+    sandbox.store.add_time_entry(wid, project, 600)
+    response = api.delete(f"/workspaces/{wid}/projects/{project}")
+    assert (response.status_code, response.json()) == (200, project)
+    entries = sandbox.store.time_entries(wid)
+    assert len(entries) == 1 and entries[0]["project_id"] is None
+
+
+def test_delete_without_mode_follows_the_configured_default(
+    sandbox: Sandbox, api, wid: int
+) -> None:
+    sandbox.configure(default_te_deletion_mode="delete")
+    project = sandbox.store.add_project(wid, "Site")
+    sandbox.store.add_time_entry(wid, project, 600)
+    assert api.delete(f"/workspaces/{wid}/projects/{project}").status_code == 200
+    assert sandbox.store.time_entries(wid) == []
+
+
+def test_delete_without_mode_is_refused_when_required(sandbox: Sandbox, api, wid: int) -> None:
+    sandbox.configure(require_te_deletion_mode=True)
+    project = sandbox.store.add_project(wid, "Site")
+    refused = api.delete(f"/workspaces/{wid}/projects/{project}")
+    assert refused.status_code == 400 and "teDeletionMode" in refused.json()
+    assert api.delete(f"/workspaces/{wid}/projects/{project}",
+                      params={"teDeletionMode": "unassign"}).json() == project
 
 
 def test_since_lists_changes_including_deleted(sandbox: Sandbox, api, wid: int) -> None:
@@ -237,3 +260,26 @@ def test_bulk_patch_allows_at_most_100_ids(api, wid: int) -> None:
     ids = ",".join(str(201000000 + n) for n in range(101))
     operations = [{"op": "replace", "path": "/active", "value": True}]
     assert api.patch(f"/workspaces/{wid}/projects/{ids}", operations).status_code == 400
+
+
+def test_name_filter_lists_only_matching_projects(sandbox: Sandbox, api, wid: int) -> None:
+    """Recorded (toggl_rb): `?name=A project` listed "A project" and not "A Different
+    Project". Contains, case-insensitive by default; "exact" when configured."""
+    for name in ("A project", "A Different Project", "Another project here"):
+        sandbox.store.add_project(wid, name)
+    names = [p["name"] for p in api.get(f"/workspaces/{wid}/projects",
+                                        params={"name": "a PROJECT"}).json()]
+    assert names == ["A project"]
+    wider = [p["name"] for p in api.get(f"/workspaces/{wid}/projects",
+                                        params={"name": "project"}).json()]
+    assert len(wider) == 3
+    sandbox.configure(project_name_filter="exact")
+    exact = [p["name"] for p in api.get(f"/workspaces/{wid}/projects",
+                                        params={"name": "project"}).json()]
+    assert exact == []
+
+
+def test_projects_carry_permissions(sandbox: Sandbox, api, wid: int) -> None:
+    project = sandbox.store.add_project(wid, "Site")
+    assert api.get(f"/workspaces/{wid}/projects/{project}").json()["permissions"] is None
+    assert "permissions" in api.get(f"/workspaces/{wid}/projects").json()[0]

@@ -11,7 +11,7 @@ def test_create_answers_one_object_with_microsecond_z_time(api, wid: int) -> Non
     response = api.post(f"/workspaces/{wid}/tags", {"name": "billable"})
     tag = response.json()
     assert response.status_code == 200
-    assert set(tag) == {"id", "workspace_id", "name", "at", "creator_id"}
+    assert set(tag) == {"id", "workspace_id", "name", "at", "creator_id", "permissions"}
     assert tag["at"].endswith("Z") and "." in tag["at"]
 
 

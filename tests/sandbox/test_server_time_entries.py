@@ -119,3 +119,99 @@ def test_bulk_patch_without_transaction(sandbox: Sandbox, api, wid: int) -> None
     assert [failure["id"] for failure in result["failure"]] == [3499999999]
     assert {(e["description"], tuple(e["tags"])) for e in sandbox.store.time_entries(wid)} == {
         ("bulk", ("x",))}
+
+
+# ------------------------------------------------------------------ recorded and documented rules
+
+
+@pytest.mark.parametrize("start", ["1984-06-08T11:02:53.000Z", "0001-01-01T00:00:00Z",
+                                   "2031-01-01T00:00:00Z", "2005-12-31T23:59:59Z"])
+def test_start_year_outside_2006_2030_is_the_recorded_400(api, wid: int, start: str) -> None:
+    response = api.post(f"/workspaces/{wid}/time_entries", _entry(wid, start=start))
+    assert (response.status_code, response.json()) == (
+        400, "Start time year must be between 2006 and 2030")
+
+
+def test_start_is_checked_before_created_with(api, wid: int) -> None:
+    """Recorded: a body with an empty `created_with` AND a year-1 start got the year message;
+    a body with no start got the start message."""
+    bad_both = api.post(f"/workspaces/{wid}/time_entries",
+                        _entry(wid, created_with="", start="0001-01-01T00:00:00Z"))
+    assert bad_both.json() == "Start time year must be between 2006 and 2030"
+    no_start = api.post(f"/workspaces/{wid}/time_entries", {"workspace_id": wid})
+    assert (no_start.status_code, no_start.json()) == (
+        400, "start is required for time entry creation")
+
+
+def test_put_start_year_is_checked_too(sandbox: Sandbox, api, wid: int) -> None:
+    entry = sandbox.store.add_time_entry(wid, None, 60)
+    response = api.put(f"/workspaces/{wid}/time_entries/{entry}", {"start": "1999-01-01T00:00:00Z"})
+    assert (response.status_code, response.json()) == (
+        400, "Start time year must be between 2006 and 2030")
+
+
+def test_single_entry_has_no_legacy_keys_but_lists_do(sandbox: Sandbox, api, wid: int) -> None:
+    project = sandbox.store.add_project(wid, "Site")
+    entry = sandbox.store.add_time_entry(wid, project, 60)
+    single = api.get(f"/me/time_entries/{entry}").json()
+    assert not {"uid", "wid", "pid"} & set(single)
+    assert single["project_id"] == project and "permissions" in single
+    listed = api.get("/me/time_entries").json()[0]
+    assert (listed["uid"], listed["wid"], listed["pid"]) == (single["user_id"], wid, project)
+
+
+def test_meta_adds_project_fields_and_client_only_when_there_is_one(
+    sandbox: Sandbox, api, wid: int
+) -> None:
+    project = sandbox.store.add_project(wid, "Site", color="#c9806b")
+    entry = sandbox.store.add_time_entry(wid, project, 60)
+    meta = api.get(f"/me/time_entries/{entry}", params={"meta": "true"}).json()
+    assert (meta["project_name"], meta["project_color"], meta["project_active"]) == (
+        "Site", "#c9806b", True)
+    assert "client_name" not in meta
+    bare = api.get(f"/me/time_entries/{entry}").json()
+    assert "project_name" not in bare
+
+
+@pytest.mark.parametrize(
+    ("action", "names", "expected"),
+    [("add", ["b", "c"], ["a", "b", "c"]), ("delete", ["a"], ["b"]), (None, ["c"], ["c"])],
+)
+def test_put_tag_action_adds_or_deletes_the_named_tags(
+    sandbox: Sandbox, api, wid: int, action: str | None, names: list[str], expected: list[str]
+) -> None:
+    """Documented: `tag_action` "add"/"delete" edits the entry's tags; without it they are
+    replaced."""
+    entry = sandbox.store.add_time_entry(wid, None, 60, tags=["a", "b"])
+    body: dict[str, Any] = {"tags": names}
+    if action is not None:
+        body["tag_action"] = action
+    answer = api.put(f"/workspaces/{wid}/time_entries/{entry}", body).json()
+    assert sorted(answer["tags"]) == expected
+
+
+def test_put_refuses_an_unknown_tag_action(sandbox: Sandbox, api, wid: int) -> None:
+    entry = sandbox.store.add_time_entry(wid, None, 60, tags=["a"])
+    response = api.put(f"/workspaces/{wid}/time_entries/{entry}",
+                       {"tags": ["a"], "tag_action": "toggle"})
+    assert response.status_code == 400
+
+
+def test_bulk_patch_accepts_pid(sandbox: Sandbox, api, wid: int) -> None:
+    """Recorded (toggl_rb): `[{"op":"replace","path":"/pid","value":...}]` succeeds per id."""
+    project = sandbox.store.add_project(wid, "Target")
+    ids = [sandbox.store.add_time_entry(wid, None, 60) for _ in range(2)]
+    answer = api.patch(f"/workspaces/{wid}/time_entries/{ids[0]},{ids[1]}",
+                       [{"op": "replace", "path": "/pid", "value": project}]).json()
+    assert answer == {"success": ids, "failure": []}
+    assert {e["project_id"] for e in sandbox.store.time_entries(wid)} == {project}
+
+
+def test_running_duration_style_follows_the_config(sandbox: Sandbox, api, wid: int) -> None:
+    """Dec 2024 recordings: -1; 2023 - Apr 2024 ones: minus the start's epoch seconds."""
+    started = time.time() - 100
+    entry = sandbox.store.add_time_entry(wid, None, -1, start=started)
+    assert api.get("/me/time_entries/current").json()["duration"] == -1
+    sandbox.configure(running_duration_style="minus_start")
+    current = api.get("/me/time_entries/current").json()
+    assert current["id"] == entry and current["duration"] == -int(started)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from reconciler.sandbox import Sandbox, SandboxConfig, Store
+from reconciler.sandbox.groups import add_group, list_workspace_groups
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _SYNCHRONOUS_NORMAL = 1
@@ -53,3 +54,18 @@ def test_a_process_killed_before_closing_loses_no_commit(tmp_path: Path) -> None
     assert [p["name"] for p in store.projects(wid)] == ["Survivor"]
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.close()
+
+
+def test_a_database_from_before_groups_gains_the_table_on_open(tmp_path: Path) -> None:
+    """Kept `toggl-sandbox.db` files predate the groups table: opening one adds it."""
+    database = tmp_path / "old.db"
+    store = Store(_file_config(database))
+    wid = store.ensure_workspace("Kept")
+    store.db.execute("DROP TABLE groups")
+    store.db.execute("DELETE FROM sqlite_sequence WHERE name = 'groups'")
+    store.close()
+    with Sandbox(_file_config(database)) as sandbox:
+        group = add_group(sandbox.store, "Team", [wid])
+        with sandbox.store.transaction():
+            listed = list_workspace_groups(sandbox.store, wid)
+    assert [g["id"] for g in listed] == [group] and group > 188_900
