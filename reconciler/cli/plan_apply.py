@@ -163,11 +163,16 @@ def register_apply(sub: Subparsers, common: argparse.ArgumentParser) -> None:
                         help="when Toggl's hourly quota runs out, wait for the reset and carry on")
     _add_spec_flags(parser)
     add_connection_flags(parser)
+    from reconciler.cli import reviewed  # here: cli/reviewed.py imports this module
+    reviewed.add_reviewed_flags(parser)
     parser.set_defaults(handler=run_apply)
 
 
 def run_apply(args: argparse.Namespace, *, env: Mapping[str, str], out: Output,
               stdin: TextIO, **_: Any) -> int:
+    from reconciler.cli import reviewed
+    if reviewed.wants_reviewed_apply(args):
+        return reviewed.run_reviewed_apply(args, env, out)
     if args.plan_file:
         return _apply_saved(args, env, out)
     if not args.specs:
