@@ -176,3 +176,10 @@ def test_ci_runs_the_readme_test_command() -> None:
     command = 'python3 -m pip install ".[test]" && python3 -m pytest'
     assert command in readme
     assert (ROOT / ".ci" / "run").read_text().strip().endswith(command)
+
+
+def test_every_pinned_release_named_in_the_docs_is_this_version() -> None:
+    version = f"v{reconciler.__version__}"
+    for path in (ROOT / "README.md", EXAMPLE, ROOT / ".pre-commit-hooks.yaml", ACTION):
+        for pinned in re.findall(r"(?:toggl-reconciler@|rev: )(v\d+\.\d+\.\d+)", path.read_text()):
+            assert pinned == version, f"{path.name} pins {pinned}, the release is {version}"
