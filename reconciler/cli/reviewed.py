@@ -63,7 +63,7 @@ def run_reviewed_apply(args: argparse.Namespace, env: Mapping[str, str], out: Ou
         results = [plan_workspace(connection, desired, force=args.force) for desired in specs]
         _show_and_save(results, args, env, out)
         _refuse_unsafe(results)
-        _refuse_unreviewed(results, reviewed, len(args.reviewed_plans))
+        _refuse_unreviewed(results, reviewed, len(args.reviewed_plans), args.plan_out)
         for result in results:
             if result.plan.has_changes:
                 _execute(connection, result.plan, result.live, args.wait_for_quota, out)
@@ -99,7 +99,7 @@ def _refuse_unsafe(results: Sequence[WorkspacePlan]) -> None:
 
 
 def _refuse_unreviewed(results: Sequence[WorkspacePlan], reviewed: Sequence[Plan],
-                       files: int) -> None:
+                       files: int, saved_to: str | None) -> None:
     problems: list[Unreviewed] = []
     for result in results:
         problems.extend(unreviewed_changes(result.plan, reviewed))
@@ -111,7 +111,9 @@ def _refuse_unreviewed(results: Sequence[WorkspacePlan], reviewed: Sequence[Plan
         f"refused: {count} change{'s' if count != 1 else ''} of the new plan "
         f"{'were' if count != 1 else 'was'} not shown in the {files} reviewed "
         f"plan{'s' if files != 1 else ''}. Nothing was applied.\n" + "\n".join(lines) +
-        "\nReview the new plan, then apply it with `apply SPEC --reviewed-plan NEW_PLAN`.")
+        "\n" + (f"The new plan is saved in {saved_to} for review." if saved_to else
+                "To apply it: save it with --plan-out FILE, review it, then pass "
+                "--reviewed-plan FILE."))
 
 
 def _label(plan: Plan) -> str:
