@@ -103,3 +103,15 @@ def test_a_refused_new_plan_is_not_saved_but_its_markdown_is(harness: Harness) -
     assert not new_plan.exists() and markdown.read_text().strip()
     assert len(harness.names("tag")) == 12
     assert WORKSPACE
+
+
+def test_an_edited_reviewed_plan_is_refused(harness: Harness) -> None:
+    spec = harness.spec(BASE)
+    reviewed = harness.tmp_path / "r.json"
+    assert harness.cli("plan", spec, "--out", str(reviewed)).code == 0
+    document = json.loads(reviewed.read_text())
+    document["changes"][0]["name"] = "something else"
+    reviewed.write_text(json.dumps(document))
+    result = harness.cli("apply", spec, "--reviewed-plan", str(reviewed))
+    assert result.code == 1 and "edited" in result.stderr
+    assert not harness.writes()

@@ -93,3 +93,26 @@ def test_the_built_wheel_alone_validates_plans_and_applies(tmp_path: Path) -> No
     assert apply.returncode == 0 and "Apply complete" in apply.stdout, apply.stdout + apply.stderr
     again = cli("plan", "agency.yaml", "--sandbox", "--detailed-exitcode")
     assert again.returncode == 0 and "No changes" in again.stdout, again.stdout + again.stderr
+
+
+@pytest.mark.network
+def test_the_actions_install_step_installs_the_tool_at_the_actions_own_ref(tmp_path: Path) -> None:
+    """action.yml's install step, run as the runner would, with the action's checkout as
+    GITHUB_ACTION_PATH: the tool it puts on PATH is this version, from that checkout."""
+    import yaml
+
+    source = tmp_path / "action-checkout"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "*.db"))
+    [install] = [s for s in yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"]
+                 if s.get("id") == "install"]
+    runner_temp, github_path = tmp_path / "temp", tmp_path / "github_path"
+    runner_temp.mkdir()
+    env = {**_clean_env(tmp_path), "ACTION_PATH": str(source), "RUNNER_TEMP": str(runner_temp),
+           "GITHUB_PATH": str(github_path), "TOGGL_API_TOKEN": "", "MATON_API_KEY": ""}
+    done = _run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", install["run"]],
+                tmp_path, env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [bin_dir] = github_path.read_text().split()
+    version = _run([f"{bin_dir}/toggl-reconciler", "--version"], tmp_path, env)
+    assert version.stdout.strip() == f"toggl-reconciler {reconciler.__version__}"
