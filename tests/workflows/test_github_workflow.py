@@ -163,6 +163,10 @@ def test_unreviewed_changes_on_main_are_not_applied(world: World) -> None:
     _, result = world.push(sha("direct"), "m0")
     assert not result.success and result.outputs["exit_code"] == "3"
     assert world.names("project") == []
+    assert "no reviewed plan was found" in result.steps[3].stderr
+    assert "apply it with" not in result.steps[3].stderr
+    summary = result.outputs["__summary__"]
+    assert summary.count("Next step") == 1 and "-f reviewed_run=" in summary and "Sneaky" in summary
 
 
 def test_the_plan_is_found_by_head_commit_in_this_repository_only(world: World) -> None:
