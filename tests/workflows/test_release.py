@@ -46,7 +46,8 @@ def test_the_built_wheel_alone_validates_plans_and_applies(tmp_path: Path) -> No
     # Build from a copy, so the build sees only what git would hand it (no stray build/ dirs).
     source = tmp_path / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "*.db"))
+        ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "*.db",
+        ".venv", "node_modules"))
     env = _clean_env(tmp_path)
     dist = tmp_path / "dist"
     built = _run([sys.executable, "-m", "build", "--outdir", str(dist), str(source)], tmp_path, env)
@@ -103,7 +104,8 @@ def test_the_actions_install_step_installs_the_tool_at_the_actions_own_ref(tmp_p
 
     source = tmp_path / "action-checkout"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "*.db"))
+        ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "*.db",
+        ".venv", "node_modules"))
     [install] = [s for s in yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"]
                  if s.get("id") == "install"]
     runner_temp, github_path = tmp_path / "temp", tmp_path / "github_path"
