@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 from tests.workflows.conftest import BASE, TOKEN, World, suggested_run_id
 from tests.workflows.github_stub import AUTHOR, BOT
@@ -222,3 +223,25 @@ def test_the_credential_reaches_only_the_step_that_runs_the_tool(world: World) -
             assert TOKEN not in step.stdout + step.stderr
     for comments in world.stub.state.comments.values():
         assert all(TOKEN not in c["body"] for c in comments)
+
+
+def test_the_action_alone_on_the_embedded_sandbox_as_ci_smoke_tests_it(world: World) -> None:
+    """ci.yml's action-smoke job: `uses: ./` with --sandbox, no credential, no comment."""
+    from tests.workflows.actions_runner import ROOT
+
+    run = world.stub.start_run(event="push", head_sha=sha("smoke"), head_branch="main")
+    workspace, temp = world.tmp / "smoke" / "ws", world.tmp / "smoke" / "temp"
+    (workspace / "examples").mkdir(parents=True)
+    temp.mkdir()
+    (workspace / "examples" / "agency.yaml").write_text((ROOT / "examples" / "agency.yaml").read_text())
+    context = {"github": {"event_name": "push", "sha": sha("smoke"), "repository": "acme/toggl-config",
+                          "run_id": str(run["id"]), "ref_name": "main", "event": {}, "token": "x",
+                          "workflow_ref": "acme/toggl-config/.github/workflows/ci.yml@refs/heads/main"},
+               "secrets": {}, "inputs": {}, "env": {}}
+    result = world.runner.action({"command": "plan", "spec": "examples/agency.yaml",
+                                  "extra-args": "--sandbox", "comment": "false"}, {}, context, run,
+                                 workspace, temp, temp / "summary.md")
+    assert result.success, [s.stderr for s in result.steps]
+    assert result.outputs["has_changes"] == "true" and result.outputs["exit_code"] == "2"
+    assert Path(result.outputs["plan_path"]).stat().st_size > 0
+    assert not world.stub.comments(0) and world.stub.state.comments == {}

@@ -45,6 +45,8 @@ def test_every_action_used_is_pinned_to_a_commit_or_is_this_release(path: Path) 
         uses = step.get("uses")
         if uses is None:
             continue
+        if uses == "./" and path == CI:
+            continue  # this checkout's own action, smoke-tested in CI
         own = OWN_ACTION.match(uses)
         if own:
             assert own.group(1) == reconciler.__version__, uses
