@@ -33,7 +33,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Mapping, TextIO
 
-from reconciler.redaction import REDACTED, redact
+from reconciler.redaction import REDACTED, redact  # noqa: F401 - REDACTED is part of this module's interface
 from reconciler.untrusted import safe_lines
 
 SECRET_VARIABLES = ("TOGGL_API_TOKEN", "MATON_API_KEY")

@@ -185,11 +185,16 @@ def register_apply(sub: Subparsers, common: argparse.ArgumentParser) -> None:
                         help="when Toggl's hourly quota runs out, wait for the reset and carry on")
     _add_spec_flags(parser)
     add_connection_flags(parser)
+    from reconciler.cli import reviewed  # here: cli/reviewed.py imports this module
+    reviewed.add_reviewed_flags(parser)
     parser.set_defaults(handler=run_apply)
 
 
 def run_apply(args: argparse.Namespace, *, env: Mapping[str, str], out: Output,
               stdin: TextIO, **_: Any) -> int:
+    from reconciler.cli import reviewed
+    if reviewed.wants_reviewed_apply(args):
+        return reviewed.run_reviewed_apply(args, env, out)
     if args.plan_file:
         return _apply_saved(args, env, out)
     if not args.specs:
@@ -368,7 +373,7 @@ def _check_implied(plan: Plan, live: LiveState, wanted: dict[int, WorkspaceSpec]
     if spec.desired.spec_hash != plan.spec_hash:
         # E.g. another pull request merged first: only the reviewed changes are applied.
         left = len(fresh.changes) - len(plan.changes)
-        out.info(f"Note: the spec changed since the plan was made; every change in the plan is "
-                 f"still one it asks for, so the plan is applied"
+        out.info("Note: the spec changed since the plan was made; every change in the plan is "
+                 "still one it asks for, so the plan is applied"
                  + (f"; {left} other change(s) it asks for will show in the next plan." if left > 0
                     else "."))

@@ -9,7 +9,6 @@ name can neither drive the terminal nor reorder the text around it.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Iterable, Mapping
 
 import yaml

@@ -1,20 +1,11 @@
 """Pull requests and bootstrapping: Markdown plans, step summaries, spec folders with several
-workspaces, and the example GitHub workflow's own commands run against the sandbox."""
+workspaces. The example workflow and the action are run job by job in tests/workflows/."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import stat
-import subprocess
-import sys
 from pathlib import Path
 
-import yaml
-
-from tests.e2e.conftest import EXAMPLES, TOKEN, WORKSPACE, Harness
-
-WORKFLOW = EXAMPLES / "github" / "toggl-workspace.yml"
+from tests.e2e.conftest import EXAMPLES, WORKSPACE, Harness
 
 
 def test_markdown_plan_goes_to_stdout_and_the_step_summary(harness: Harness, tmp_path: Path) -> None:
@@ -66,64 +57,6 @@ def test_saved_plans_for_several_workspaces_apply_together(harness: Harness, tmp
     applied = harness.cli("apply", "--plan", plan_file, str(folder))
     assert applied.code == 0, applied.output
     assert harness.names("tag") == ["alpha"]
-
-
-def _shim(bin_dir: Path) -> None:
-    """A `toggl-reconciler` on PATH that runs this checkout, as `pip install` would provide."""
-    script = bin_dir / "toggl-reconciler"
-    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m reconciler "$@"\n')
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-
-
-def _steps(job: str) -> list[dict]:
-    workflow = yaml.safe_load(WORKFLOW.read_text())
-    return [s for s in workflow["jobs"][job]["steps"] if "toggl-reconciler" in s.get("run", "")
-            and "pip install" not in s["run"]]
-
-
-def _run_step(step: dict, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
-def test_the_example_workflow_parses_and_its_commands_run_green(harness: Harness,
-                                                               tmp_path: Path) -> None:
-    workflow = yaml.safe_load(WORKFLOW.read_text())
-    assert set(workflow["jobs"]) == {"plan", "apply", "drift"}
-    repo = tmp_path / "repo"
-    (repo / "toggl").mkdir(parents=True)
-    shutil.copy(EXAMPLES / "agency.yaml", repo / "toggl" / "workspace.yaml")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    _shim(bin_dir)
-    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "SPEC": "toggl/",
-           "TOGGL_API_URL": harness.sandbox.url, "TOGGL_API_TOKEN": TOKEN, "MATON_API_KEY": "",
-           "NO_COLOR": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    for job in ("plan", "apply", "drift"):
-        for step in _steps(job):
-            result = _run_step(step, repo, env)
-            assert result.returncode == 0, f"{job}/{step['name']}: {result.stdout}{result.stderr}"
-    assert (repo / "plan.md").read_text().lstrip().startswith("#")
-    assert len(harness.names("project")) == 40
-
-
-def test_the_example_workflow_fails_loudly_on_a_stale_plan(harness: Harness, tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    (repo / "toggl").mkdir(parents=True)
-    (repo / "toggl" / "w.yaml").write_text(f"version: 1\nworkspace: {WORKSPACE}\ntags: [alpha]\n")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    _shim(bin_dir)
-    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "SPEC": "toggl/",
-           "TOGGL_API_URL": harness.sandbox.url, "TOGGL_API_TOKEN": TOKEN, "NO_COLOR": "1",
-           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    for step in _steps("plan"):
-        assert _run_step(step, repo, env).returncode == 0
-    harness.store.add_tag(harness.wid, "alpha")  # someone created it by hand since the review
-    [apply_step] = _steps("apply")
-    result = _run_step(apply_step, repo, env)
-    assert result.returncode == 3
-    assert "stale" in result.stderr
 
 
 def test_ctrl_c_between_two_workspaces_says_what_the_first_one_applied(
