@@ -83,10 +83,24 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
         yield from _explain_alternatives(file, error)
     elif keyword == "type":
         types = [expected] if isinstance(expected, str) else list(expected)
-        yield Issue(file, path, f"expected {_words(types)}, got {describe(value)}",
-                    quote_hint="string" in types)
+        yield Issue(file, path, f"expected {_words(types)}, got {describe(value)}"
+                    f"{_number_text_hint(types, value)}", quote_hint="string" in types)
     else:
         yield Issue(file, path, _keyword_message(keyword, expected, value, path))
+
+
+def _number_text_hint(types: list[str], value: Any) -> str:
+    """`rate: 1e13` is text to YAML 1.1 (it wants a dot and a sign: 1.0e+13): say so."""
+    if not ({"number", "integer"} & set(types)) or not isinstance(value, str):
+        return ""
+    try:
+        number = float(value)
+    except ValueError:
+        return ""
+    if number != number or number in (float("inf"), float("-inf")):
+        return ""
+    return (f" (YAML 1.1 reads {value} as text, not a number: write it with a dot and a "
+            f"signed exponent, such as {number:.1e}, or in full digits)").replace("e+0", "e+")
 
 
 def _unknown_key(key: str, allowed: list[str]) -> str:

@@ -166,6 +166,8 @@ def _entry_label(data: Any, section: str, index: int) -> str:
         return ""
     client = entry.get("client") if isinstance(entry, dict) else None
     address = f"{client}/{name}" if isinstance(client, str) else name
+    if len(address) > 60:  # a 5 MB name must not make a 5 MB message
+        address = address[:57] + "..."
     return f" ({ENTRY_KINDS[section]} {address!r})"
 
 
