@@ -37,8 +37,8 @@ Subparsers = Any  # argparse's _SubParsersAction is private
 # ---------------------------------------------------------------------------- plan
 
 
-SPEC_HELP = ("spec file, or folder: its *.yaml/*.yml files (any case), sub-folders too, "
-             "hidden ones skipped")
+SPEC_HELP = ("spec file, or folder: every *.yaml/*.yml file in it and its subfolders (any "
+             "letter case; hidden files and folders skipped)")
 
 
 def _add_spec_flags(parser: argparse.ArgumentParser) -> None:
