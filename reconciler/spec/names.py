@@ -29,8 +29,8 @@ MAX_NOTES_BYTES = 3000
 
 # Cc controls have no Unicode name; these are the ones a YAML file can carry.
 _CONTROL_NAMES = {
-    "\t": "TAB", "\n": "LINE FEED (a line break)", "\r": "CARRIAGE RETURN (a line break)",
-    "\x85": "NEXT LINE (a line break)",
+    "\t": "TAB", "\n": "LINE FEED, a line break", "\r": "CARRIAGE RETURN, a line break",
+    "\x85": "NEXT LINE, a line break",
 }
 _SHOWN_CHARACTERS = 3  # at most this many different invisible characters named per message
 
@@ -151,7 +151,4 @@ def _escaped(name: str) -> str:
 
 
 def _escape(character: str) -> str:
-    code = ord(character)
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+    return repr(character)[1:-1]  # \n, \x07, \xa0, \u200b: Python's spelling of it

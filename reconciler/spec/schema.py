@@ -60,8 +60,16 @@ def schema_issues(file: SpecFile) -> list[Issue]:
     if checker()(file.data):
         return []
     issues: list[Issue] = []
+    explained: set[tuple[Any, ...]] = set()
     for error in _validator().iter_errors(file.data):
+        # One message per value: `version: "1"` breaks both `type` and `const`. Missing and
+        # unknown keys are one message each, however many share a mapping.
+        about_value = error.validator not in ("required", "additionalProperties")
         for issue in _explain(file, error):
+            if about_value and issue.path in explained:
+                continue
+            if about_value:
+                explained.add(issue.path)
             if issue not in issues:
                 issues.append(issue)
     return issues
@@ -81,26 +89,24 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
                 yield Issue(file, path, f"missing required key {key!r}")
     elif keyword in ("anyOf", "oneOf"):
         yield from _explain_alternatives(file, error)
+    elif keyword == "type" and path == ("version",):
+        yield Issue(file, path, _keyword_message("const", 1, value, path))
     elif keyword == "type":
         types = [expected] if isinstance(expected, str) else list(expected)
         yield Issue(file, path, f"expected {_words(types)}, got {describe(value)}"
-                    f"{_number_text_hint(types, value)}", quote_hint="string" in types)
+                    f"{_entry_hint(path, types, value)}", quote_hint="string" in types,
+                    number_hint=bool({"number", "integer"} & set(types)))
     else:
         yield Issue(file, path, _keyword_message(keyword, expected, value, path))
 
 
-def _number_text_hint(types: list[str], value: Any) -> str:
-    """`rate: 1e13` is text to YAML 1.1 (it wants a dot and a sign: 1.0e+13): say so."""
-    if not ({"number", "integer"} & set(types)) or not isinstance(value, str):
+def _entry_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
+    """`clients: [Globex]`: an entry written as a bare name where a mapping is wanted."""
+    if "object" not in types or not isinstance(value, str) or len(path) != 2:
         return ""
-    try:
-        number = float(value)
-    except ValueError:
+    if path[0] not in ("clients", "projects"):
         return ""
-    if number != number or number in (float("inf"), float("-inf")):
-        return ""
-    return (f" (YAML 1.1 reads {value} as text, not a number: write it with a dot and a "
-            f"signed exponent, such as {number:.1e}, or in full digits)").replace("e+0", "e+")
+    return f" (an entry is a mapping: write `- name: {value}`)"
 
 
 def _unknown_key(key: str, allowed: list[str]) -> str:
@@ -111,7 +117,9 @@ def _unknown_key(key: str, allowed: list[str]) -> str:
 
 def _keyword_message(keyword: str, expected: Any, value: Any, path: tuple[Any, ...]) -> str:
     if keyword == "const" and path == ("version",):
-        return f"expected 1, got {describe(value)} (this tool reads spec format version 1)"
+        unquote = ": write `version: 1` without quotes" if value == "1" else ""
+        return (f"expected 1, got {describe(value)} (this tool reads spec format version "
+                f"1{unquote})")
     if keyword == "const":
         return f"expected {describe(expected)}, got {describe(value)}"
     if keyword == "enum" and len(expected) > _LISTED_ENUM:

@@ -100,7 +100,7 @@ def test_defaults_are_held_to_the_same_limits(write_spec):
 def test_an_exponent_yaml_reads_as_text_is_explained(write_spec):
     [message] = _messages(write_spec, "projects: [{name: P, rate: 1e+300}]\n")
     assert message == ("x.yaml:3:28: projects[0] (project 'P'): rate: expected a number or null, "
-                       "got '1e+300' (YAML 1.1 reads 1e+300 as text, not a number: write it with "
+                       "got '1e+300' (YAML 1.1 reads the unquoted 1e+300 as text, not a number: write it with "
                        "a dot and a signed exponent, such as 1.0e+300, or in full digits)")
 
 
@@ -127,3 +127,26 @@ def test_export_round_trip_of_a_rich_project_still_validates(write_spec):
                       "  - {name: P, client: C, rate: 120.5, currency: EUR, estimated_hours: 40}\n")
     [state] = load_specs([path])
     assert state.projects[0].fields["currency"] == "EUR"
+
+
+# ---------------------------------------------------------------- hints (issue 14)
+
+@pytest.mark.parametrize("text, expected", [
+    ('version: "1"\nworkspace: W\n',
+     ["x.yaml:1:10: version: expected 1, got '1' (this tool reads spec format version 1: "
+      "write `version: 1` without quotes)"]),
+    (HEAD + "projects:\n  - name: P\n    color: #0b83d9\n",
+     ["x.yaml:5:11: projects[0] (project 'P'): color: expected a string, got null (YAML reads "
+      "the unquoted #0b83d9 as a comment, so the value is empty: write \"#0b83d9\" in quotes)"]),
+    (HEAD + "clients: [Globex]\n",
+     ["x.yaml:3:11: clients[0] (client 'Globex'): expected a mapping, got 'Globex' (an entry "
+      "is a mapping: write `- name: Globex`)"]),
+    (HEAD + "projects: [{name: P, rate: '1e3'}]\n",  # quoted: the writer meant text; no hint
+     ["x.yaml:3:28: projects[0] (project 'P'): rate: expected a number or null, got '1e3'"]),
+    ("clients: []\n",
+     ["x.yaml:1:1: missing required key 'version'", "x.yaml:1:1: missing required key "
+                                                    "'workspace'"]),
+])
+def test_hints_for_yaml_surprises(write_spec, text, expected):
+    path = write_spec("x.yaml", text)
+    assert [str(problem) for problem in validate_paths([path])] == expected

@@ -84,7 +84,7 @@ def test_a_name_with_a_line_break_is_one_problem_that_says_so(write_spec):
     for name in ('"a\\nb"', '"a\\n"'):
         messages = _messages(write_spec, f"tags: [{name}]\n")
         assert len(messages) == 1, messages
-        assert "U+000A (LINE FEED (a line break))" in messages[0]
+        assert "U+000A (LINE FEED, a line break)" in messages[0]
         assert "starts nor ends" not in messages[0]
 
 
