@@ -53,6 +53,11 @@ class ValueLimits:
     def maximum(self, field: str) -> float:
         return dict(self.number_maximums).get(field, 1e12)
 
+    def __repr__(self) -> str:  # SandboxConfig's repr goes to logs: not 170 currency codes
+        currencies = "any" if self.currencies is None else f"{len(self.currencies)} codes"
+        return (f"ValueLimits(name_bytes={self.name_bytes}, notes_bytes={self.notes_bytes}, "
+                f"number_maximums={self.number_maximums!r}, currencies={currencies})")
+
 
 DEFAULT_LIMITS = ValueLimits()
 # The limits of the request being served: set per request by the dispatcher (`enforcing`);
