@@ -74,8 +74,9 @@ def _name_slots(data: dict[str, Any]) -> Iterator[tuple[Any, Any, DataPath, bool
             continue
         for index, item in enumerate(items):
             if isinstance(item, str):  # a tag written as a bare name
-                yield items, index, (section, index), True
-            elif isinstance(item, dict):
+                if not (item.isascii() and item.isprintable()):
+                    yield items, index, (section, index), True
+            elif isinstance(item, dict) and not _plain_entry(item):
                 yield from _entry_slots(item, (section, index))
     protected = data.get("protected")
     if isinstance(protected, dict):
@@ -83,6 +84,15 @@ def _name_slots(data: dict[str, Any]) -> Iterator[tuple[Any, Any, DataPath, bool
             if isinstance(patterns, list):
                 for index in range(len(patterns)):
                     yield patterns, index, ("protected", section, index), False
+
+
+def _plain_entry(entry: dict[str, Any]) -> bool:
+    """Nothing to check or change: the usual entry, whose names are printable ASCII."""
+    name, client = entry.get("name"), entry.get("client")
+    return (type(name) is str and name.isascii() and name.isprintable()
+            and (client is None or (type(client) is str and client.isascii()
+                                    and client.isprintable()))
+            and "previous_names" not in entry)
 
 
 def _entry_slots(entry: dict[str, Any], path: DataPath) -> Iterator[tuple[Any, Any, DataPath, bool]]:
