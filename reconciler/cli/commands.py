@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 
 from reconciler.cli.connection import Connection, add_connection_flags, connect
 from reconciler.cli.output import Output
-from reconciler.cli.plan_apply import Subparsers, register_apply, register_plan
+from reconciler.cli.plan_apply import SPEC_HELP, Subparsers, register_apply, register_plan
 from reconciler.errors import EXIT_OK
 from reconciler.live import read_live_state
 from reconciler.spec import load_specs
@@ -25,7 +25,7 @@ def register_validate(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("validate", parents=[common], help="check spec files offline",
                             description="Check spec files against the schema and for semantic "
                                         "problems, offline: no request to Toggl.")
-    parser.add_argument("specs", nargs="+", metavar="SPEC", help="spec file or folder of *.yaml")
+    parser.add_argument("specs", nargs="+", metavar="SPEC", help=SPEC_HELP)
     parser.set_defaults(handler=run_validate)
 
 

@@ -55,6 +55,10 @@ Subparsers = Any  # argparse's _SubParsersAction is private
 # ---------------------------------------------------------------------------- plan
 
 
+SPEC_HELP = ("spec file, or folder: every *.yaml/*.yml file in it and its subfolders (any "
+             "letter case; hidden files and folders skipped)")
+
+
 def _add_spec_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workspace", "-w", default=None,
                         help="workspace name or id, overriding the spec's `workspace:`")
@@ -66,7 +70,7 @@ def register_plan(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("plan", parents=[common], help="show what apply would change",
                             description="Read the live workspace (a few list calls) and show the "
                                         "changes that would make it match the spec. Never writes.")
-    parser.add_argument("specs", nargs="+", metavar="SPEC")
+    parser.add_argument("specs", nargs="+", metavar="SPEC", help=SPEC_HELP)
     parser.add_argument("--out", "-o", default=None, metavar="FILE",
                         help="save the plan (JSON) for `apply --plan FILE`")
     parser.add_argument("--format", "-f", choices=sorted(RENDERERS), default="text")
@@ -176,7 +180,7 @@ def register_apply(sub: Subparsers, common: argparse.ArgumentParser) -> None:
                             description="Plan, show the plan, ask for confirmation, then apply. "
                                         "With --plan FILE, apply a saved plan exactly, after "
                                         "checking that nothing it touches has changed.")
-    parser.add_argument("specs", nargs="*", metavar="SPEC")
+    parser.add_argument("specs", nargs="*", metavar="SPEC", help=SPEC_HELP)
     parser.add_argument("--plan", dest="plan_file", default=None, metavar="FILE",
                         help="apply a plan saved by `plan --out FILE` (no confirmation asked)")
     parser.add_argument("--auto-approve", action="store_true",

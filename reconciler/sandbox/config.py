@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from reconciler.sandbox.rules import DEFAULT_LIMITS, ValueLimits
+
 Tier = Literal["free", "starter", "premium"]
 TIERS: tuple[Tier, ...] = ("free", "starter", "premium")
 DEFAULT_TOKEN = "sandbox-token"
@@ -69,6 +71,9 @@ class SandboxConfig:
     # workspace. We still refuse it per id by default, so that the product never relies on
     # that loophole; set False to reproduce the recording.
     bulk_patch_checks_free_palette: bool = True
+    # Name, notes, number and currency limits: no source states most of Toggl's; these are the
+    # spec schema's choices, so that what `validate` passes the sandbox takes (rules.py).
+    value_limits: ValueLimits = DEFAULT_LIMITS
 
     def __post_init__(self) -> None:
         validate_config(self)

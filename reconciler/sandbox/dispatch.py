@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from reconciler.sandbox import auth
+from reconciler.sandbox import auth, rules
 from reconciler.sandbox.config import SandboxConfig
 from reconciler.sandbox.encoding import encode_json
 from reconciler.sandbox.errors import ApiError
@@ -157,7 +157,8 @@ class Dispatcher:
         if decision.fault in (Fault.FAIL_BEFORE, Fault.DROP_BEFORE):
             return _fault_outcome(decision, state)
         call = Call(self.store, params, request.query, request.body, self.quota_report)
-        outcome = self._run(route.handler, call, state)
+        with rules.enforcing(self.config.value_limits):
+            outcome = self._run(route.handler, call, state)
         if decision.fault in (Fault.FAIL_AFTER, Fault.DROP_AFTER):
             return _fault_outcome(decision, state)
         return outcome

@@ -5,15 +5,74 @@ Messages are Toggl's where recorded or documented; elsewhere they are our wordin
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
-from typing import Any, Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Mapping
 
 from reconciler.model import FREE_PALETTE
 from reconciler.sandbox.errors import ApiError, bad_request, paid_plan_required
 
 MAX_ID = 2**63 - 1  # Toggl ids are 64-bit; larger numbers would overflow SQLite too
-MAX_NAME_LENGTH = 255  # Toggl's limit for client/project/tag names (documented for projects)
+MAX_NAME_LENGTH = 255  # Toggl's limit for client/project/tag names, in UTF-8 bytes (below)
+
+# ---- value limits: THE SAME as the spec's (schemas/workspace.schema.json, and the byte
+# limits in reconciler/spec/names.py). The sandbox never imports the core, so they are
+# repeated here; tests/e2e/test_spec_limits_e2e.py holds the two copies equal.
+# No source states most of Toggl's limits; these are the tool's conservative choices:
+# - names: 255 bytes of UTF-8 (Toggl's own mobile app: MaxClient/Project/TagNameLengthInBytes);
+# - client notes: 3000 bytes (the only free-text limit Toggl's app states, for descriptions);
+# - rate 0..10,000,000 and fixed_fee 0..1,000,000,000 (per hour / per project, any currency);
+# - estimated_hours 0..500,000 (its seconds stay within a 32-bit integer);
+# - currency: ISO 4217 codes, without metals, bond units, XTS and XXX.
+ISO_4217_CODES: frozenset[str] = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN
+BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP
+ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR
+ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD
+MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR
+PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL
+THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF
+XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL
+""".split())
+
+
+@dataclass(frozen=True)
+class ValueLimits:
+    """What the sandbox refuses with 400; SandboxConfig.value_limits picks them per sandbox."""
+
+    name_bytes: int = MAX_NAME_LENGTH
+    notes_bytes: int = 3000
+    number_maximums: tuple[tuple[str, float], ...] = (
+        ("rate", 10_000_000), ("fixed_fee", 1_000_000_000), ("estimated_hours", 500_000),
+    )
+    currencies: frozenset[str] | None = ISO_4217_CODES  # None: any text is taken
+
+    def maximum(self, field: str) -> float:
+        return dict(self.number_maximums).get(field, 1e12)
+
+    def __repr__(self) -> str:  # SandboxConfig's repr goes to logs: not 170 currency codes
+        currencies = "any" if self.currencies is None else f"{len(self.currencies)} codes"
+        return (f"ValueLimits(name_bytes={self.name_bytes}, notes_bytes={self.notes_bytes}, "
+                f"number_maximums={self.number_maximums!r}, currencies={currencies})")
+
+
+DEFAULT_LIMITS = ValueLimits()
+# The limits of the request being served: set per request by the dispatcher (`enforcing`);
+# setup helpers called directly (tests) get the defaults.
+_LIMITS: ContextVar[ValueLimits] = ContextVar("sandbox_value_limits", default=DEFAULT_LIMITS)
+
+
+@contextlib.contextmanager
+def enforcing(limits: ValueLimits) -> Iterator[None]:
+    token = _LIMITS.set(limits)
+    try:
+        yield
+    finally:
+        _LIMITS.reset(token)
+
 CUSTOM_COLOR_MESSAGE = "Custom project colors available only for premium plans"  # recorded
 PAID_FEATURE_MESSAGE = "This feature is available only for paid plans"  # our wording
 _LOOSE_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -38,8 +97,11 @@ def require_name(body: Mapping[str, Any], what: str) -> str:
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
         raise bad_request(f"{what} name can't be blank")  # our wording
-    if len(name) > MAX_NAME_LENGTH:
-        raise bad_request(f"{what} name is too long")  # our wording
+    limit = _LIMITS.get().name_bytes
+    if len(name) > limit // 4 and len(name.encode("utf-8", "surrogatepass")) > limit:
+        # Documented for clients ("Client name maximum length is {max_client_length}"); the
+        # same wording for projects and tags is ours.
+        raise bad_request(f"{what} name maximum length is {limit}")
     return name.strip()
 
 
@@ -65,16 +127,26 @@ def optional_number(body: Mapping[str, Any], field: str) -> float | None:
         return None
     if (
         isinstance(value, bool) or not isinstance(value, (int, float))
-        or not math.isfinite(value) or not 0 <= value <= 1e12
+        or not math.isfinite(value) or not value >= 0
     ):
         raise bad_request(f"{field} must be a non-negative number")  # our wording
+    maximum = _LIMITS.get().maximum(field)
+    if value > maximum:
+        raise bad_request(f"{field} must be at most {maximum:,.0f}")  # our wording
     return float(value)
 
 
 def optional_text(body: Mapping[str, Any], field: str) -> str | None:
+    """A text field; `notes` and `currency` are held to the value limits (ValueLimits)."""
     value = body.get(field)
     if value is not None and not isinstance(value, str):
         raise bad_request(f"{field} must be a string")  # our wording
+    limits = _LIMITS.get()
+    if field == "notes" and value and len(value.encode("utf-8", "surrogatepass")) > limits.notes_bytes:
+        raise bad_request(f"Client notes maximum length is {limits.notes_bytes}")  # our wording
+    if field == "currency" and value is not None and limits.currencies is not None \
+            and value not in limits.currencies:
+        raise bad_request(f"Unknown currency {value!r}")  # our wording
     return value
 
 

@@ -13,6 +13,7 @@ from reconciler.gc_pause import collector_paused
 from reconciler.model import DesiredState
 from reconciler.spec.errors import SpecError, SpecProblem
 from reconciler.spec.loader import expand_paths, load_file
+from reconciler.spec.names import check_names
 from reconciler.spec.normalize import to_desired_state
 from reconciler.spec.schema import schema_issues
 from reconciler.spec.semantic import semantic_issues
@@ -26,7 +27,7 @@ SpecPaths = Sequence["str | os.PathLike[str]"]
 def load_specs(paths: SpecPaths) -> list[DesiredState]:
     """One DesiredState per workspace named by the files, in first-seen order.
 
-    Paths are files, or directories whose `*.yaml`/`*.yml` files load in name order.
+    Paths are files, or folders whose spec files load in path order (loader.expand_paths).
     Raises SpecError with every problem found.
     """
     states, problems = _load(paths)
@@ -54,9 +55,12 @@ def _load_all(paths: SpecPaths) -> tuple[list[DesiredState], list[SpecProblem]]:
         workspace = spec_file.workspace_key() if spec_file else None
         if spec_file is not None and workspace is not None:
             groups.setdefault(workspace, []).append((spec_file, not file_problems))
+    reported = {(problem.file, problem.line, problem.column) for problem in problems}
     for group in groups.values():
         files, trusted = [file for file, _ in group], [ok for _, ok in group]
-        problems += [resolve(issue) for issue in semantic_issues(files, trusted)]
+        # A name refused in its file (invisible characters) is not also an unknown client.
+        problems += [problem for problem in map(resolve, semantic_issues(files, trusted))
+                     if (problem.file, problem.line, problem.column) not in reported]
     if problems:
         return [], _ordered(problems, file_paths)
     return [to_desired_state([file for file, _ in group]) for group in groups.values()], []
@@ -66,8 +70,10 @@ def _check_file(path: str) -> tuple[SpecFile | None, list[SpecProblem]]:
     spec_file, problems = load_file(path)
     if spec_file is None:
         return None, problems
-    # A value the YAML layer already refused (a bad tag, say) reads as null: do not report
-    # the same place twice.
+    # Names first: they are NFC-normalized in place for every check after this one.
+    problems += [resolve(issue) for issue in check_names(spec_file)]
+    # A value the YAML layer already refused (a bad tag, say) reads as null, and a name
+    # refused above may break a schema rule too: do not report the same place twice.
     taken = {(problem.line, problem.column) for problem in problems}
     problems += [problem for problem in map(resolve, schema_issues(spec_file))
                  if (problem.line, problem.column) not in taken]

@@ -128,10 +128,18 @@ def _type(compiler: _Compiler, names: Any) -> Check:
 
 
 def _enum(compiler: _Compiler, options: list[Any]) -> Check:
-    if all(isinstance(option, str) for option in options):
-        allowed = frozenset(options)
-        return lambda value: isinstance(value, str) and value in allowed
-    return lambda value: any(json_equal(value, option) for option in options)
+    # Strings by set lookup (the currency list has 170 codes and every project may name one);
+    # anything else (null, numbers) by JSON equality.
+    strings = frozenset(option for option in options if isinstance(option, str))
+    others = [option for option in options if not isinstance(option, str)]
+    if not others:
+        return lambda value: isinstance(value, str) and value in strings
+
+    def check(value: Any) -> bool:
+        if isinstance(value, str):
+            return value in strings
+        return any(json_equal(value, option) for option in others)
+    return check
 
 
 def _const(compiler: _Compiler, expected: Any) -> Check:

@@ -62,14 +62,14 @@ class _Refused(Exception):
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], list[SpecProblem]]:
-    """Files to load, in order: files as given, directories' `*.yaml`/`*.yml` sorted by name."""
+    """Files to load, in order: files as given, then each folder's spec files (`_spec_files_in`)."""
     files: list[str] = []
     problems: list[SpecProblem] = []
     seen: set[str] = set()
     for given in paths:
         path = os.fsdecode(os.fspath(given))
         if os.path.isdir(path):
-            found = _yaml_files_in(path, problems)
+            found = _spec_files_in(path, problems)
         elif os.path.exists(path):
             found = [path]
         else:
@@ -85,20 +85,53 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], li
     return files, problems
 
 
-def _yaml_files_in(folder: str, problems: list[SpecProblem]) -> list[str]:
+def is_spec_file_name(name: str) -> bool:
+    """`*.yaml` or `*.yml` in any letter case (`Clients.YAML` too), not hidden."""
+    return not name.startswith(".") and name.lower().endswith((".yaml", ".yml"))
+
+
+def _spec_files_in(folder: str, problems: list[SpecProblem]) -> list[str]:
+    """Every spec file under `folder`, sub-folders included, sorted by path below the folder.
+
+    Skipped, as README and `--help` say: hidden files and folders (a leading dot: .git,
+    .github, editor files) and files of other types. A folder reached again through a
+    symbolic link (a loop, or a second link to it) is read once.
+    """
+    found: list[tuple[tuple[str, ...], str]] = []
+    visited: set[str] = set()
+    pending: list[tuple[str, tuple[str, ...]]] = [(folder, ())]
+    while pending:
+        directory, parts = pending.pop()
+        real = os.path.realpath(directory)
+        if real in visited:
+            continue
+        visited.add(real)
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            problems.append(SpecProblem(directory, None, None, "",
+                                        f"cannot list: {error.strerror or error}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if _is_folder(entry):
+                pending.append((entry.path, parts + (entry.name,)))
+            elif is_spec_file_name(entry.name):
+                found.append((parts + (entry.name,), entry.path))
+    if not found:
+        problems.append(SpecProblem(folder, None, None, "", "folder holds no spec files "
+                                    "(*.yaml or *.yml, in sub-folders too; hidden ones are "
+                                    "skipped)"))
+    return [path for _, path in sorted(found)]
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
     try:
-        names = sorted(
-            entry.name for entry in os.scandir(folder)
-            if entry.name.endswith((".yaml", ".yml")) and not entry.name.startswith(".")
-            and entry.is_file()
-        )
-    except OSError as error:
-        problems.append(SpecProblem(folder, None, None, "", f"cannot list: {error.strerror}"))
-        return []
-    if not names:
-        problems.append(SpecProblem(folder, None, None, "",
-                                    "directory holds no *.yaml or *.yml files"))
-    return [os.path.join(folder, name) for name in names]
+        return entry.is_dir()  # follows symbolic links; a dangling one is not a folder
+    except OSError:
+        return False
 
 
 # ---------------------------------------------------------------------------- one file

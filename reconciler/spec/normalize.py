@@ -68,9 +68,15 @@ def _located(file: SpecFile, section: str) -> list[tuple[Entry, SourceLocation |
 
 def _client(entry: Entry, source: SourceLocation | None) -> DesiredClient:
     body = entry.body
+    fields = {name: body[name] for name in CLIENT_FIELDS if name in body}
+    if "notes" in fields and fields["notes"] is None:
+        # `notes: null` means "no notes": the empty text is what clears them through the API
+        # (a null is left out of the request, so the live notes would stay and the plan
+        # never converge); the planner already takes "" and null for the same notes.
+        fields["notes"] = ""
     return DesiredClient(
         name=body["name"],
-        fields={name: body[name] for name in CLIENT_FIELDS if name in body},
+        fields=fields,
         previous_names=tuple(body.get("previous_names", ())),
         delete=bool(body.get("delete", False)),
         source=source,

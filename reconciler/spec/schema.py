@@ -22,10 +22,11 @@ SCHEMA_PATH = Path(__file__).with_name("workspace.schema.json")
 # What a pattern means, for messages ("expected #rrggbb, got 'red'").
 _PATTERN_MEANINGS = {
     # Toggl trims names, so one written with spaces around it would never match live.
-    "^\\S(.*\\S)?$": "a name that is not empty and neither starts nor ends with spaces",
+    "^\\S([\\s\\S]*\\S)?$": "a name that is not empty and neither starts nor ends with spaces",
     "^#[0-9a-fA-F]{6}$": "#rrggbb",
-    "^[A-Z]{3}$": "3 upper-case letters such as EUR",
 }
+# Enums longer than this are not listed in full in a message (the currency codes).
+_LISTED_ENUM = 10
 _TYPE_WORDS = {
     "string": "a string",
     "integer": "an integer",
@@ -59,8 +60,16 @@ def schema_issues(file: SpecFile) -> list[Issue]:
     if checker()(file.data):
         return []
     issues: list[Issue] = []
+    explained: set[tuple[Any, ...]] = set()
     for error in _validator().iter_errors(file.data):
+        # One message per value: `version: "1"` breaks both `type` and `const`. Missing and
+        # unknown keys are one message each, however many share a mapping.
+        about_value = error.validator not in ("required", "additionalProperties")
         for issue in _explain(file, error):
+            if about_value and issue.path in explained:
+                continue
+            if about_value:
+                explained.add(issue.path)
             if issue not in issues:
                 issues.append(issue)
     return issues
@@ -80,12 +89,24 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
                 yield Issue(file, path, f"missing required key {key!r}")
     elif keyword in ("anyOf", "oneOf"):
         yield from _explain_alternatives(file, error)
+    elif keyword == "type" and path == ("version",):
+        yield Issue(file, path, _keyword_message("const", 1, value, path))
     elif keyword == "type":
         types = [expected] if isinstance(expected, str) else list(expected)
-        yield Issue(file, path, f"expected {_words(types)}, got {describe(value)}",
-                    quote_hint="string" in types)
+        yield Issue(file, path, f"expected {_words(types)}, got {describe(value)}"
+                    f"{_entry_hint(path, types, value)}", quote_hint="string" in types,
+                    number_hint=bool({"number", "integer"} & set(types)))
     else:
         yield Issue(file, path, _keyword_message(keyword, expected, value, path))
+
+
+def _entry_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
+    """`clients: [Globex]`: an entry written as a bare name where a mapping is wanted."""
+    if "object" not in types or not isinstance(value, str) or len(path) != 2:
+        return ""
+    if path[0] not in ("clients", "projects"):
+        return ""
+    return f" (an entry is a mapping: write `- name: {value}`)"
 
 
 def _unknown_key(key: str, allowed: list[str]) -> str:
@@ -96,9 +117,13 @@ def _unknown_key(key: str, allowed: list[str]) -> str:
 
 def _keyword_message(keyword: str, expected: Any, value: Any, path: tuple[Any, ...]) -> str:
     if keyword == "const" and path == ("version",):
-        return f"expected 1, got {describe(value)} (this tool reads spec format version 1)"
+        unquote = ": write `version: 1` without quotes" if value == "1" else ""
+        return (f"expected 1, got {describe(value)} (this tool reads spec format version "
+                f"1{unquote})")
     if keyword == "const":
         return f"expected {describe(expected)}, got {describe(value)}"
+    if keyword == "enum" and len(expected) > _LISTED_ENUM:
+        return _long_enum_message(expected, value, path)
     if keyword == "enum":
         return f"expected one of {', '.join(map(str, expected))}; got {describe(value)}"
     if keyword == "pattern":
@@ -106,10 +131,36 @@ def _keyword_message(keyword: str, expected: Any, value: Any, path: tuple[Any, .
     if keyword == "minimum":
         return f"expected a number >= {expected}, got {describe(value)}"
     if keyword == "maximum":
-        return f"expected a number <= {expected}, got {describe(value)}"
+        reason = " (a bound chosen to stay inside what Toggl stores)" if path and path[-1] in (
+            "rate", "estimated_hours", "workspace") else ""
+        return f"expected a number <= {_number(expected)}, got {_number(value)}{reason}"
     if keyword == "minLength":
         return f"expected at least {expected} characters, got {describe(value)}"
+    if keyword == "maxLength":
+        return (f"{describe(value)} is {len(value):,} characters long; Toggl takes at most "
+                f"{expected}: shorten it")
     return f"{keyword}: {expected!r} not satisfied by {describe(value)}"
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return describe(value)
+
+
+def _long_enum_message(expected: list[Any], value: Any, path: tuple[Any, ...]) -> str:
+    codes = [option for option in expected if isinstance(option, str)]
+    what = "an ISO 4217 currency code" if path and path[-1] == "currency" else "a known value"
+    hint = ""
+    if isinstance(value, str):
+        if value.strip().upper() in codes:
+            hint = f" (write it as {value.strip().upper()!r}: codes are upper case)"
+        else:
+            guess = difflib.get_close_matches(value.upper(), codes, n=1)
+            hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+    examples = ", ".join(code for code in ("EUR", "USD", "GBP") if code in codes)
+    nullable = " or null" if None in expected else ""
+    return (f"{describe(value)} is not {what}{hint}; expected one such as {examples}{nullable}")
 
 
 def _explain_alternatives(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issue]:

@@ -7,6 +7,7 @@ Entries that fail the schema are left out here: the schema problem is already re
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Hashable, Iterator, Mapping, Sequence
@@ -45,10 +46,24 @@ class Entry:
     def address(self) -> str:
         return project_address(self.client, self.body["name"])
 
+    def look_key(self) -> Hashable | None:
+        """Identity as a reader sees it (NFKC, ignoring case); None when it is `key()`."""
+        name, client = self.body["name"], self.client
+        if name.isascii() and (client is None or client.isascii()):
+            return None  # NFKC changes no ASCII text: the look is the key
+        if self.section == "projects":
+            return (_looks(client) if client else "", _looks(name))
+        return _looks(name)
+
     def key(self, name: str | None = None) -> Hashable:
         """Identity of this entry (or of another name it had): projects are keyed per client."""
         name = self.body["name"] if name is None else name
         return project_key(self.client, name) if self.section == "projects" else name_key(name)
+
+
+def _looks(name: str) -> str:
+    # NFKC, fold, NFKC again: folding can produce text that NFKC changes further.
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
 
 
 def project_defaults(file: SpecFile, trusted: bool = True) -> Mapping[str, Any]:
@@ -93,11 +108,26 @@ def semantic_issues(files: Sequence[SpecFile], trusted: Sequence[bool]) -> list[
 
 def _duplicates(section_entries: list[Entry]) -> Iterator[Issue]:
     first_by_key: dict[Hashable, Entry] = {}
+    first_by_look: dict[Hashable, Entry] = {}
     for entry in section_entries:
-        first = first_by_key.setdefault(entry.key(), entry)
+        key = entry.key()
+        first = first_by_key.setdefault(key, entry)
         if first is not entry:
             yield Issue(entry.file, entry.path, f"{entry.kind} {entry.address!r} is defined "
                         f"twice (names ignore case): also at {where(first.file, first.path)}")
+            continue
+        look = entry.look_key()
+        similar = first_by_look.setdefault(key if look is None else look, entry)
+        if similar is not entry:
+            yield Issue(entry.file, entry.path, _lookalike_message(entry, similar))
+
+
+def _lookalike_message(entry: Entry, similar: Entry) -> str:
+    return (f"{entry.kind} {entry.address!r} looks like {similar.kind} {similar.address!r} "
+            f"(at {where(similar.file, similar.path)}): the names differ only in Unicode "
+            "compatibility forms such as full-width letters, ligatures or superscripts "
+            "(they are equal after NFKC and ignoring case), so a reviewer cannot tell them "
+            "apart and Toggl may take them for one name; rename one of them")
 
 
 def _rename_collisions(section_entries: list[Entry]) -> Iterator[Issue]:

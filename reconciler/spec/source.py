@@ -7,6 +7,7 @@ the few paths that have a problem, so a valid spec never pays for them.
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass
 from typing import Any, Iterator, Union
 
@@ -59,6 +60,7 @@ class Issue:
     message: str
     at_key: bool = False  # point at the key itself (unknown or duplicate keys)
     quote_hint: bool = False  # a string was expected: explain YAML 1.1 surprises such as `no`
+    number_hint: bool = False  # a number was expected: explain `1e+300` read as text
 
 
 def is_integer(value: Any) -> bool:
@@ -166,6 +168,8 @@ def _entry_label(data: Any, section: str, index: int) -> str:
         return ""
     client = entry.get("client") if isinstance(entry, dict) else None
     address = f"{client}/{name}" if isinstance(client, str) else name
+    if len(address) > 60:  # a 5 MB name must not make a 5 MB message
+        address = address[:57] + "..."
     return f" ({ENTRY_KINDS[section]} {address!r})"
 
 
@@ -186,7 +190,9 @@ def resolve(issue: Issue) -> SpecProblem:
     line, column = position(key_node if issue.at_key and key_node is not None else node)
     message = issue.message
     if issue.quote_hint:
-        message += _quote_hint(node)
+        message += _quote_hint(node) or _comment_hint(issue.file, node)
+    if issue.number_hint:
+        message += _number_text_hint(node)
     return SpecProblem(issue.file.path, line, column, breadcrumb(issue.file.data, issue.path),
                        message)
 
@@ -197,3 +203,32 @@ def _quote_hint(node: Node) -> str:
     if not plain or not word or not node.value:
         return ""
     return f" (YAML reads the unquoted {node.value} as {word}: write \"{node.value}\" in quotes)"
+
+
+def _comment_hint(file: SpecFile, node: Node) -> str:
+    """`color: #0b83d9` unquoted: YAML reads `#` as a comment, so the value is empty (null)."""
+    if not isinstance(node, ScalarNode) or node.tag != "tag:yaml.org,2002:null" or node.value:
+        return ""
+    lines = file.content.split(b"\n", node.start_mark.line + 1)
+    if node.start_mark.line >= len(lines):
+        return ""
+    rest = lines[node.start_mark.line].decode("utf-8", "replace")[node.start_mark.column:]
+    if not rest.lstrip().startswith("#"):
+        return ""
+    comment = rest.lstrip().split()[0]
+    return (f" (YAML reads the unquoted {comment} as a comment, so the value is empty: write "
+            f"\"{comment}\" in quotes)")
+
+
+def _number_text_hint(node: Node) -> str:
+    """`rate: 1e+300` unquoted is text to YAML 1.1, which wants a dot in a float: say so."""
+    if not isinstance(node, ScalarNode) or node.tag != STR_TAG or node.style:
+        return ""
+    try:
+        number = float(node.value)
+    except ValueError:
+        return ""
+    if not math.isfinite(number):
+        return ""
+    return (f" (YAML 1.1 reads the unquoted {node.value} as text, not a number: write it "
+            f"with a dot and a signed exponent, such as {number:.1e}, or in full digits)")

@@ -70,8 +70,9 @@ CASES = [
     ("bad colour", HEAD + "projects:\n  - name: Website\n    color: red\n",
      ["x.yaml:5:12: projects[0] (project 'Website'): color: expected #rrggbb, got 'red'"]),
     ("bad currency", HEAD + "projects:\n  - name: P\n    currency: eur\n",
-     ["x.yaml:5:15: projects[0] (project 'P'): currency: expected 3 upper-case letters such "
-      "as EUR, got 'eur'"]),
+     ["x.yaml:5:15: projects[0] (project 'P'): currency: 'eur' is not an ISO 4217 currency "
+      "code (write it as 'EUR': codes are upper case); expected one such as EUR, USD, GBP or "
+      "null"]),
     ("negative rate", HEAD + "projects:\n  - name: P\n    rate: -1\n",
      ["x.yaml:5:11: projects[0] (project 'P'): rate: expected a number >= 0, got -1"]),
     ("not finite", HEAD + "projects:\n  - name: P\n    estimated_hours: .inf\n",
@@ -158,7 +159,8 @@ def test_bom_is_accepted(write_spec):
 
 @pytest.mark.parametrize("paths, expected", [
     (["missing.yaml"], ["missing.yaml: no such file or directory"]),
-    (["empty_dir"], ["empty_dir: directory holds no *.yaml or *.yml files"]),
+    (["empty_dir"], ["empty_dir: folder holds no spec files (*.yaml or *.yml, in sub-folders "
+                     "too; hidden ones are skipped)"]),
     ([], ["no spec files given"]),
 ])
 def test_bad_paths(spec_dir, paths, expected):

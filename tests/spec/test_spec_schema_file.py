@@ -89,11 +89,14 @@ _SCALARS = st.one_of(
 )
 
 
+_NAMES = ["Globex", "a", " x ", "\u00e9t\u00e9", "*", "", "  ", "a\nb", "a\n", "x" * 255,
+          "x" * 256, "\u00e9" * 200, "\u00e9" * 256]
 _STRINGS_BY_PATTERN = {
-    "\\S": ["Globex", "a", " x ", "\u00e9t\u00e9", "*", "", "  "],
+    "^\\S([\\s\\S]*\\S)?$": _NAMES,
     "^#[0-9a-fA-F]{6}$": ["#0b83d9", "#ABCDEF", "#0b83d9\n", "red", "#0b83d"],
-    "^[A-Z]{3}$": ["EUR", "USD", "eur", "EURO"],
 }
+# Each side of every bound the schema states (rate, estimated_hours, ids, percentages).
+_BOUNDS = [100, 101, 500_000, 500_001, 10_000_000, 10_000_001, 10**13, 10**20, 2**63 - 1, 2**63]
 
 
 def _mutated(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -110,7 +113,7 @@ def _from_schema(node: Any, schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     if "anyOf" in node:
         return st.one_of([_from_schema(branch, schema) for branch in node["anyOf"]])
     if "enum" in node:
-        return st.sampled_from(node["enum"] + ["other"])
+        return st.sampled_from(node["enum"] + ["other", "eur", 1])
     if "const" in node:
         return st.sampled_from([node["const"], 1.0, 2])
     types = node["type"] if isinstance(node["type"], list) else [node["type"]]
@@ -126,10 +129,12 @@ def _of_type(name: str, node: dict[str, Any], schema: dict[str, Any]) -> st.Sear
     if name == "array":
         return st.lists(_mutated(_from_schema(node["items"], schema)), max_size=3)
     if name == "string":
-        return st.sampled_from(_STRINGS_BY_PATTERN.get(node.get("pattern"), ["text", ""]))
+        return st.sampled_from(_STRINGS_BY_PATTERN.get(node.get("pattern"),
+                                                       ["text", "", "x" * 3000, "x" * 3001]))
     return {
-        "integer": st.one_of(st.integers(-2, 130), st.just(5.0)),
-        "number": st.one_of(st.integers(-2, 130), st.floats(-1, 101), st.just(math.nan)),
+        "integer": st.one_of(st.integers(-2, 130), st.just(5.0), st.sampled_from(_BOUNDS)),
+        "number": st.one_of(st.integers(-2, 130), st.floats(-1, 101), st.just(math.nan),
+                            st.sampled_from(_BOUNDS + [1e13, 10_000_000.5])),
         "boolean": st.booleans(),
         "null": st.none(),
     }[name]

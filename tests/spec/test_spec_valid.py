@@ -56,7 +56,7 @@ def test_fields_hold_only_what_is_written(write_spec):
     path = write_spec("x.yaml", HEAD + "clients: [{name: C, notes: null}]\n"
                       "projects: [{name: P, client: C, delete: true}, {name: Q, client: null}]\n")
     [state] = load_specs([path])
-    assert state.clients[0].fields == {"notes": None}
+    assert state.clients[0].fields == {"notes": ""}  # null means no notes: "" clears them
     assert [(p.name, p.client, dict(p.fields), p.delete) for p in state.projects] == [
         ("P", "C", {}, True), ("Q", None, {}, False)]
 

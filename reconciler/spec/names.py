@@ -1,0 +1,164 @@
+"""Names as the spec writes them: one Unicode form, nothing invisible, within Toggl's limits.
+
+Run on each file's plain data right after it is read, before the schema and the cross-entry
+checks, so that everything after sees names in NFC (an NFD "Café" and an NFC "Café" are one
+name, as they are to a reader) and no name that would reach Toggl with a character nobody can
+see in a review.
+
+Most names are printable ASCII: `isascii()` and `isprintable()` are C-speed and settle them, so
+a valid spec pays next to nothing here (the spec load is on the 10k-project plan's critical path).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any, Iterator
+
+from reconciler.spec.source import DataPath, Issue, SpecFile
+
+# Toggl's limits on names: its own mobile app caps tag, client and project names at 255 BYTES
+# of UTF-8 (toggl/mobileapp, Toggl.Core/Helper/Constants.cs: MaxTagNameLengthInBytes = 255,
+# MaxClientNameLengthInBytes, MaxProjectNameLengthInBytes). Toggl's API reference names a
+# `{max_client_length}` without its value. Bytes are the conservative reading: a name within
+# them is within any character limit of 255 too. The schema holds the character form
+# (maxLength 255); bytes cannot be said in JSON Schema, so they are checked here.
+MAX_NAME_BYTES = 255
+# Client notes: no source states a limit. 3,000 bytes is the only free-text limit Toggl's own
+# app states (MaxTimeEntryDescriptionLengthInBytes = 3000); chosen as a conservative bound.
+MAX_NOTES_BYTES = 3000
+
+# Cc controls have no Unicode name; these are the ones a YAML file can carry.
+_CONTROL_NAMES = {
+    "\t": "TAB", "\n": "LINE FEED, a line break", "\r": "CARRIAGE RETURN, a line break",
+    "\x85": "NEXT LINE, a line break",
+}
+_SHOWN_CHARACTERS = 3  # at most this many different invisible characters named per message
+
+
+def check_names(file: SpecFile) -> list[Issue]:
+    """NFC-normalizes every name of the file in place; returns the names that cannot be used."""
+    issues: list[Issue] = []
+    for holder, key, path, limited in _name_slots(file.data):
+        name = holder[key]
+        if not isinstance(name, str) or (name.isascii() and name.isprintable()):
+            continue  # ASCII: a byte is a character, so the schema's maxLength is the limit
+        if not name.isprintable():
+            issues.append(Issue(file, path, _invisible_message(name)))
+            continue
+        if not unicodedata.is_normalized("NFC", name):
+            name = holder[key] = unicodedata.normalize("NFC", name)
+        if limited:
+            size = len(name.encode("utf-8"))
+            if size > MAX_NAME_BYTES:
+                issues.append(Issue(file, path, _too_long_message(name, size, MAX_NAME_BYTES,
+                                                                  "a name")))
+    issues += _notes_issues(file)
+    return issues
+
+
+def _name_slots(data: dict[str, Any]) -> Iterator[tuple[Any, Any, DataPath, bool]]:
+    """(container, key, data path, limited) for every string the spec uses as a name.
+
+    `limited`: the name of an object the plan may create or rename (held to Toggl's limits);
+    the other names (previous names, references, protection patterns) only match live names.
+    """
+    if isinstance(data.get("workspace"), str):
+        yield data, "workspace", ("workspace",), False
+    defaults = data.get("defaults")
+    project_defaults = defaults.get("project") if isinstance(defaults, dict) else None
+    if isinstance(project_defaults, dict) and "client" in project_defaults:
+        yield project_defaults, "client", ("defaults", "project", "client"), False
+    for section in ("clients", "projects", "tags"):
+        items = data.get(section)
+        if not isinstance(items, list):
+            continue
+        for index, item in enumerate(items):
+            if isinstance(item, str):  # a tag written as a bare name
+                if not (item.isascii() and item.isprintable()):
+                    yield items, index, (section, index), True
+            elif isinstance(item, dict) and not _plain_entry(item):
+                yield from _entry_slots(item, (section, index))
+    protected = data.get("protected")
+    if isinstance(protected, dict):
+        for section, patterns in protected.items():
+            if isinstance(patterns, list):
+                for index in range(len(patterns)):
+                    yield patterns, index, ("protected", section, index), False
+
+
+def _plain_entry(entry: dict[str, Any]) -> bool:
+    """Nothing to check or change: the usual entry, whose names are printable ASCII."""
+    name, client = entry.get("name"), entry.get("client")
+    return (type(name) is str and name.isascii() and name.isprintable()
+            and (client is None or (type(client) is str and client.isascii()
+                                    and client.isprintable()))
+            and "previous_names" not in entry)
+
+
+def _entry_slots(entry: dict[str, Any], path: DataPath) -> Iterator[tuple[Any, Any, DataPath, bool]]:
+    if "name" in entry:
+        yield entry, "name", path + ("name",), True
+    if "client" in entry:
+        yield entry, "client", path + ("client",), False
+    previous = entry.get("previous_names")
+    if isinstance(previous, list):
+        for index in range(len(previous)):
+            yield previous, index, path + ("previous_names", index), False
+
+
+def _notes_issues(file: SpecFile) -> Iterator[Issue]:
+    clients = file.data.get("clients")
+    if not isinstance(clients, list):
+        return
+    for index, client in enumerate(clients):
+        notes = client.get("notes") if isinstance(client, dict) else None
+        if isinstance(notes, str) and len(notes) * 4 > MAX_NOTES_BYTES:  # else cannot be over
+            size = len(notes.encode("utf-8"))
+            if size > MAX_NOTES_BYTES:
+                yield Issue(file, ("clients", index, "notes"),
+                            _too_long_message(notes, size, MAX_NOTES_BYTES, "notes"))
+
+
+def _too_long_message(text: str, size: int, limit: int, what: str) -> str:
+    shown = repr(text if len(text) <= 40 else text[:37] + "...")
+    characters = f"{len(text):,} characters, " if size != len(text) else ""
+    return (f"{shown} is {characters}{size:,} bytes in UTF-8; Toggl takes {what} of at most "
+            f"{limit} bytes: shorten it")
+
+
+def _invisible_message(name: str) -> str:
+    found: dict[str, int] = {}
+    for position, character in enumerate(name, start=1):
+        if not character.isprintable():
+            found.setdefault(character, position)
+    described = [f"{_code(character)} at character {position}"
+                 for character, position in list(found.items())[:_SHOWN_CHARACTERS]]
+    more = len(found) - _SHOWN_CHARACTERS
+    listing = ", ".join(described) + (f" and {more} more" if more > 0 else "")
+    plural = "s" if len(found) > 1 else ""
+    them = "them" if plural else "it"
+    return (f"name {_escaped(name)} contains invisible or control character{plural} "
+            f"{listing}; a reviewer cannot see {them}, so two different names would look the "
+            f"same: remove {them} (or write a plain space)")
+
+
+def _code(character: str) -> str:
+    name = _CONTROL_NAMES.get(character) or unicodedata.name(character, "")
+    if not name:
+        name = {"Cc": "a control character", "Cn": "unassigned", "Co": "private use",
+                "Cs": "a surrogate"}.get(unicodedata.category(character), "")
+    if unicodedata.category(character) == "Zs":
+        name += ", not a plain space"
+    return f"U+{ord(character):04X}" + (f" ({name})" if name else "")
+
+
+def _escaped(name: str) -> str:
+    """The name quoted with every invisible character written as an escape (`\\u200b`)."""
+    shown = name if len(name) <= 60 else name[:57] + "..."
+    return "'" + "".join(
+        character if character.isprintable() else _escape(character) for character in shown
+    ) + "'"
+
+
+def _escape(character: str) -> str:
+    return repr(character)[1:-1]  # \n, \x07, \xa0, \u200b: Python's spelling of it
