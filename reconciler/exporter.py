@@ -24,6 +24,7 @@ import yaml
 from reconciler import __version__
 from reconciler.model import LiveProject, LiveState, name_key
 from reconciler.render.common import NO_FOLDING, needs_double_quotes, yaml_line_escape
+from reconciler.spec.names import name_problem, notes_problem
 from reconciler.spec.schema import checker
 from reconciler.untrusted import quoted, shown
 
@@ -102,7 +103,7 @@ def export_document(live: LiveState, *, include_archived: bool,
         if _holdable(entry, _PROJECT, f"project {quoted(address)}", report):
             project_entries.append(entry)
     tags = [t.name for t in sorted(live.tags, key=lambda t: name_key(t.name))
-            if _holdable(t.name, _NAME, f"tag {quoted(t.name)}", report)]
+            if _holdable(t.name, _OBJECT_NAME, f"tag {quoted(t.name)}", report)]
     return {
         "version": 1,
         "workspace": _workspace_value(live, report),
@@ -130,6 +131,7 @@ def _comment_name(name: str | None) -> str:
 _CLIENT = "#/$defs/client"
 _PROJECT = "#/$defs/project"
 _NAME = "#/$defs/name"
+_OBJECT_NAME = "#/$defs/objectName"  # a client, project or tag name: within Toggl's limits
 # The YAML reader the spec loader parses with.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -140,11 +142,26 @@ def _holdable(value: Any, pointer: str, label: str, report: list[str],
     if not checker(pointer)(value):
         report.append(f"{label} {what}: the spec cannot hold {_refused_part(value, pointer)}")
         return False
+    beyond_schema = _beyond_schema(value)
+    if beyond_schema:
+        report.append(f"{label} {what}: the spec cannot hold its {beyond_schema}")
+        return False
     if not _round_trips(value):
         report.append(f"{label} {what}: YAML cannot hold its text exactly (a lone UTF-16 "
                       "surrogate or a character YAML refuses)")
         return False
     return True
+
+
+def _beyond_schema(value: Any) -> str | None:
+    """Which part of `value` the spec's own name rules refuse (invisible characters, bytes)."""
+    name = value.get("name") if isinstance(value, dict) else value
+    if isinstance(name, str) and name_problem(name):
+        return "name (an invisible or control character, or over Toggl's length limit)"
+    notes = value.get("notes") if isinstance(value, dict) else None
+    if isinstance(notes, str) and notes_problem(notes):
+        return "notes (over Toggl's length limit)"
+    return None
 
 
 def _strings(value: Any) -> list[str]:

@@ -42,18 +42,35 @@ def check_names(file: SpecFile) -> list[Issue]:
         name = holder[key]
         if not isinstance(name, str) or (name.isascii() and name.isprintable()):
             continue  # ASCII: a byte is a character, so the schema's maxLength is the limit
-        if not name.isprintable():
-            issues.append(Issue(file, path, _invisible_message(name)))
-            continue
-        if not unicodedata.is_normalized("NFC", name):
+        if name.isprintable() and not unicodedata.is_normalized("NFC", name):
             name = holder[key] = unicodedata.normalize("NFC", name)
-        if limited:
-            size = len(name.encode("utf-8"))
-            if size > MAX_NAME_BYTES:
-                issues.append(Issue(file, path, _too_long_message(name, size, MAX_NAME_BYTES,
-                                                                  "a name")))
+        problem = name_problem(name, limited=limited)
+        if problem:
+            issues.append(Issue(file, path, problem))
     issues += _notes_issues(file)
     return issues
+
+
+def name_problem(name: str, *, limited: bool = True) -> str | None:
+    """Why a spec cannot hold `name` beyond what the schema says (None when it can): a character
+    nobody can see, or more bytes than Toggl takes. Export asks this too, so that it never
+    writes a name the spec would refuse."""
+    if name.isascii() and name.isprintable():
+        return None
+    if not name.isprintable():
+        return _invisible_message(name)
+    size = len(unicodedata.normalize("NFC", name).encode("utf-8", "surrogatepass"))
+    if limited and size > MAX_NAME_BYTES:
+        return _too_long_message(name, size, MAX_NAME_BYTES, "a name")
+    return None
+
+
+def notes_problem(notes: str) -> str | None:
+    """Why a spec cannot hold these client notes beyond the schema (None when it can)."""
+    if len(notes) * 4 <= MAX_NOTES_BYTES:  # cannot be over
+        return None
+    size = len(notes.encode("utf-8", "surrogatepass"))
+    return _too_long_message(notes, size, MAX_NOTES_BYTES, "notes") if size > MAX_NOTES_BYTES else None
 
 
 def _name_slots(data: dict[str, Any]) -> Iterator[tuple[Any, Any, DataPath, bool]]:
@@ -112,11 +129,9 @@ def _notes_issues(file: SpecFile) -> Iterator[Issue]:
         return
     for index, client in enumerate(clients):
         notes = client.get("notes") if isinstance(client, dict) else None
-        if isinstance(notes, str) and len(notes) * 4 > MAX_NOTES_BYTES:  # else cannot be over
-            size = len(notes.encode("utf-8"))
-            if size > MAX_NOTES_BYTES:
-                yield Issue(file, ("clients", index, "notes"),
-                            _too_long_message(notes, size, MAX_NOTES_BYTES, "notes"))
+        problem = notes_problem(notes) if isinstance(notes, str) else None
+        if problem:
+            yield Issue(file, ("clients", index, "notes"), problem)
 
 
 def _too_long_message(text: str, size: int, limit: int, what: str) -> str:
