@@ -29,7 +29,8 @@ from reconciler.model import (
     LiveClient,
     LiveProject,
     LiveTag,
-    project_address,
+    escape_name,
+    object_address,
 )
 
 CREATE_REASON = "in the spec, not in the workspace"
@@ -81,7 +82,7 @@ def make_change(
     client: str | None = None,
     **extra: Any,
 ) -> Change:
-    address = project_address(client, name) if kind == "project" else name
+    address = object_address(kind, name, client)
     return Change(
         action=action,
         kind=kind,
@@ -101,12 +102,13 @@ def guard_removal(
     """Protected objects are never archived or deleted: strip the removal, keep the rest."""
     if change is None or not change.action.is_removal:
         return change
-    pattern = ctx.protection(change.kind, *names)
-    if pattern is None:
+    guard = ctx.protection(change.kind, *names)
+    if guard is None:
         return change
     verb = "deleted" if change.action is Action.DELETE else "archived"
     ctx.notes.warnings.append(
-        f"{change.kind} '{change.address}' is protected by '{pattern}': not {verb}"
+        f"{change.kind} '{change.address}' is protected by {guard.describe(change.kind)}: "
+        f"not {verb}"
     )
     if change.action is Action.DELETE:
         return None
@@ -120,9 +122,9 @@ def reason_for(fields: Sequence[FieldChange], state: str) -> str:
     parts: list[str] = []
     for change in fields:
         if change.field == "name":
-            parts.append(f"renamed from '{change.before}'")
+            parts.append(f"renamed from '{escape_name(change.before)}'")
         elif change.field == "client":
-            moved_from = f"client '{change.before}'" if change.before else "no client"
+            moved_from = f"client '{escape_name(change.before)}'" if change.before else "no client"
             parts.append(f"moved from {moved_from}")
         elif _is_state(change):
             restore = "archived now; the spec wants it active"
@@ -140,7 +142,8 @@ def client_changes(ctx: PlanContext) -> list[Change]:
     changes: list[Change | None] = []
     for pair in ctx.clients.pairs:
         if pair.desired.delete:
-            changes.append(_client_delete(ctx, pair.live, "delete: true in the spec"))
+            changes.append(_client_delete(ctx, pair.live, "delete: true in the spec",
+                                          pair.desired.previous_names))
         elif pair.live is None:
             changes.append(_client_create(pair.desired))
         else:
@@ -177,14 +180,16 @@ def _client_update(ctx: PlanContext, pair: Pair[DesiredClient, LiveClient]) -> C
     return make_change("client", action, entry.name, live, fields, reason=reason, **extra)
 
 
-def _client_delete(ctx: PlanContext, live: LiveClient | None, reason: str) -> Change | None:
-    if live is None:
-        return None
+def _client_delete(
+    ctx: PlanContext, live: LiveClient | None, reason: str, previous: Sequence[str] = ()
+) -> Change | None:
+    if live is None or live.id in ctx.clients.kept_for_projects:
+        return None  # kept: its projects would lose their protection (warned in matching)
     change = make_change(
         "client", Action.DELETE, live.name, live,
         blast=client_blast(ctx, live.id, Action.DELETE), reason=reason,
     )
-    return guard_removal(ctx, change, [(live.name, None)])
+    return guard_removal(ctx, change, [(live.name, None), *((old, None) for old in previous)])
 
 
 def _unmanaged_clients(ctx: PlanContext) -> list[Change | None]:
