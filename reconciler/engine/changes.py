@@ -31,6 +31,7 @@ from reconciler.model import (
     LiveTag,
     escape_name,
     object_address,
+    spelling,
 )
 
 CREATE_REASON = "in the spec, not in the workspace"
@@ -161,7 +162,7 @@ def _client_update(ctx: PlanContext, pair: Pair[DesiredClient, LiveClient]) -> C
     live, entry = pair.live, pair.desired
     assert live is not None
     fields: list[FieldChange] = []
-    if live.name != entry.name:
+    if spelling(live.name) != spelling(entry.name):  # NFC and NFD of one name: no rename
         fields.append(FieldChange("name", live.name, entry.name))
     if "notes" in entry.fields and not same_value("notes", live.notes, entry.fields["notes"]):
         fields.append(FieldChange("notes", live.notes, entry.fields["notes"]))
@@ -221,7 +222,7 @@ def tag_changes(ctx: PlanContext, pairs: Sequence[Pair[DesiredTag, LiveTag]]) ->
         elif live is None:
             create = make_change("tag", Action.CREATE, entry.name, None, reason=CREATE_REASON)
             changes.append(create)
-        elif live.name != entry.name:
+        elif spelling(live.name) != spelling(entry.name):
             fields = [FieldChange("name", live.name, entry.name)]
             reason = reason_for(fields, "")
             rename = make_change("tag", Action.RENAME, entry.name, live, fields, reason=reason)

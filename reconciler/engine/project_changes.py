@@ -20,7 +20,13 @@ from reconciler.engine.changes import (
 from reconciler.engine.layout import PlanContext, project_names
 from reconciler.engine.matching import Pair, claimed_ids
 from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
-from reconciler.model import PROJECT_FIELDS, DesiredProject, LiveProject, escape_name
+from reconciler.model import (
+    PROJECT_FIELDS,
+    DesiredProject,
+    LiveProject,
+    escape_name,
+    spelling,
+)
 
 # Fields a project diff compares besides name/client/active, which have their own rules.
 _PLAIN_PROJECT_FIELDS: tuple[str, ...] = tuple(
@@ -108,7 +114,7 @@ def _identity_fields(
 ) -> list[FieldChange]:
     entry = pair.desired
     fields: list[FieldChange] = []
-    if live.name != entry.name:
+    if spelling(live.name) != spelling(entry.name):  # NFC and NFD of one name: no rename
         fields.append(FieldChange("name", live.name, entry.name))
     # Client ids, not names: a change of case alone is not a move, and of two clients whose
     # names differ only in case, each keeps its own projects.

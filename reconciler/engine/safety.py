@@ -142,15 +142,29 @@ def has_patterns(desired: DesiredState, kind: Kind) -> bool:
 
 
 def removal_counts(plan: Plan) -> dict[Kind, int]:
-    """Objects each kind loses to archives and deletes, including projects that client
-    archives take along (a client archive archives its active projects in Toggl)."""
+    """Objects each kind loses to archives, deletes and moves, including projects that client
+    archives take along (a client archive archives its active projects in Toggl).
+
+    A project moved to another client leaves its old client with its tracked time: it counts
+    like a removal, so a spec cannot move a workspace's projects wholesale past the limits.
+    """
     counts: dict[Kind, int] = {kind: 0 for kind in KINDS}
     for change in plan.changes:
-        if change.action.is_removal:
+        if change.action.is_removal or is_move(change):
             counts[change.kind] += 1
         if _takes_projects_along(change):
             counts["project"] += change.blast.projects if change.blast else 0
     return counts
+
+
+def is_move(change: Change) -> bool:
+    """An existing project that changes client (not a removal: it keeps its time)."""
+    return (
+        change.kind == "project"
+        and change.live_id is not None
+        and not change.action.is_removal
+        and any(field.field == "client" for field in change.fields)
+    )
 
 
 def _takes_projects_along(change: Change) -> bool:
@@ -161,6 +175,7 @@ def _takes_projects_along(change: Change) -> bool:
 def check_thresholds(plan: Plan, live: LiveState, limits: SafetyLimits) -> list[str]:
     """One message per limit the plan goes over; an empty list means the plan is within limits."""
     counts = removal_counts(plan)
+    moves = sum(1 for change in plan.changes if is_move(change))
     live_counts: dict[Kind, int] = {
         "client": len(live.clients),
         "project": len(live.projects),
@@ -169,15 +184,22 @@ def check_thresholds(plan: Plan, live: LiveState, limits: SafetyLimits) -> list[
     problems = [
         message
         for kind in KINDS
-        if (message := _percent_problem(kind, counts[kind], live_counts[kind], limits))
+        if (message := _percent_problem(kind, counts[kind], live_counts[kind], limits,
+                                        moves if kind == "project" else 0))
     ]
     total = sum(counts.values())
     if total > limits.max_removals:
-        problems.append(_total_problem(counts, total, limits))
+        problems.append(_total_problem(counts, total, limits, moves))
     return problems
 
 
-def _percent_problem(kind: Kind, removals: int, existing: int, limits: SafetyLimits) -> str:
+def _moves_note(moves: int) -> str:
+    return f", {moves} of them moves to another client" if moves else ""
+
+
+def _percent_problem(
+    kind: Kind, removals: int, existing: int, limits: SafetyLimits, moves: int = 0
+) -> str:
     # Small workspaces are exempt: removing 2 of 3 tags is 67% but rarely a disaster.
     if existing == 0 or existing < limits.min_existing:
         return ""
@@ -186,14 +208,15 @@ def _percent_problem(kind: Kind, removals: int, existing: int, limits: SafetyLim
         return ""
     return (
         f"Too many {kind} removals: {percent:.1f}% is over {limits.max_removal_percent:g}% "
-        f"({removals} of {existing} live {KIND_SECTIONS[kind]}). "
+        f"({removals} of {existing} live {KIND_SECTIONS[kind]}{_moves_note(moves)}). "
         + _REMEDY.format(setting="max_removal_percent")
     )
 
 
-def _total_problem(counts: dict[Kind, int], total: int, limits: SafetyLimits) -> str:
+def _total_problem(counts: dict[Kind, int], total: int, limits: SafetyLimits, moves: int) -> str:
     parts = ", ".join(f"{counts[kind]} {KIND_SECTIONS[kind]}" for kind in KINDS)
+    what = "archives, deletes and moves" if moves else "archives and deletes"
     return (
-        f"Too many removals: {total} archives and deletes is over {limits.max_removals} "
-        f"({parts}). " + _REMEDY.format(setting="max_removals")
+        f"Too many removals: {total} {what} is over {limits.max_removals} "
+        f"({parts}{_moves_note(moves)}). " + _REMEDY.format(setting="max_removals")
     )
