@@ -110,9 +110,13 @@ def _choose(
     Exact spelling (NFC) first; else a single case variant; else none, as a problem: acting
     on one of several objects that differ only in case would be a guess.
     """
+    wanted = spelling(name)
+    if pair.desired.delete:
+        # A delete acts on the exact spelling only: a case variant may be another object
+        # (Toggl's rule is unknown) and a delete cannot be undone. `_warn_lookalikes` says so.
+        candidates = [live for live in candidates if spelling(live.name) == wanted]
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
-    wanted = spelling(name)
     exact = [live for live in candidates if spelling(live.name) == wanted]
     listed = ", ".join(f"'{rules.live_address(live)}' (id {live.id})" for live in candidates)
     address = _desired_address(pair.desired)

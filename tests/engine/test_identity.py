@@ -100,10 +100,19 @@ def test_a_case_only_difference_is_still_a_rename() -> None:
         Action.RENAME, 1, {"name": ("Acme", "ACME")})
 
 
+def test_a_delete_acts_on_the_exact_spelling_only_and_says_so_about_a_case_variant() -> None:
+    plan = build_plan(desired([client("acme", delete=True)]), live([live_client(1, "Acme")]))
+    assert plan.changes == ()
+    assert plan.warnings == (
+        "client 'acme' matches no live object: 'Acme' (id 1) looks alike but differs by more "
+        "than case or Unicode form, so it is not touched and nothing is deleted",
+    )
+
+
 def test_two_case_variants_and_no_exact_spelling_refuse_the_plan_naming_both() -> None:
     state = live([live_client(1, "Acme"), live_client(2, "ACME")])
     with pytest.raises(PlanningError) as raised:
-        build_plan(desired([client("acme", delete=True)]), state)
+        build_plan(desired([client("acme", notes="n")]), state)
     assert raised.value.problems == [
         "client 'acme' could mean any of 2 live objects whose names differ only in case or "
         "Unicode form: 'Acme' (id 1), 'ACME' (id 2); rename all but one in Toggl, or write "
