@@ -146,7 +146,7 @@ def _match(pairs: Sequence[Pair[D, L]], rules: _Rules[D, L], notes: Notes) -> No
             if pair.live is not None:
                 continue
             candidates = finder(pair)
-            live = _choose(pair, pair.desired.name, candidates, rules, notes) if candidates else None
+            live = _choose(pair, pair.desired.name, candidates, rules, notes)
             if live is not None and live.id not in claimed:
                 pair.live, pair.via = live, "exact"
                 claimed.add(live.id)

@@ -2,8 +2,8 @@
 
 Three steps, each in its own module. `matching` pairs each spec entry with at most one live
 object (exact spelling, then case only, then a previous name, then, for projects, the project
-its `move_from` names: a move). `layout` then works out where every surviving project sits when client
-archives run (the last phase), because a client archive takes its projects along in Toggl and
+its `move_from` names: a move). `layout` then works out where every surviving project sits
+when client archives run (the last phase), because a client archive takes its projects along in Toggl and
 a client restore may bring some back. Finally each pair and each unmatched live object yields at
 most one Change (`changes`, `project_changes`); `unmanaged` lists what the `ignore` policy keeps.
 

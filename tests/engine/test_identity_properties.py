@@ -45,7 +45,7 @@ PATTERNS = {
     "tag": ("urgent", "Stra\u00dfe", "in*", "#1"),
 }
 POLICIES = ("ignore", "archive", "delete")
-SETTINGS = settings(max_examples=250, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -77,8 +77,8 @@ def specs(draw: st.DrawFn, protected: dict[str, tuple[str, ...]]) -> DesiredStat
                       **({"archived": True} if draw(st.booleans()) else {}))
                for n in client_names]
     kept = [c.name for c in clients if not c.delete]
-    places = draw(st.lists(st.tuples(st.sampled_from([None, *kept]), st.sampled_from(PROJECT_NAMES)),
-                           max_size=5,
+    homes = st.sampled_from([None, *kept])
+    places = draw(st.lists(st.tuples(homes, st.sampled_from(PROJECT_NAMES)), max_size=5,
                            unique_by=lambda p: (name_key(p[0] or ""), name_key(p[1]))))
     projects = []
     for home, name in places:
@@ -102,7 +102,8 @@ def specs(draw: st.DrawFn, protected: dict[str, tuple[str, ...]]) -> DesiredStat
             for n in _unique(draw, TAG_NAMES, 3)]
     policies = {kind: draw(st.sampled_from(POLICIES)) for kind in ("client", "project")}
     policies["tag"] = draw(st.sampled_from(("ignore", "delete")))
-    return desired(clients, projects, tags, unmanaged=policies, protected=protected)  # type: ignore[arg-type]
+    return desired(clients, projects, tags, unmanaged=policies,  # type: ignore[arg-type]
+                   protected=protected)  # type: ignore[arg-type]
 
 
 protected_lists = st.fixed_dictionaries({
