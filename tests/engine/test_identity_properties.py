@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from reconciler.engine.plan import Action, Change, Plan
@@ -199,6 +199,9 @@ def test_protected_objects_survive_two_applies_with_the_same_protected_list(
     current = state
     for spec in (first, second):
         plan = _plan(spec, current)
+        event("refused" if plan is None else
+              "kept a protected object" if any("protected" in w for w in plan.warnings)
+              else "applied")
         if plan is not None:
             current = Simulator.of(current).apply(plan)
     for kind, object_id, was_active in guarded:
