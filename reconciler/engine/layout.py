@@ -94,6 +94,8 @@ def project_names(
     addresses its client's previous names give it, and with a spec entry, the planned
     address, its previous names and its `move_from`. Protection by any of them protects it.
     """
+    if not has_patterns(ctx.desired, "project"):
+        return []  # the common case: no pattern will look at these names
     clients = ctx.clients
     live_client = clients.live_name_of(live.client_id)
     names: list[Names] = [(live.name, live_client), (live.name, clients.name_of(live.client_id))]

@@ -222,6 +222,13 @@ def _warn_lookalikes(
         if not similar:
             continue
         names = ", ".join(f"'{rules.live_address(live)}' (id {live.id})" for live in similar)
+        if pair.desired.delete and all(name_key(live.name) == pair.key[1] for live in similar):
+            notes.warnings.append(
+                f"{rules.kind} '{_desired_address(pair.desired)}' matches no live object: "
+                f"{names} differs in case, and a delete removes only the exact spelling, so "
+                "nothing is deleted"
+            )
+            continue
         outcome = "nothing is deleted" if pair.desired.delete else "it is created as a new object"
         notes.warnings.append(
             f"{rules.kind} '{_desired_address(pair.desired)}' matches no live object: {names} "
@@ -246,9 +253,24 @@ def warn_live_lookalikes(
 
 
 def _lookalike_groups(objects: Iterable[L], scope: Callable[[L], Any]) -> list[list[L]]:
+    """Objects (per scope) whose names look alike. Most names are ASCII, and an ASCII name
+    looks like another only if it is that name up to case: those are counted first, cheaply,
+    and only a scope holding a non-ASCII name or a repeated key is grouped in full."""
+    seen: set[tuple[Any, str]] = set()
+    suspect: set[Any] = set()
+    for live in objects:
+        name = live.name
+        key = (scope(live), name.lower())
+        if key in seen or not name.isascii():
+            suspect.add(key[0])
+        seen.add(key)
+    if not suspect:
+        return []
     groups: dict[tuple[Any, str], list[L]] = defaultdict(list)
     for live in objects:
-        groups[(scope(live), lookalike_key(live.name))].append(live)
+        where = scope(live)
+        if where in suspect:
+            groups[(where, lookalike_key(live.name))].append(live)
     return [group for group in groups.values() if len(group) > 1]
 
 
@@ -501,6 +523,12 @@ class ProjectIndex:
             home = self._unlisted_client(client_key, pair.desired.client or "")
         return home
 
+    def entry_scope(self, pair: Pair[DesiredProject, LiveProject]) -> Home | str:
+        """Where a spec project sits, for look-alike checks: a live client id, None, or
+        "new" under a client this plan creates (no live project is there to look like it)."""
+        home = self.wanted_home(pair)
+        return "new" if home is None and pair.desired.client is not None else home
+
     def _unlisted_client(self, client_key: str, name: str) -> Home:
         claimed = set(self.clients.home_by_key.values())
         candidates = [c for c in self.clients.by_key.get(client_key, []) if c.id not in claimed]
@@ -550,7 +578,7 @@ def match_projects(
     _warn_shadowed(pairs, rules, notes)
     _warn_moves_shadowed(pairs, index, notes)
     _warn_lookalikes(pairs, index.projects, rules, notes,
-                     scope=index.home, entry_scope=index.wanted_home)
+                     scope=index.home, entry_scope=index.entry_scope)
     _hint_namesakes(pairs, index, notes)
     warn_live_lookalikes("project", _lookalike_groups(index.projects, index.home),
                          index.live_address_of, notes)

@@ -104,8 +104,8 @@ def test_a_delete_acts_on_the_exact_spelling_only_and_says_so_about_a_case_varia
     plan = build_plan(desired([client("acme", delete=True)]), live([live_client(1, "Acme")]))
     assert plan.changes == ()
     assert plan.warnings == (
-        "client 'acme' matches no live object: 'Acme' (id 1) looks alike but differs by more "
-        "than case or Unicode form, so it is not touched and nothing is deleted",
+        "client 'acme' matches no live object: 'Acme' (id 1) differs in case, and a delete "
+        "removes only the exact spelling, so nothing is deleted",
     )
 
 
