@@ -212,11 +212,11 @@ def _warn_lookalikes(
     unmatched = [pair for pair in pairs if pair.live is None]
     if not unmatched:
         return
-    claimed = claimed_ids(pairs)
+    # Managed objects count too: creating "STRASSE" next to a managed "Stra\u00dfe" may meet
+    # Toggl's own idea of a duplicate just the same.
     index: dict[tuple[Any, str], list[L]] = defaultdict(list)
     for live in live_objects:
-        if live.id not in claimed:
-            index[(scope(live), lookalike_key(live.name))].append(live)
+        index[(scope(live), lookalike_key(live.name))].append(live)
     for pair in unmatched:
         similar = index.get((entry_scope(pair), lookalike_key(pair.desired.name)), [])
         if not similar:

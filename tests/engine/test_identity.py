@@ -290,3 +290,14 @@ names = st.text(st.sampled_from("ab/\\*"), min_size=1, max_size=6)
 def test_addresses_round_trip_and_never_collide(client_name: str | None, name: str) -> None:
     address = project_address(client_name, name)
     assert split_address(address) == (client_name, name)
+
+
+def test_a_create_next_to_a_managed_lookalike_is_flagged_too() -> None:
+    plan = build_plan(desired([client("Stra\u00dfe"), client("STRASSE")]),
+                      live([live_client(1, "Stra\u00dfe")]))
+    assert actions(plan) == [("create", "client", "STRASSE")]
+    assert plan.warnings == (
+        "client 'STRASSE' matches no live object: 'Stra\u00dfe' (id 1) looks alike but differs "
+        "by more than case or Unicode form, so it is not touched and it is created as a new "
+        "object",
+    )
