@@ -556,9 +556,14 @@ class ProjectIndex:
         client, name = split_address(address)
         homes: list[Home] = [None]
         if client is not None:
+            # The client as the workspace names it now, or as the spec renames it.
             homes = [c.id for c in self.clients.by_key.get(name_key(client), [])]
+            renamed = self.clients.live_id_by_key.get(name_key(client))
+            if renamed is not None and renamed not in homes:
+                homes.append(renamed)
         found = [p for home in homes for p in self.by_home.get((home, name_key(name)), [])]
-        exact = [p for p in found if spelling(self.live_address_of(p)) == spelling(address)]
+        exact = [p for p in found if spelling(self.live_address_of(p)) == spelling(address)
+                 or spelling(self.address_of(p)) == spelling(address)]
         return exact or found
 
 

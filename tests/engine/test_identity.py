@@ -301,3 +301,11 @@ def test_a_create_next_to_a_managed_lookalike_is_flagged_too() -> None:
         "by more than case or Unicode form, so it is not touched and it is created as a new "
         "object",
     )
+
+
+def test_move_from_may_name_the_old_client_by_its_new_name_in_the_same_plan() -> None:
+    spec = desired([client("Globex Inc", previous=["Globex"]), client("Initech")],
+                   [project("Support", "Initech", move_from="Globex Inc/Support")])
+    plan = build_plan(spec, live([GLOBEX, INITECH], [SUPPORT]))
+    assert actions(plan) == [("rename", "client", "Globex Inc"),
+                             ("update", "project", "Initech/Support")]
