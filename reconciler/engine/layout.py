@@ -56,15 +56,21 @@ class PlanContext:
     clients: ClientMatch
     projects: ProjectIndex
     members: dict[int, list[_Member]] = field(default_factory=dict)
+    # Per kind: whether any pattern could protect it (asked for every object; computed once).
+    guarded: dict[Kind, bool] = field(default_factory=dict)
     archiving: set[int] = field(default_factory=set)  # live client ids archived in phase 6
     restored: set[int] = field(default_factory=set)  # project ids a client restore brings back
+
+    def __post_init__(self) -> None:
+        self.guarded = {kind: has_patterns(self.desired, kind)
+                        for kind in ("client", "project", "tag")}
 
     def policy(self, kind: Kind) -> str:
         return self.desired.unmanaged.get(kind, "ignore")
 
     def protection(self, kind: Kind, *names: Names) -> Protector | None:
         """The pattern protecting an object under any of its names (live or spec), if any."""
-        if not has_patterns(self.desired, kind):
+        if not self.guarded[kind]:
             return None  # the common case: skip folding names no pattern will look at
         for name, client in names:
             guard = protecting_pattern(self.desired, kind, name, client)
@@ -94,7 +100,7 @@ def project_names(
     addresses its client's previous names give it, and with a spec entry, the planned
     address, its previous names and its `move_from`. Protection by any of them protects it.
     """
-    if not has_patterns(ctx.desired, "project"):
+    if not ctx.guarded["project"]:
         return []  # the common case: no pattern will look at these names
     clients = ctx.clients
     live_client = clients.live_name_of(live.client_id)

@@ -214,11 +214,18 @@ def _warn_lookalikes(
         return
     # Managed objects count too: creating "STRASSE" next to a managed "Stra\u00dfe" may meet
     # Toggl's own idea of a duplicate just the same.
+    wanted = {id(pair): lookalike_key(pair.desired.name) for pair in unmatched}
+    wanted_keys = set(wanted.values())
     index: dict[tuple[Any, str], list[L]] = defaultdict(list)
     for live in live_objects:
-        index[(scope(live), lookalike_key(live.name))].append(live)
+        name = live.name
+        # lookalike_key of an ASCII name is its lower(): skip the call for the many names
+        # that no unmatched entry could look like.
+        key = name.lower() if name.isascii() else lookalike_key(name)
+        if key in wanted_keys:
+            index[(scope(live), key)].append(live)
     for pair in unmatched:
-        similar = index.get((entry_scope(pair), lookalike_key(pair.desired.name)), [])
+        similar = index.get((entry_scope(pair), wanted[id(pair)]), [])
         if not similar:
             continue
         names = ", ".join(f"'{rules.live_address(live)}' (id {live.id})" for live in similar)
