@@ -608,6 +608,11 @@ def _claim_moves(
     claimed = claimed_ids(pairs)
     for pair in pairs:
         source = pair.desired.move_from
+        if source is not None and pair.desired.delete:
+            notes.warnings.append(
+                f"project '{pair.desired.address}': move_from is ignored on a delete entry, "
+                "which removes only the project at its own address"
+            )
         if pair.live is not None or pair.desired.delete or source is None:
             continue
         candidates = index.at_address(source)

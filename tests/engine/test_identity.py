@@ -309,3 +309,12 @@ def test_move_from_may_name_the_old_client_by_its_new_name_in_the_same_plan() ->
     plan = build_plan(spec, live([GLOBEX, INITECH], [SUPPORT]))
     assert actions(plan) == [("rename", "client", "Globex Inc"),
                              ("update", "project", "Initech/Support")]
+
+
+def test_a_delete_entry_never_follows_move_from() -> None:
+    plan = build_plan(desired([client("Initech")],
+                              [project("Support", "Initech", move_from="Globex/Support",
+                                       delete=True)]),
+                      live([GLOBEX, INITECH], [SUPPORT]))
+    assert plan.changes == ()
+    assert "move_from is ignored on a delete entry" in plan.warnings[0]
