@@ -172,7 +172,7 @@ HOSTILE_PATTERNS = {
     "projects": ["Acme/*", "Acme\\/Ops/*", "Pay\\*", "*Payroll", "site", "\\[Internal] Ops/*"],
     "tags": ["urgent", "in*"],
 }
-HOSTILE_EXAMPLES = 25
+HOSTILE_EXAMPLES = 40
 
 
 def _name_key(name: str) -> str:
