@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Literal, Sequence
 from reconciler.engine.batching import OpKind, WriteOp, plan_writes
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.errors import QuotaError, ReconcilerError
-from reconciler.model import LiveState, name_key
+from reconciler.model import LiveState, name_key, spelling
 from reconciler.toggl import TogglClient
 from reconciler.toggl.errors import (
     AmbiguousWriteError,
@@ -96,6 +96,10 @@ class Executor:
         self.live_notes: dict[int, str | None] = {c.id: c.notes for c in live.clients}
         self.client_ids.update({name_key(c.name): c.live_id for c in self.changes
                                 if c.kind == "client" and c.live_id is not None})
+        # Two live clients may differ only in case: the exact (NFC) spelling decides first.
+        self.client_ids_spelled: dict[str, int] = {spelling(c.name): c.id for c in live.clients}
+        self.client_ids_spelled.update({spelling(c.name): c.live_id for c in self.changes
+                                        if c.kind == "client" and c.live_id is not None})
         self.object_ids: dict[int, int] = {
             index: change.live_id for index, change in enumerate(self.changes) if change.live_id
         }
@@ -238,6 +242,7 @@ class Executor:
         new_id = self._create_once(create, find, change)
         self.object_ids[index] = new_id
         self.client_ids[name_key(change.name)] = new_id
+        self.client_ids_spelled[spelling(change.name)] = new_id
 
     def _create_project(self, op: WriteOp) -> None:
         index = op.change_indexes[0]
@@ -360,6 +365,8 @@ class Executor:
     def _client_id(self, client_name: str | None) -> int | None:
         if client_name is None:
             return None
+        if spelling(client_name) in self.client_ids_spelled:
+            return self.client_ids_spelled[spelling(client_name)]
         try:
             return self.client_ids[name_key(client_name)]
         except KeyError:

@@ -297,3 +297,15 @@ def test_a_slash_inside_a_name_gives_distinct_addresses(harness: Harness) -> Non
     text = harness.cli("plan", spec).stdout
     rendered = [line for line in text.splitlines() if "Payroll" in line and "project" in line]
     assert len(rendered) == len(set(rendered)) == 2, rendered  # the renderer quotes as it will
+
+
+def test_a_project_created_under_one_of_two_case_twin_clients_lands_under_that_one(
+    twins: Harness,
+) -> None:
+    twins.store.add_client(twins.wid, "Acme")
+    upper = twins.store.add_client(twins.wid, "ACME")
+    spec = twins.spec("clients: [{name: ACME}]\nprojects: [{name: Site, client: ACME}]\n")
+    result = twins.cli("apply", spec, "--auto-approve")
+    assert result.code == 0, result.output
+    (site,) = twins.store.projects(twins.wid)
+    assert site["client_id"] == upper
