@@ -299,13 +299,14 @@ def test_a_slash_inside_a_name_gives_distinct_addresses(harness: Harness) -> Non
     assert len(rendered) == len(set(rendered)) == 2, rendered  # the renderer quotes as it will
 
 
+@pytest.mark.parametrize("chosen", ["Acme", "ACME"])
 def test_a_project_created_under_one_of_two_case_twin_clients_lands_under_that_one(
-    twins: Harness,
+    twins: Harness, chosen: str,
 ) -> None:
-    twins.store.add_client(twins.wid, "Acme")
-    upper = twins.store.add_client(twins.wid, "ACME")
-    spec = twins.spec("clients: [{name: ACME}]\nprojects: [{name: Site, client: ACME}]\n")
+    ids = {name: twins.store.add_client(twins.wid, name) for name in ("Acme", "ACME")}
+    spec = twins.spec(f"clients: [{{name: {chosen}}}]\n"
+                      f"projects: [{{name: Site, client: {chosen}}}]\n")
     result = twins.cli("apply", spec, "--auto-approve")
     assert result.code == 0, result.output
     (site,) = twins.store.projects(twins.wid)
-    assert site["client_id"] == upper
+    assert site["client_id"] == ids[chosen]
