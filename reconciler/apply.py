@@ -404,10 +404,13 @@ class Executor:
 
 
 def _find_by_name(objects: Iterable[Any], name: str) -> int | None:
-    wanted = name_key(name)
-    for obj in objects:
-        if name_key(obj.name) == wanted:
-            return int(obj.id)
+    # The exact (NFC) spelling first: a case twin is another object, never the one created.
+    found = list(objects)
+    for key in (spelling, name_key):
+        wanted = key(name)
+        for obj in found:
+            if key(obj.name) == wanted:
+                return int(obj.id)
     return None
 
 
