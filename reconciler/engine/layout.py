@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 from reconciler.engine.matching import ClientMatch, Notes, Pair, ProjectIndex, claimed_ids
 from reconciler.engine.plan import Action, BlastRadius
@@ -297,7 +297,9 @@ def refuse_unprotecting(
             _check_project_stays_protected(ctx, project, by_live_id.get(project.id))
 
 
-def _refuse_renames_out_of_protection(ctx: PlanContext, kind: Kind, pairs: Sequence[Pair]) -> None:
+def _refuse_renames_out_of_protection(
+    ctx: PlanContext, kind: Kind, pairs: Sequence[Pair[Any, Any]]
+) -> None:
     for pair in pairs:
         live, entry = pair.live, pair.desired
         if live is None or entry.delete:

@@ -21,7 +21,7 @@ The names here serve `reconciler.engine.planner`; they are not an API of their o
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, Iterable, Sequence, TypeVar
 

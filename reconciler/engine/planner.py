@@ -5,8 +5,9 @@ object (exact spelling, then case only, then a previous name, then, for projects
 its `move_from` names: a move). `layout` then works out where every surviving project sits
 when client archives run (the last phase), because a client archive takes its projects along
 in Toggl and a client restore may bring some back; and it refuses a plan that would leave a
-protected object where no pattern covers it. Finally each pair and each unmatched live object yields at
-most one Change (`changes`, `project_changes`); `unmanaged` lists what the `ignore` policy keeps.
+protected object where no pattern covers it. Finally each pair and each unmatched live object
+yields at most one Change (`changes`, `project_changes`); `unmanaged` lists what the `ignore`
+policy keeps.
 
 This module holds only the entry point, `build_plan`, and the order of the changes.
 """

@@ -258,7 +258,8 @@ def _globex_support(harness: Harness) -> int:
 def test_a_new_project_never_takes_over_an_unmanaged_namesake(harness: Harness) -> None:
     pid = _globex_support(harness)
     before = next(p for p in harness.store.projects(harness.wid) if p["id"] == pid)
-    spec = harness.spec("clients: [{name: Initech}]\nprojects: [{name: Support, client: Initech}]\n")
+    spec = harness.spec("clients: [{name: Initech}]\n"
+                        "projects: [{name: Support, client: Initech}]\n")
     result = harness.cli("apply", spec, "--auto-approve")
     assert result.code == 0, result.output
     assert "'Globex/Support' (10.0 h tracked) has the same name and is not taken over" in \
