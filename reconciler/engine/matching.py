@@ -125,8 +125,8 @@ def _choose(
         notes.warnings.append(
             f"{rules.kind} '{address}': the workspace also has "
             + ", ".join(f"'{rules.live_address(live)}' (id {live.id})" for live in others)
-            + ", which differs only in case; the entry manages the exact spelling, "
-            "the other is a separate object"
+            + ", which differs only in case or Unicode form; the entry manages the exact "
+            "spelling, the other is a separate object"
         )
         return exact[0]
     notes.problems.append(
