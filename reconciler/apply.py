@@ -21,7 +21,7 @@ from reconciler.engine.changes import same_value
 from reconciler.engine.fingerprint import dependency_problems
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.errors import QuotaError, ReconcilerError
-from reconciler.model import LiveState, name_key
+from reconciler.model import LiveState, name_key, spelling
 from reconciler.server_clock import ServerClock
 from reconciler.toggl import TogglClient
 from reconciler.toggl.client import MAX_PER_PAGE
@@ -131,6 +131,10 @@ class Executor:
         self.live_notes: dict[int, str | None] = {c.id: c.notes for c in live.clients}
         self.client_ids.update({name_key(c.name): c.live_id for c in self.changes
                                 if c.kind == "client" and c.live_id is not None})
+        # Two live clients may differ only in case: the exact (NFC) spelling decides first.
+        self.client_ids_spelled: dict[str, int] = {spelling(c.name): c.id for c in live.clients}
+        self.client_ids_spelled.update({spelling(c.name): c.live_id for c in self.changes
+                                        if c.kind == "client" and c.live_id is not None})
         self.object_ids: dict[int, int] = {
             index: change.live_id for index, change in enumerate(self.changes) if change.live_id
         }
@@ -403,6 +407,7 @@ class Executor:
         new_id = self._create_once(create, find, change).id
         self.object_ids[index] = new_id
         self.client_ids[name_key(change.name)] = new_id
+        self.client_ids_spelled[spelling(change.name)] = new_id
 
     def _create_project(self, op: WriteOp) -> None:
         index = op.change_indexes[0]
@@ -528,6 +533,8 @@ class Executor:
     def _client_id(self, client_name: str | None) -> int | None:
         if client_name is None:
             return None
+        if spelling(client_name) in self.client_ids_spelled:
+            return self.client_ids_spelled[spelling(client_name)]
         try:
             return self.client_ids[name_key(client_name)]
         except KeyError:
@@ -565,15 +572,14 @@ class Executor:
 
 
 def _find_by_name(objects: Iterable[Any], name: str) -> Any | None:
-    """The object of that name: the exact spelling first, else one differing only in case."""
+    """The object of that name: the exact (NFC) spelling first, else one differing only in
+    case. A case twin is another object, never the one created, when the exact one exists."""
     candidates = list(objects)
-    for obj in candidates:
-        if obj.name == name:
-            return obj
-    wanted = name_key(name)
-    for obj in candidates:
-        if name_key(obj.name) == wanted:
-            return obj
+    for key in (spelling, name_key):
+        wanted = key(name)
+        for obj in candidates:
+            if key(obj.name) == wanted:
+                return obj
     return None
 
 

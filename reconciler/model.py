@@ -1,12 +1,14 @@
 """The shared vocabulary of the core: desired state (from the spec) and live state (from Toggl).
 
 Both sides use the same identity rules so that the planner can diff them by key:
-clients and tags by name, projects by (client name, project name), names compared
-case-insensitively (`name_key`). Everything here is plain, immutable data: no I/O.
+clients and tags by name, projects by (client, project name), names compared by `name_key`
+(Unicode NFC, then letter case ignored; see there). Everything here is plain, immutable data.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
@@ -47,18 +49,90 @@ FREE_PALETTE: frozenset[str] = frozenset(
 )
 
 
+# ---------------------------------------------------------------- identity of names
+#
+# Three levels, strictest first (the planner tries them in this order):
+#   spelling   NFC form: two spellings of one visible name ("Cafe\u0301" / "Caf\u00e9") are
+#              the same name. This is what "exact" means in matching.
+#   name_key   NFC, then `str.lower()`: the same name up to letter case ("Acme" / "ACME"),
+#              which the planner treats as a rename. `lower()` applies Unicode's lowercase
+#              mapping only, so it never joins names that differ by more than case: unlike
+#              `casefold()` it keeps "Stra\u00dfe" apart from "STRASSE", the ligature
+#              "\ufb01le" apart from "FILE", and final sigma apart from sigma. (The only
+#              joins beyond ASCII are Unicode's own case pairs, e.g. "\u00df" / "\u1e9e" and
+#              "\u0130" / "i\u0307".) Toggl's own rule is unknown (API notes), so nothing
+#              looser than this may pick the object a spec entry acts on.
+#   lookalike_key  NFKC, casefold, format characters dropped: names a reviewer could take
+#              for one another. Never used to act on an object, only to warn about it.
+
+
+def spelling(name: str) -> str:
+    """The exact identity of a name: its NFC form (Unicode canonical equivalence)."""
+    return unicodedata.normalize("NFC", name)
+
+
 def name_key(name: str) -> str:
-    """Identity of a name: Toggl's uniqueness is treated as case-insensitive (API notes: unknown)."""
-    return name.casefold()
+    """Identity of a name up to letter case: NFC, then `str.lower()` (see the notes above)."""
+    return unicodedata.normalize("NFC", name).lower()
+
+
+def lookalike_key(name: str) -> str:
+    """What a reader may take for the same name: compatibility forms, any fold of case
+    (\u00df/ss, ligatures), invisible format characters (zero-width, bidi controls) ignored."""
+    if name.isascii():
+        return name.lower()  # the common case: every step below is lower() on ASCII
+    visible = "".join(
+        char for char in unicodedata.normalize("NFKC", name)
+        if unicodedata.category(char) != "Cf" and not 0xFE00 <= ord(char) <= 0xFE0F
+    )
+    return unicodedata.normalize("NFKC", visible.casefold())
 
 
 def project_key(client: str | None, name: str) -> tuple[str, str]:
     return (name_key(client) if client else "", name_key(name))
 
 
+# ---------------------------------------------------------------- addresses
+#
+# A project's address is `Client/Project`. Names may hold `/` themselves, so inside an
+# address a name's `\` is written `\\` and its `/` is written `\/`: client "Acme" with
+# project "Ops/Payroll" is `Acme/Ops\/Payroll`, client "Acme/Ops" with project "Payroll"
+# is `Acme\/Ops/Payroll`. A name without `/` or `\` is written as it is, so addresses
+# and `protected:` patterns such as `Globex/*` keep their meaning.
+
+_ADDRESS_SPECIALS = re.compile(r"([\\/])")
+
+
+def escape_name(name: str) -> str:
+    """A name as it is written inside an address: `\\` and `/` escaped with a backslash."""
+    return _ADDRESS_SPECIALS.sub(r"\\\1", name) if ("/" in name or "\\" in name) else name
+
+
 def project_address(client: str | None, name: str) -> str:
-    """Human address of a project, as plans show it: `Client/Project` or `Project`."""
-    return f"{client}/{name}" if client else name
+    """Address of a project, as plans and messages show it: `Client/Project` or `Project`,
+    each name escaped (`escape_name`) so that the one unescaped `/` separates them."""
+    if client is None:
+        return escape_name(name)
+    return f"{escape_name(client)}/{escape_name(name)}"
+
+
+def object_address(kind: Kind, name: str, client: str | None = None) -> str:
+    """Address of an object of any kind: a project's `project_address`, else its escaped name."""
+    return project_address(client, name) if kind == "project" else escape_name(name)
+
+
+def split_address(address: str) -> tuple[str | None, str]:
+    """(client, project name) of a project address; a backslash escapes the next character."""
+    parts: list[str] = [""]
+    chars = iter(address)
+    for char in chars:
+        if char == "\\":
+            parts[-1] += next(chars, "\\")
+        elif char == "/" and len(parts) == 1:
+            parts.append("")
+        else:
+            parts[-1] += char
+    return (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
 
 
 @dataclass(frozen=True)
@@ -96,6 +170,10 @@ class DesiredProject:
     previous_names: tuple[str, ...] = ()
     delete: bool = False  # `delete: true`: remove this project explicitly
     delete_time_entries: bool = False  # with delete: also destroy its time entries
+    # `move_from: Client/Project` in the spec: the live project (address, escaped as in
+    # `project_address`) this entry takes over from elsewhere. The only way an entry reaches
+    # a project under another client.
+    move_from: str | None = None
     source: SourceLocation | None = None
 
     @property
@@ -129,7 +207,7 @@ class DesiredState:
     unmanaged: Mapping[Kind, UnmanagedPolicy] = field(
         default_factory=lambda: {"client": "ignore", "project": "ignore", "tag": "ignore"}
     )
-    # Names or fnmatch globs per kind (case-insensitive); projects match `name` or `Client/name`.
+    # Names or globs per kind (see engine.safety); projects match `name` or `Client/name`.
     protected: Mapping[Kind, tuple[str, ...]] = field(default_factory=dict)
     safety: SafetyLimits = field(default_factory=SafetyLimits)
     spec_hash: str = ""  # sha256 of the spec files' bytes, in load order

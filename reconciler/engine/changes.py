@@ -29,7 +29,9 @@ from reconciler.model import (
     LiveClient,
     LiveProject,
     LiveTag,
-    project_address,
+    escape_name,
+    object_address,
+    spelling,
 )
 from reconciler.untrusted import quoted
 
@@ -82,7 +84,7 @@ def make_change(
     client: str | None = None,
     **extra: Any,
 ) -> Change:
-    address = project_address(client, name) if kind == "project" else name
+    address = object_address(kind, name, client)
     return Change(
         action=action,
         kind=kind,
@@ -102,12 +104,13 @@ def guard_removal(
     """Protected objects are never archived or deleted: strip the removal, keep the rest."""
     if change is None or not change.action.is_removal:
         return change
-    pattern = ctx.protection(change.kind, *names)
-    if pattern is None:
+    guard = ctx.protection(change.kind, *names)
+    if guard is None:
         return change
     verb = "deleted" if change.action is Action.DELETE else "archived"
     ctx.notes.warnings.append(
-        f"{change.kind} {quoted(change.address)} is protected by {quoted(pattern)}: not {verb}"
+        f"{change.kind} {quoted(change.address)} is protected by {guard.describe(change.kind)}: "
+        f"not {verb}"
     )
     if change.action is Action.DELETE:
         return None
@@ -121,9 +124,9 @@ def reason_for(fields: Sequence[FieldChange], state: str) -> str:
     parts: list[str] = []
     for change in fields:
         if change.field == "name":
-            parts.append(f"renamed from {quoted(change.before)}")
+            parts.append(f"renamed from {quoted(escape_name(change.before))}")
         elif change.field == "client":
-            moved_from = f"client {quoted(change.before)}" if change.before else "no client"
+            moved_from = f"client {quoted(escape_name(change.before))}" if change.before else "no client"
             parts.append(f"moved from {moved_from}")
         elif _is_state(change):
             restore = "archived now; the spec wants it active"
@@ -141,7 +144,8 @@ def client_changes(ctx: PlanContext) -> list[Change]:
     changes: list[Change | None] = []
     for pair in ctx.clients.pairs:
         if pair.desired.delete:
-            changes.append(_client_delete(ctx, pair.live, "delete: true in the spec"))
+            changes.append(_client_delete(ctx, pair.live, "delete: true in the spec",
+                                          pair.desired.previous_names))
         elif pair.live is None:
             changes.append(_client_create(pair.desired))
         else:
@@ -159,7 +163,7 @@ def _client_update(ctx: PlanContext, pair: Pair[DesiredClient, LiveClient]) -> C
     live, entry = pair.live, pair.desired
     assert live is not None
     fields: list[FieldChange] = []
-    if live.name != entry.name:
+    if spelling(live.name) != spelling(entry.name):  # NFC and NFD of one name: no rename
         fields.append(FieldChange("name", live.name, entry.name))
     if "notes" in entry.fields and not same_value("notes", live.notes, entry.fields["notes"]):
         fields.append(FieldChange("notes", live.notes, entry.fields["notes"]))
@@ -178,14 +182,16 @@ def _client_update(ctx: PlanContext, pair: Pair[DesiredClient, LiveClient]) -> C
     return make_change("client", action, entry.name, live, fields, reason=reason, **extra)
 
 
-def _client_delete(ctx: PlanContext, live: LiveClient | None, reason: str) -> Change | None:
-    if live is None:
-        return None
+def _client_delete(
+    ctx: PlanContext, live: LiveClient | None, reason: str, previous: Sequence[str] = ()
+) -> Change | None:
+    if live is None or live.id in ctx.clients.kept_for_projects:
+        return None  # kept: its projects would lose their protection (warned in matching)
     change = make_change(
         "client", Action.DELETE, live.name, live,
         blast=client_blast(ctx, live.id, Action.DELETE), reason=reason,
     )
-    return guard_removal(ctx, change, [(live.name, None)])
+    return guard_removal(ctx, change, [(live.name, None), *((old, None) for old in previous)])
 
 
 def _unmanaged_clients(ctx: PlanContext) -> list[Change | None]:
@@ -217,7 +223,7 @@ def tag_changes(ctx: PlanContext, pairs: Sequence[Pair[DesiredTag, LiveTag]]) ->
         elif live is None:
             create = make_change("tag", Action.CREATE, entry.name, None, reason=CREATE_REASON)
             changes.append(create)
-        elif live.name != entry.name:
+        elif spelling(live.name) != spelling(entry.name):
             fields = [FieldChange("name", live.name, entry.name)]
             reason = reason_for(fields, "")
             rename = make_change("tag", Action.RENAME, entry.name, live, fields, reason=reason)

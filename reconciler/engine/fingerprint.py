@@ -85,8 +85,8 @@ def _differences(change: Change, saved: Mapping[str, Any], now: Mapping[str, Any
     if "client_id" in saved and saved["client_id"] != now.get("client_id"):
         client = _wanted_client(change)
         if now.get("client_id") is None:
-            return [f"{where} needs client '{client}', which no longer exists"]
-        return [f"{where} needs client '{client}', which is now another client "
+            return [f"{where} needs client {quoted(client)}, which no longer exists"]
+        return [f"{where} needs client {quoted(client)}, which is now another client "
                 f"(id {now.get('client_id')}, the plan saw id {saved['client_id']})"]
     return []
 

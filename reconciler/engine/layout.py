@@ -14,21 +14,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 from reconciler.engine.matching import ClientMatch, Notes, Pair, ProjectIndex, claimed_ids
 from reconciler.engine.plan import Action, BlastRadius
-from reconciler.engine.safety import protecting_pattern
+from reconciler.engine.safety import Protector, has_patterns, protecting_pattern
 from reconciler.model import (
+    KIND_SECTIONS,
     DesiredProject,
     DesiredState,
+    DesiredTag,
     Kind,
     LiveClient,
     LiveProject,
     LiveState,
+    LiveTag,
+    escape_name,
     project_address,
+    split_address,
 )
 from reconciler.untrusted import quoted
+
+Names = tuple[str, str | None]  # (name, client name) of one address an object has or had
 
 
 # ---------------------------------------------------------------- the shared context
@@ -50,20 +57,26 @@ class PlanContext:
     clients: ClientMatch
     projects: ProjectIndex
     members: dict[int, list[_Member]] = field(default_factory=dict)
+    # Per kind: whether any pattern could protect it (asked for every object; computed once).
+    guarded: dict[Kind, bool] = field(default_factory=dict)
     archiving: set[int] = field(default_factory=set)  # live client ids archived in phase 6
     restored: set[int] = field(default_factory=set)  # project ids a client restore brings back
+
+    def __post_init__(self) -> None:
+        self.guarded = {kind: has_patterns(self.desired, kind)
+                        for kind in ("client", "project", "tag")}
 
     def policy(self, kind: Kind) -> str:
         return self.desired.unmanaged.get(kind, "ignore")
 
-    def protection(self, kind: Kind, *names: tuple[str, str | None]) -> str | None:
+    def protection(self, kind: Kind, *names: Names) -> Protector | None:
         """The pattern protecting an object under any of its names (live or spec), if any."""
-        if not self.desired.protected.get(kind):
+        if not self.guarded[kind]:
             return None  # the common case: skip folding names no pattern will look at
         for name, client in names:
-            pattern = protecting_pattern(self.desired, kind, name, client)
-            if pattern is not None:
-                return pattern
+            guard = protecting_pattern(self.desired, kind, name, client)
+            if guard is not None:
+                return guard
         return None
 
     def wants_active(self, pair: Pair[DesiredProject, LiveProject]) -> bool:
@@ -79,6 +92,32 @@ class PlanContext:
         return self.clients.live_id_by_key.get(client_key) if client_key else None
 
 
+def project_names(
+    ctx: PlanContext, live: LiveProject, pair: Pair[DesiredProject, LiveProject] | None = None
+) -> list[Names]:
+    """Every address a live project has, had or gets, as far as this plan and spec know.
+
+    Its live address (its client's name now), the address once its client is renamed, the
+    addresses its client's previous names give it, and with a spec entry, the planned
+    address, its previous names and its `move_from`. Protection by any of them protects it.
+    """
+    if not ctx.guarded["project"]:
+        return []  # the common case: no pattern will look at these names
+    clients = ctx.clients
+    live_client = clients.live_name_of(live.client_id)
+    names: list[Names] = [(live.name, live_client), (live.name, clients.name_of(live.client_id))]
+    names.extend((live.name, old) for old in clients.previous_names.get(live.client_id or -1, ()))
+    if pair is not None:
+        entry = pair.desired
+        names.append((entry.name, entry.client))
+        names.extend((old, entry.client) for old in entry.previous_names)
+        names.extend((old, live_client) for old in entry.previous_names)
+        if entry.move_from is not None:
+            old_client, old_name = split_address(entry.move_from)
+            names.append((old_name, old_client))
+    return names
+
+
 # ---------------------------------------------------------------- orphans of client deletes
 
 
@@ -89,7 +128,7 @@ def refuse_clashes(ctx: PlanContext, pairs: Sequence[Pair[DesiredProject, LivePr
     leaving = _leaving_ids(ctx, pairs)
     # A clientless entry's key is the final key an orphan of that name would have.
     deleted_names = {
-        pair.key for pair in pairs if pair.desired.delete and pair.desired.client is None
+        (None, pair.key[1]) for pair in pairs if pair.desired.delete and pair.desired.client is None
     }
     for key, group in index.by_final_key.items():
         if key not in index.orphans:
@@ -101,8 +140,8 @@ def refuse_clashes(ctx: PlanContext, pairs: Sequence[Pair[DesiredProject, LivePr
         holders = ", ".join(quoted(index.address_of(p)) for p in staying if p is not orphan)
         what = f"where {holders} holds that name" if holders else "a name the spec deletes"
         ctx.notes.problems.append(
-            f"deleting client {quoted(index.client_of(orphan))} would leave its project "
-            f"{quoted(orphan.name)} without a client, {what}: move or delete "
+            f"deleting client {quoted(escape_name(index.client_of(orphan) or ''))} would leave its "
+            f"project {quoted(escape_name(orphan.name))} without a client, {what}: move or delete "
             f"{quoted(index.address_of(orphan))} in the spec"
         )
 
@@ -142,7 +181,7 @@ def lay_out(ctx: PlanContext, pairs: Sequence[Pair[DesiredProject, LiveProject]]
             continue
         matched.add(pair.live.id)
         if pair.desired.delete:
-            protected_by = ctx.protection("project", live_project_name(ctx, pair.live))
+            protected_by = ctx.protection("project", *project_names(ctx, pair.live, pair))
             if protected_by and pair.live.client_id is not None:
                 members[pair.live.client_id].append(_Member(pair.live, None))
             continue
@@ -158,12 +197,8 @@ def lay_out(ctx: PlanContext, pairs: Sequence[Pair[DesiredProject, LiveProject]]
 
 def _unmanaged_delete_applies(ctx: PlanContext, project: LiveProject) -> bool:
     return ctx.policy("project") == "delete" and not ctx.protection(
-        "project", live_project_name(ctx, project)
+        "project", *project_names(ctx, project)
     )
-
-
-def live_project_name(ctx: PlanContext, project: LiveProject) -> tuple[str, str | None]:
-    return (project.name, ctx.projects.client_of(project))
 
 
 # ---------------------------------------------------------------- client archive / restore
@@ -177,7 +212,8 @@ def decide_client_states(ctx: PlanContext) -> None:
         if live is None or entry.delete:
             continue
         wants_archived = entry.fields.get("archived") is True
-        if wants_archived and not live.archived and _may_archive_client(ctx, live, entry.name):
+        if wants_archived and not live.archived and _may_archive_client(ctx, live, entry.name,
+                                                                        entry.previous_names):
             ctx.archiving.add(live.id)
         elif live.archived and not wants_archived:
             ctx.restored.update(projects_to_restore(ctx, live.id))
@@ -187,22 +223,27 @@ def decide_client_states(ctx: PlanContext) -> None:
                 ctx.archiving.add(live.id)
 
 
-def _may_archive_client(ctx: PlanContext, live: LiveClient, name: str) -> bool:
-    pattern = ctx.protection("client", (live.name, None), (name, None))
-    if pattern:
-        ctx.notes.warnings.append(f"client {quoted(name)} is protected by {quoted(pattern)}: not archived")
+def _may_archive_client(
+    ctx: PlanContext, live: LiveClient, name: str, previous: tuple[str, ...] = ()
+) -> bool:
+    old_names = [(old, None) for old in previous]
+    guard = ctx.protection("client", (live.name, None), (name, None), *old_names)
+    if guard:
+        ctx.notes.warnings.append(
+            f"client {quoted(escape_name(name))} is protected by {guard.describe('client')}: "
+            "not archived"
+        )
         return False
     client_name = ctx.clients.name_of(live.id)
     for member in ctx.members.get(live.id, []):
         project = member.live
-        names = [(project.name, client_name)]
-        if member.wanted is not None:
-            names.append((member.wanted.desired.name, member.wanted.desired.client))
-        pattern = ctx.protection("project", *names) if project.active else None
-        if pattern:
+        names = project_names(ctx, project, member.wanted)
+        guard = ctx.protection("project", *names) if project.active else None
+        if guard:
             ctx.notes.warnings.append(
-                f"client {quoted(name)} is not archived: it would archive project "
-                f"{quoted(project_address(client_name, project.name))}, protected by {quoted(pattern)}"
+                f"client {quoted(escape_name(name))} is not archived: it would archive project "
+                f"{quoted(project_address(client_name, project.name))}, protected by "
+                f"{guard.describe('project')}"
             )
             return False
     return True
@@ -231,3 +272,69 @@ def client_blast(ctx: PlanContext, client_id: int, action: Action) -> BlastRadiu
     if action is Action.DELETE:
         return BlastRadius(seconds, len(members))
     return BlastRadius(seconds, sum(1 for member in members if member.live.active))
+
+
+# ---------------------------------------------------------------- protection must not lapse
+
+
+def refuse_unprotecting(
+    ctx: PlanContext,
+    project_pairs: Sequence[Pair[DesiredProject, LiveProject]],
+    tag_pairs: Sequence[Pair[DesiredTag, LiveTag]],
+) -> None:
+    """A protected object must still be covered by a pattern after this plan.
+
+    Without a state file, protection can only follow an object through the names it has: a
+    rename or move (its own, or its client's) to an address no pattern covers would leave it
+    unprotected for the next plan, which could then archive or delete it. Such a plan is
+    refused; the remedy is to protect the new address too, in the same change.
+    """
+    for kind, pairs in (("client", ctx.clients.pairs), ("tag", tag_pairs)):
+        if has_patterns(ctx.desired, kind):
+            _refuse_renames_out_of_protection(ctx, kind, pairs)
+    if has_patterns(ctx.desired, "project"):
+        by_live_id = {pair.live.id: pair for pair in project_pairs if pair.live is not None}
+        for project in ctx.live.projects:
+            _check_project_stays_protected(ctx, project, by_live_id.get(project.id))
+
+
+def _refuse_renames_out_of_protection(
+    ctx: PlanContext, kind: Kind, pairs: Sequence[Pair[Any, Any]]
+) -> None:
+    for pair in pairs:
+        live, entry = pair.live, pair.desired
+        if live is None or entry.delete:
+            continue
+        guard = protecting_pattern(ctx.desired, kind, live.name)
+        if guard is not None and protecting_pattern(ctx.desired, kind, entry.name) is None:
+            ctx.notes.problems.append(_lapse_problem(
+                kind, escape_name(live.name), escape_name(entry.name), guard))
+
+
+def _check_project_stays_protected(
+    ctx: PlanContext, project: LiveProject, pair: Pair[DesiredProject, LiveProject] | None
+) -> None:
+    live_client = ctx.clients.live_name_of(project.client_id)
+    guard = protecting_pattern(ctx.desired, "project", project.name, live_client)
+    if guard is None:
+        return
+    if pair is not None and not pair.desired.delete:
+        after: Names = (pair.desired.name, pair.desired.client)
+    elif ctx.projects.is_orphan(project):
+        after = (project.name, None)
+    else:
+        after = (project.name, ctx.clients.name_of(project.client_id))
+    if protecting_pattern(ctx.desired, "project", *after) is None:
+        ctx.notes.problems.append(_lapse_problem(
+            "project", project_address(live_client, project.name), project_address(*after[::-1]),
+            guard))
+
+
+def _lapse_problem(kind: Kind, before: str, after: str, guard: Protector) -> str:
+    section = KIND_SECTIONS[kind]
+    return (
+        f"{kind} {quoted(before)} is protected by {guard.describe(kind)}, but after this plan it "
+        f"would be {quoted(after)}, which no pattern covers, and could then be archived or deleted: "
+        f"add {quoted(after)} to protected.{section} in the same change (or remove its protection "
+        "first, in a change of its own)"
+    )

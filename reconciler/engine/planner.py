@@ -1,11 +1,13 @@
 """The planner: desired state + live state -> an ordered Plan (pure, linear in the objects).
 
 Three steps, each in its own module. `matching` pairs each spec entry with at most one live
-object (exact key, then a previous name, then, for projects, a unique same-named project
-elsewhere: a move). `layout` then works out where every surviving project sits when client
-archives run (the last phase), because a client archive takes its projects along in Toggl and
-a client restore may bring some back. Finally each pair and each unmatched live object yields at
-most one Change (`changes`, `project_changes`); `unmanaged` lists what the `ignore` policy keeps.
+object (exact spelling, then case only, then a previous name, then, for projects, the project
+its `move_from` names: a move). `layout` then works out where every surviving project sits
+when client archives run (the last phase), because a client archive takes its projects along
+in Toggl and a client restore may bring some back; and it refuses a plan that would leave a
+protected object where no pattern covers it. Finally each pair and each unmatched live object
+yields at most one Change (`changes`, `project_changes`); `unmanaged` lists what the `ignore`
+policy keeps.
 
 This module holds only the entry point, `build_plan`, and the order of the changes.
 """
@@ -15,7 +17,13 @@ from __future__ import annotations
 from typing import Mapping
 
 from reconciler.engine.changes import check_tier, client_changes, tag_changes
-from reconciler.engine.layout import PlanContext, decide_client_states, lay_out, refuse_clashes
+from reconciler.engine.layout import (
+    PlanContext,
+    decide_client_states,
+    lay_out,
+    refuse_clashes,
+    refuse_unprotecting,
+)
 from reconciler.engine.matching import (
     Notes,
     Pair,
@@ -71,6 +79,7 @@ def build_plan(desired: DesiredState, live: LiveState) -> Plan:
     refuse_clashes(ctx, project_pairs)
     lay_out(ctx, project_pairs)
     decide_client_states(ctx)
+    refuse_unprotecting(ctx, project_pairs, tag_pairs)
     changes = [
         *client_changes(ctx),
         *project_changes(ctx, project_pairs),

@@ -17,11 +17,17 @@ from reconciler.engine.changes import (
     reason_for,
     same_value,
 )
-from reconciler.engine.layout import PlanContext, live_project_name
+from reconciler.engine.layout import PlanContext, project_names
 from reconciler.engine.matching import Pair, claimed_ids
 from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
-from reconciler.model import PROJECT_FIELDS, DesiredProject, LiveProject
 from reconciler.untrusted import quoted
+from reconciler.model import (
+    PROJECT_FIELDS,
+    DesiredProject,
+    LiveProject,
+    escape_name,
+    spelling,
+)
 
 # Fields a project diff compares besides name/client/active, which have their own rules.
 _PLAIN_PROJECT_FIELDS: tuple[str, ...] = tuple(
@@ -40,7 +46,9 @@ def project_changes(
         entry = pair.desired
         if entry.delete:
             reason = "delete: true in the spec"
-            changes.append(_project_delete(ctx, pair.live, entry.delete_time_entries, reason))
+            changes.append(
+                _project_delete(ctx, pair.live, entry.delete_time_entries, reason, pair)
+            )
         elif pair.live is None:
             changes.append(_project_create(ctx, pair))
         else:
@@ -85,14 +93,21 @@ def _project_update(ctx: PlanContext, pair: Pair[DesiredProject, LiveProject]) -
     archive_reason = (
         "the spec sets active: false"
         if "active" in entry.fields
-        else f"its client {quoted(entry.client)} is archived in the spec"
+        else f"its client {quoted(escape_name(entry.client or ''))} is archived in the spec"
     )
+    moved = any(f.field == "client" for f in fields)
+    reason = reason_for(fields, archive_reason)
+    if moved:
+        # A move takes the project and its tracked time to another client: shown with its
+        # blast radius and counted against the thresholds like a removal (engine.safety).
+        hours = f"{live.actual_seconds / 3600:.1f} h tracked"
+        reason += f" (move_from in the spec; {hours})" if pair.via == "move" else f" ({hours})"
     change = make_change(
         "project", action, entry.name, live, fields, client=entry.client,
-        blast=BlastRadius(live.actual_seconds, 0) if action is Action.ARCHIVE else None,
-        reason=reason_for(fields, archive_reason),
+        blast=BlastRadius(live.actual_seconds, 0) if action is Action.ARCHIVE or moved else None,
+        reason=reason,
     )
-    return guard_removal(ctx, change, [live_project_name(ctx, live), (entry.name, entry.client)])
+    return guard_removal(ctx, change, project_names(ctx, live, pair))
 
 
 def _identity_fields(
@@ -100,10 +115,12 @@ def _identity_fields(
 ) -> list[FieldChange]:
     entry = pair.desired
     fields: list[FieldChange] = []
-    if live.name != entry.name:
+    if spelling(live.name) != spelling(entry.name):  # NFC and NFD of one name: no rename
         fields.append(FieldChange("name", live.name, entry.name))
-    # Client keys, not names: a change of case alone is not a move.
-    if ctx.clients.key_of(live.client_id) != pair.key[0]:
+    # Client ids, not names: a change of case alone is not a move, and of two clients whose
+    # names differ only in case, each keeps its own projects.
+    wanted = ctx.target_client_id(pair)
+    if ctx.projects.home(live) != wanted or (entry.client is not None and wanted is None):
         fields.append(FieldChange("client", ctx.projects.client_of(live), entry.client))
     return fields
 
@@ -123,13 +140,15 @@ def _active_field(
 def _refuse_active_under_archive(ctx: PlanContext, entry: DesiredProject, wanted: bool) -> None:
     if wanted:
         ctx.notes.problems.append(
-            f"project {quoted(entry.address)} is wanted active, but its client {quoted(entry.client)} "
+            f"project {quoted(entry.address)} is wanted active, but its client "
+            f"{quoted(escape_name(entry.client or ''))} "
             "is archived by this plan, which archives all its projects"
         )
 
 
 def _project_delete(
-    ctx: PlanContext, live: LiveProject | None, with_entries: bool, reason: str
+    ctx: PlanContext, live: LiveProject | None, with_entries: bool, reason: str,
+    pair: Pair[DesiredProject, LiveProject] | None = None,
 ) -> Change | None:
     if live is None:
         return None
@@ -140,7 +159,7 @@ def _project_delete(
         options={"te_deletion_mode": "delete" if with_entries else "unassign"},
         reason=reason,
     )
-    return guard_removal(ctx, change, [(live.name, client)])
+    return guard_removal(ctx, change, project_names(ctx, live, pair))
 
 
 def _unmanaged_project(ctx: PlanContext, live: LiveProject) -> Change | None:
@@ -156,4 +175,4 @@ def _unmanaged_project(ctx: PlanContext, live: LiveProject) -> Change | None:
         "project", Action.ARCHIVE, live.name, live, [FieldChange("active", True, False)],
         client=client, blast=BlastRadius(live.actual_seconds, 0), reason=reason,
     )
-    return guard_removal(ctx, change, [(live.name, client)])
+    return guard_removal(ctx, change, project_names(ctx, live))

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from reconciler.engine.layout import PlanContext, unmatched_clients
 from reconciler.engine.plan import UnmanagedObject
-from reconciler.model import KINDS, Kind, LiveClient, LiveProject, project_address
+from reconciler.model import KINDS, Kind, LiveClient, LiveProject, escape_name, project_address
 
 
 # ---------------------------------------------------------------- unmanaged objects (ignore)
@@ -29,7 +29,7 @@ def unmanaged_listing(ctx: PlanContext, matched: Mapping[Kind, set[int]]) -> lis
         )
     if ctx.policy("tag") != "delete":
         listing.extend(
-            UnmanagedObject("tag", live.name, live.id, live.name)
+            UnmanagedObject("tag", escape_name(live.name), live.id, live.name)
             for live in ctx.live.tags
             if live.id not in matched["tag"]
         )
@@ -44,7 +44,7 @@ def _client_entry(live: LiveClient) -> UnmanagedObject:
         entry["notes"] = live.notes
     if live.archived:
         entry["archived"] = True
-    return UnmanagedObject("client", live.name, live.id, entry)
+    return UnmanagedObject("client", escape_name(live.name), live.id, entry)
 
 
 def _project_entry(ctx: PlanContext, live: LiveProject) -> UnmanagedObject:

@@ -98,6 +98,7 @@ def _project(entry: Entry, source: SourceLocation | None,
         previous_names=tuple(body.get("previous_names", ())),
         delete=bool(body.get("delete", False)),
         delete_time_entries=bool(body.get("delete_time_entries", False)),
+        move_from=body.get("move_from"),
         source=source,
     )
 

@@ -87,7 +87,7 @@ def test_a_project_is_moved_to_another_client_not_recreated(harness: Harness) ->
     pid = harness.store.add_project(harness.wid, "Website", client_id=old)
     converge(harness, harness.spec("""
         clients: [{name: Globex}, {name: Initech}]
-        projects: [{name: Website, client: Initech}]
+        projects: [{name: Website, client: Initech, move_from: Globex/Website}]
     """))
     website = projects_by_name(harness)["Website"]
     assert website["id"] == pid

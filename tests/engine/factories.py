@@ -34,6 +34,7 @@ def project(
     previous: Iterable[str] = (),
     delete: bool = False,
     delete_time_entries: bool = False,
+    move_from: str | None = None,
     **fields: Any,
 ) -> DesiredProject:
     return DesiredProject(
@@ -43,6 +44,7 @@ def project(
         previous_names=tuple(previous),
         delete=delete,
         delete_time_entries=delete_time_entries,
+        move_from=move_from,
     )
 
 

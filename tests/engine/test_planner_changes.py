@@ -156,7 +156,7 @@ def test_a_client_archive_takes_its_projects_along() -> None:
 
 def test_projects_moved_out_before_a_client_archive_are_not_taken_along() -> None:
     spec = desired([client("Acme", archived=True), client("Globex")],
-                   [project("Site", "Globex")])
+                   [project("Site", "Globex", move_from="Acme/Site")])
     plan = build_plan(spec, _acme_with_projects())
     assert actions(plan) == [("update", "project", "Globex/Site"), ("archive", "client", "Acme")]
     assert plan.changes[1].blast == BlastRadius(tracked_seconds=23, projects=1)
@@ -198,7 +198,8 @@ def test_a_client_restore_brings_back_the_projects_wanted_active() -> None:
 
 
 def test_a_client_restore_leaves_projects_moving_elsewhere_to_their_own_change() -> None:
-    spec = desired([client("Acme"), client("Globex")], [project("Site", "Globex")])
+    spec = desired([client("Acme"), client("Globex")],
+                   [project("Site", "Globex", move_from="Acme/Site")])
     plan = build_plan(spec, _acme_with_projects(archived=True, projects_active=False))
     restore, move = plan.changes
     assert restore.options == {"restore_project_ids": []}

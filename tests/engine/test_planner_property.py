@@ -26,6 +26,7 @@ from reconciler.model import (
     LiveState,
     LiveTag,
     name_key,
+    spelling,
 )
 
 from .factories import client, desired, live, project, tag
@@ -46,17 +47,20 @@ class Simulator:
 
     @classmethod
     def of(cls, state: LiveState) -> Simulator:
+        ids = [obj.id for objects in (state.clients, state.projects, state.tags) for obj in objects]
         return cls(
             {c.id: c for c in state.clients},
             {p.id: p for p in state.projects},
             {t.id: t for t in state.tags},
+            next_id=max([1000, *ids]),  # a second apply must not reuse the first one's ids
         )
 
     def apply(self, plan: Plan) -> LiveState:
         # A client renamed and archived is one change in the last phase, so project changes
         # name it before Toggl does: resolve client names through the plan, as the executor must.
         self.planned_names = {
-            name_key(c.name): c.live_id for c in plan.changes if c.kind == "client" and c.live_id
+            key(c.name): c.live_id for c in plan.changes if c.kind == "client" and c.live_id
+            for key in (spelling, name_key)
         }
         apply_one = {"client": self._client, "project": self._project, "tag": self._tag}
         for change in plan.changes:
@@ -96,9 +100,15 @@ class Simulator:
     def _client_id(self, name: str | None) -> int | None:
         if name is None:
             return None
-        if name_key(name) in self.planned_names:
-            return self.planned_names[name_key(name)]
-        return next(c.id for c in self.clients.values() if name_key(c.name) == name_key(name))
+        # The exact spelling first: two live clients may differ only in case.
+        for key in (spelling, name_key):
+            if key(name) in self.planned_names:
+                return self.planned_names[key(name)]
+        for key in (spelling, name_key):
+            found = [c.id for c in self.clients.values() if key(c.name) == key(name)]
+            if found:
+                return found[0]
+        raise AssertionError(f"no client {name!r}")
 
     def _project(self, change: Change) -> None:
         if change.action is Action.DELETE:

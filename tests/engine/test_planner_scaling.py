@@ -33,7 +33,8 @@ def _workspace(size: int) -> tuple[DesiredState, LiveState]:
         if roll < 0.05:
             entries.append(project(f"Renamed {i}", home, previous=[f"Project {i}"]))
         elif roll < 0.10:
-            entries.append(project(f"Project {i}", f"Client {(i + 1) % client_count}"))
+            entries.append(project(f"Project {i}", f"Client {(i + 1) % client_count}",
+                                   move_from=f"{home}/Project {i}"))
         elif roll < 0.15:
             entries.append(project(f"Project {i}", home, active=False))
         elif roll < 0.80:
