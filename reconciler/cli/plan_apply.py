@@ -11,6 +11,7 @@ from typing import Any, Callable, Mapping, Sequence, TextIO
 from reconciler.apply import ApplyEvent, Executor, stale_objects
 from reconciler.cli.connection import Connection, add_connection_flags, connect
 from reconciler.cli.output import Output
+from reconciler.cli.progress import apply_progress
 from reconciler.engine.batching import with_bill
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import build_plan
@@ -208,9 +209,10 @@ def _confirm(plan: Plan, auto_approve: bool, out: Output, stdin: TextIO) -> None
 def _execute(connection: Connection, plan: Plan, live: LiveState, wait_for_quota: bool,
              out: Output) -> None:
     _check_quota_bill(plan.bill.writes, live, wait_for_quota)
-    executor = Executor(connection.client, plan, live, wait_for_quota=wait_for_quota,
-                        on_event=_progress_printer(out))
-    result = executor.run()
+    with apply_progress(out, connection.client, fallback=_progress_printer(out),
+                        total=len(plan.changes)) as on_event:
+        result = Executor(connection.client, plan, live, wait_for_quota=wait_for_quota,
+                          on_event=on_event).run()
     out.out(f"Apply complete: {result.applied} of {result.total} changes applied "
             f"({_count(result.writes, 'write')}, {_count(result.reads, 'extra read')}).")
 

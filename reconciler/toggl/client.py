@@ -192,7 +192,10 @@ class TogglClient:
         self._owns_session = session is None
         self._session = session or requests.Session()
         self._on_request = on_request
-        self._pacer = Pacer(sleep, clock)
+        self._pacer = Pacer(lambda delay: self._wait(delay, "pacing"), clock)
+        # (seconds, why: "pacing", "429", "503", "no answer"), told before each sleep: the
+        # CLI's progress line shows waits instead of going silent.
+        self.on_wait: Callable[[float, str], None] | None = None
         self._secrets = _secret_forms(transport)
 
     @classmethod
@@ -436,7 +439,7 @@ class TogglClient:
             except _RetryableFailure as failure:
                 if attempt > self.max_retries:
                     raise failure.error from failure.__cause__
-                self._back_off(attempt, failure.retry_after)
+                self._back_off(attempt, failure.retry_after, failure.error.status)
                 attempt += 1
 
     def _headers(self) -> dict[str, str]:
@@ -499,7 +502,7 @@ class TogglClient:
             return AmbiguousWriteError(message, **request)
         return _RetryableFailure(TransportError(message, **request))
 
-    def _back_off(self, attempt: int, retry_after: float | None) -> None:
+    def _back_off(self, attempt: int, retry_after: float | None, status: int | None = None) -> None:
         # Full jitter: uniform over [0, ceiling], the ceiling doubling per retry up to the cap.
         ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
         delay = self._rng.uniform(0, ceiling)
@@ -507,6 +510,11 @@ class TogglClient:
             delay = max(delay, min(retry_after, self.backoff_cap))
         self.stats.retries += 1
         self.stats.waited_seconds += delay
+        self._wait(delay, str(status) if status is not None else "no answer")
+
+    def _wait(self, delay: float, reason: str) -> None:
+        if self.on_wait is not None:
+            self.on_wait(delay, reason)
         self._sleep(delay)
 
     def _count_sent(self, call: _Call) -> None:
