@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from reconciler.cli.completion import register_completion
 from reconciler.cli.connection import Connection, add_connection_flags, connect
 from reconciler.cli.output import Output
 from reconciler.cli.plan_apply import Subparsers, register_apply, register_plan
@@ -141,4 +142,5 @@ REGISTRY: tuple[Callable[[Subparsers, argparse.ArgumentParser], None], ...] = (
     register_export,
     register_doctor,
     register_sandbox,
+    register_completion,
 )
