@@ -13,6 +13,7 @@ from reconciler.cli.completion import register_completion
 from reconciler.cli.connection import Connection, add_connection_flags, connect
 from reconciler.cli.output import Output
 from reconciler.cli.plan_apply import Subparsers, register_apply, register_plan
+from reconciler.cli.schema_command import register_schema
 from reconciler.errors import EXIT_OK
 from reconciler.live import read_live_state
 from reconciler.spec import load_specs
@@ -142,5 +143,6 @@ REGISTRY: tuple[Callable[[Subparsers, argparse.ArgumentParser], None], ...] = (
     register_export,
     register_doctor,
     register_sandbox,
+    register_schema,
     register_completion,
 )
