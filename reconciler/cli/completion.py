@@ -32,9 +32,8 @@ def register_completion(sub: Subparsers, common: argparse.ArgumentParser) -> Non
     parser = sub.add_parser(
         "completion", parents=[common], help="print a shell completion script",
         description="Print a completion script for bash, zsh or fish. Install it with one "
-                    "command (see the README), e.g. for bash: "
-                    "toggl-reconciler completion bash > "
-                    "~/.local/share/bash-completion/completions/toggl-reconciler")
+                    "command (README, \"Shell completion\"), e.g. for bash: "
+                    "echo 'eval \"$(toggl-reconciler completion bash)\"' >> ~/.bashrc")
     parser.add_argument("shell", nargs="?", choices=SHELLS, help="the shell to complete for")
     # What the scripts call for --workspace: local names only, one a line.
     parser.add_argument("--workspaces", action="store_true", help=argparse.SUPPRESS)
@@ -332,6 +331,8 @@ _toggl_reconciler() {{
 if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
     _toggl_reconciler "$@"
 else
+    # Sourced from .zshrc (eval "$(toggl-reconciler completion zsh)"): compdef needs compinit.
+    (( $+functions[compdef] )) || {{ autoload -Uz compinit && compinit }}
     compdef _toggl_reconciler {PROG}
 fi
 """
