@@ -204,3 +204,78 @@ def test_the_fish_script_parses_and_completes(project: Path, tmp_path: Path) -> 
     assert sorted(complete("toggl-reconciler validate ")) == \
         ["acme.yaml", "broken.yaml", "evil.yaml", "globex.yml", "ids.yaml", "specs/"]
     assert sorted(complete("toggl-reconciler plan -w ")) == ["1234567", "Acme Agency", "Globex: EU"]
+
+
+# ---------------------------------------------------------------------------- the README's commands
+
+
+def _readme_install_commands() -> dict[str, str]:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Shell completion", 1)[1].split("\n### ", 1)[0]
+    commands = {}
+    for shell in ("bash", "zsh", "fish"):
+        row = next(line for line in section.splitlines() if line.startswith(f"| {shell} |"))
+        commands[shell] = row.split("| `", 1)[1].rsplit("` |", 1)[0]
+    return commands
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_the_readme_installs_completion_with_one_command(shell: str, project: Path,
+                                                         tmp_path: Path) -> None:
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**_shell_env(project), "HOME": str(home)}
+    install = subprocess.run(["sh", "-c", _readme_install_commands()[shell]], env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert install.returncode == 0, install.stderr
+    check = {
+        "bash": ["bash", "--norc", "-c", "source ~/.bashrc; complete -p toggl-reconciler"],
+        "zsh": ["zsh", "-f", "-c", "source ~/.zshrc; print -r -- $_comps[toggl-reconciler]"],
+        "fish": ["fish", "-c", "complete -C 'toggl-reconciler pl'"],  # fish finds it by itself
+    }[shell]
+    result = subprocess.run(check, env=env, cwd=project, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert {"bash": "-F _toggl_reconciler toggl-reconciler", "zsh": "_toggl_reconciler",
+            "fish": "plan"}[shell] in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_zsh_completes_for_real_on_a_terminal(project: Path, tmp_path: Path) -> None:
+    """An interactive zsh on a pseudo-terminal, TAB pressed: what the line becomes."""
+    import pty  # noqa: F401 - POSIX only, like zsh
+    import select
+    import time
+
+    home = tmp_path / "zhome"
+    home.mkdir()
+    env = {**_shell_env(project), "HOME": str(home), "TERM": "xterm"}
+    master, slave = os.openpty()
+    shell = subprocess.Popen(["zsh", "-f", "-i"], stdin=slave, stdout=slave, stderr=slave,
+                             env=env, cwd=project, start_new_session=True)
+    os.close(slave)
+
+    def type_and_read(text: str, until: bytes, timeout: float = 20.0) -> bytes:
+        os.write(master, text.encode())
+        seen, deadline = b"", time.monotonic() + timeout
+        while until not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                seen += os.read(master, 65536)
+        return seen
+
+    try:
+        ready = type_and_read('autoload -U compinit; compinit -u -d "$HOME/zcd"; '
+                              'eval "$(toggl-reconciler completion zsh)"; echo RE""ADY\n', b"READY")
+        assert b"READY" in ready
+        assert b"plan --format" in type_and_read("toggl-reconciler plan --form\t", b"--format")
+        assert b"-w Acme\\ Agency" in type_and_read("\x15toggl-reconciler plan -w Ac\t", b"Agency")
+        assert b"toggl-reconciler validate" in type_and_read("\x15toggl-reconciler val\t",
+                                                             b"validate")
+    finally:
+        os.write(master, b"\x15exit\n")
+        try:
+            shell.wait(timeout=10)
+        finally:
+            os.close(master)

@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -57,8 +58,10 @@ def _command(spec: str, *flags: str) -> list[str]:
     return [sys.executable, "-m", "reconciler", "apply", spec, "--auto-approve", *flags]
 
 
-def run_on_terminal(command: list[str], env: dict[str, str], columns: int = 160) -> tuple[int, str]:
-    """Run with stdin, stdout and stderr on a fresh pseudo-terminal; everything it drew."""
+def run_on_terminal(command: list[str], env: dict[str, str], columns: int = 160,
+                    interrupt_after: str | None = None) -> tuple[int, str]:
+    """Run with stdin, stdout and stderr on a fresh pseudo-terminal; everything it drew.
+    With `interrupt_after`, Ctrl-C (SIGINT) is sent once that text has been drawn."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=env,
@@ -76,6 +79,9 @@ def run_on_terminal(command: list[str], env: dict[str, str], columns: int = 160)
             if not chunk:
                 break
             chunks.append(chunk)
+            if interrupt_after and interrupt_after.encode() in b"".join(chunks):
+                process.send_signal(signal.SIGINT)
+                interrupt_after = None
         elif process.poll() is not None:
             break
     os.close(master)
@@ -132,3 +138,13 @@ def test_term_dumb_and_verbose_keep_the_per_change_lines(limited_sandbox: Sandbo
     code, screen = run_on_terminal(_command(str(spec_other), "--verbose"), _env(limited_sandbox))
     assert code == 0, screen
     assert ERASE not in screen and "[2/2]" in screen
+
+
+def test_ctrl_c_leaves_the_line_as_where_it_stopped_and_exits_130(limited_sandbox: Sandbox,
+                                                                  tmp_path: Path) -> None:
+    code, screen = run_on_terminal(_command(_spec(tmp_path)), _env(limited_sandbox),
+                                   interrupt_after="next request in")
+    assert code == 130, screen
+    assert re.search(rf"{re.escape(ERASE)}Stopped after \d of {len(TAGS)} changes in \d+:\d\d[^\n]*\.\n"
+                     r"Interrupted\.", screen), screen
+    assert "Traceback" not in screen
