@@ -216,7 +216,10 @@ class LiveLine(_Reporter):
             rate = state.done / elapsed
             parts.append(f"{rate:.1f}/s")
             if state.done < state.total:
-                parts.append(f"ETA {format_duration((state.total - state.done) / rate)}")
+                eta = (state.total - state.done) / rate
+                if state.wait is not None:  # nothing moves before the wait is over
+                    eta = max(eta, state.wait.until - now)
+                parts.append(f"ETA {format_duration(eta)}")
         quota = self.quota_left()
         if quota is not None:
             parts.append(f"quota {quota} left")

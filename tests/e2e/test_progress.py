@@ -148,3 +148,17 @@ def test_ctrl_c_leaves_the_line_as_where_it_stopped_and_exits_130(limited_sandbo
     assert re.search(rf"{re.escape(ERASE)}Stopped after \d of {len(TAGS)} changes in \d+:\d\d[^\n]*\.\n"
                      r"Interrupted\.", screen), screen
     assert "Traceback" not in screen
+
+
+def test_an_hourly_quota_wait_counts_down_on_the_line(tmp_path: Path) -> None:
+    # 7 requests a 4-second window: the reads and two writes fit, then apply waits the reset.
+    with Sandbox(SandboxConfig(seed_demo=False, token=TOKEN, hourly_quota=7,
+                               quota_window_seconds=4.0)) as sandbox:
+        sandbox.store.ensure_workspace(WORKSPACE)
+        code, screen = run_on_terminal(_command(_spec(tmp_path), "--wait-for-quota"),
+                                       _env(sandbox))
+    assert code == 0, screen
+    countdown = [int(seconds) for seconds in
+                 re.findall(r"quota 0 left \| hourly quota spent, resets in (\d+) s", screen)]
+    assert countdown and countdown == sorted(countdown, reverse=True) and len(set(countdown)) > 1
+    assert re.search(rf"Applied {len(TAGS)} of {len(TAGS)} changes in [^\n]*\(1 wait\)\.", screen)
