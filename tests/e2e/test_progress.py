@@ -30,8 +30,9 @@ TAGS = [f"tag-{number:02d}" for number in range(5)]
 
 @pytest.fixture
 def limited_sandbox() -> Iterator[Sandbox]:
-    # A burst big enough for the reads, then 4 requests/s: the writes meet real 429s.
-    sandbox = Sandbox(SandboxConfig(seed_demo=False, token=TOKEN, rate_limit_per_second=4.0,
+    # A burst big enough for the reads and two writes, then 2 requests/s: the third write meets
+    # a real 429 unless the first seven requests took half a second, and the rest are paced.
+    sandbox = Sandbox(SandboxConfig(seed_demo=False, token=TOKEN, rate_limit_per_second=2.0,
                                     rate_burst=6, hourly_quota=500))
     sandbox.start()
     sandbox.store.ensure_workspace(WORKSPACE)
@@ -114,6 +115,7 @@ def test_a_terminal_gets_one_live_line_with_waits_and_a_final_summary(
 
 def test_a_pipe_gets_per_change_lines_and_no_control_characters(
         limited_sandbox: Sandbox, tmp_path: Path) -> None:
+    limited_sandbox.configure(rate_limit_per_second=None)  # waits are the terminal test's part
     result = subprocess.run(_command(_spec(tmp_path)), env=_env(limited_sandbox), cwd=REPO,
                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stderr
@@ -151,9 +153,9 @@ def test_ctrl_c_leaves_the_line_as_where_it_stopped_and_exits_130(limited_sandbo
 
 
 def test_an_hourly_quota_wait_counts_down_on_the_line(tmp_path: Path) -> None:
-    # 7 requests a 4-second window: the reads and two writes fit, then apply waits the reset.
+    # 7 requests a 2-second window: the reads and two writes fit, then apply waits the reset.
     with Sandbox(SandboxConfig(seed_demo=False, token=TOKEN, hourly_quota=7,
-                               quota_window_seconds=4.0)) as sandbox:
+                               quota_window_seconds=2.0)) as sandbox:
         sandbox.store.ensure_workspace(WORKSPACE)
         code, screen = run_on_terminal(_command(_spec(tmp_path), "--wait-for-quota"),
                                        _env(sandbox))
