@@ -77,7 +77,9 @@ def bash_complete(project: Path, *words: str, env: dict[str, str] | None = None)
 
 
 def test_every_command_and_flag_of_the_parser_is_in_every_script() -> None:
-    commands = describe_parser(build_parser())
+    program = describe_parser(build_parser())
+    assert {flag for option in program.flags for flag in option.flags} == {"-h", "--help", "--version"}
+    commands = program.commands
     names = {command.name for command in commands}
     assert {"validate", "plan", "apply", "export", "doctor", "sandbox", "completion"} <= names
     for shell in ("bash", "zsh", "fish"):
@@ -89,6 +91,7 @@ def test_every_command_and_flag_of_the_parser_is_in_every_script() -> None:
                     spelled = flag if shell != "fish" else (
                         f"-l {flag[2:]}" if flag.startswith("--") else f"-s {flag[1:]}")
                     assert spelled in text, (shell, command.name, flag)
+        assert "version" in text
         assert "--workspaces" in text  # the local-names helper is what they call
         assert "--read-cache" in text
 
