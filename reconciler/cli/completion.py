@@ -26,6 +26,7 @@ PROG = "toggl-reconciler"
 # A spec file bigger than this is not read for a TAB press (the loader allows 16 MiB).
 MAX_COMPLETION_FILE_BYTES = 1024 * 1024
 MAX_NAMES = 200
+MAX_FILES_READ = 100  # a folder of thousands of YAML files must not make TAB hang
 
 
 def register_completion(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -153,9 +154,10 @@ def _spec_files(folder: str) -> list[str]:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:
         return []
-    return [entry.path for entry in entries
-            if entry.name.endswith((".yaml", ".yml")) and not entry.name.startswith(".")
-            and _small_file(entry)]
+    specs = [entry.path for entry in entries
+             if entry.name.endswith((".yaml", ".yml")) and not entry.name.startswith(".")
+             and _small_file(entry)]
+    return specs[:MAX_FILES_READ]
 
 
 def _small_file(entry: os.DirEntry[str]) -> bool:

@@ -50,7 +50,7 @@ def register_validate(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 def run_validate(args: argparse.Namespace, *, env: Mapping[str, str] | None = None,
                  out: Output, stdin: TextIO | None = None, **_: Any) -> int:
     env = env or {}
-    with _stdin_as_file(args.specs, stdin) as (paths, names):
+    with _stdin_as_file(args.specs, stdin, out) as (paths, names):
         try:
             states = load_specs(paths)
         except SpecError as error:
@@ -81,7 +81,7 @@ def _count(number: int, noun: str) -> str:
 
 
 @contextmanager
-def _stdin_as_file(specs: Sequence[str], stdin: TextIO | None
+def _stdin_as_file(specs: Sequence[str], stdin: TextIO | None, out: Output
                    ) -> Iterator[tuple[list[str], dict[str, str]]]:
     """The paths to load, with `-` replaced by a temporary file; and temporary name -> `<stdin>`."""
     if STDIN not in specs:
@@ -91,6 +91,8 @@ def _stdin_as_file(specs: Sequence[str], stdin: TextIO | None
         raise UsageError("validate: `-` (standard input) can be given only once")
     if stdin is None:
         raise UsageError("validate: no standard input to read the spec from")
+    if getattr(stdin, "isatty", lambda: False)():  # typed by hand: say why nothing happens
+        out.info("Reading the spec from standard input; end it with Ctrl-D.")
     raw = _read_stdin(stdin)
     with tempfile.TemporaryDirectory(prefix="toggl-reconciler-stdin-") as folder:
         path = os.path.join(folder, "stdin.yaml")

@@ -282,3 +282,15 @@ def test_zsh_completes_for_real_on_a_terminal(project: Path, tmp_path: Path) -> 
             shell.wait(timeout=10)
         finally:
             os.close(master)
+
+
+def test_a_hostile_workspace_name_is_offered_quoted_never_run(tmp_path: Path) -> None:
+    (tmp_path / "trap.yaml").write_text("version: 1\nworkspace: '$(touch pwned); `touch pwned2`'\n",
+                                        encoding="utf-8")
+    [offered] = bash_complete(tmp_path, "toggl-reconciler", "plan", "-w", "")
+    assert offered == "\\$\\(touch\\ pwned\\)\\;\\ \\`touch\\ pwned2\\`"
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
+    # and bash reads the quoted word back as the name itself
+    result = subprocess.run(["bash", "--norc", "-c", f"printf '%s' {offered}"], capture_output=True,
+                            text=True, cwd=tmp_path)
+    assert result.stdout == "$(touch pwned); `touch pwned2`"

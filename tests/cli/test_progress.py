@@ -178,3 +178,12 @@ def test_the_hook_is_given_back_when_the_apply_fails() -> None:
 def test_durations_read_as_clocks_and_short_countdowns_in_seconds(seconds: float, countdown: bool,
                                                                    text: str) -> None:
     assert format_duration(seconds, countdown=countdown) == text
+
+
+def test_control_characters_in_a_name_cannot_drive_the_terminal() -> None:
+    line, terminal, _ = live_line()
+    line.start(lambda: None)
+    line.on_event(done(1, 4, "\x1b[2J\x1b]0;owned\x07\rX"))
+    line.stop(finished=False)
+    shown = terminal.getvalue().replace(CARRIAGE_ERASE, "")
+    assert "\x1b" not in shown and "\x07" not in shown and "\r" not in shown

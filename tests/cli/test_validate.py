@@ -205,3 +205,22 @@ def test_a_real_pipe_into_validate_dash() -> None:
                            cwd=REPO, timeout=60)
     assert latin.returncode == 1 and latin.stderr.startswith(b"<stdin>")
     assert b"Traceback" not in latin.stderr
+
+
+def test_an_oversized_standard_input_is_refused_like_a_file() -> None:
+    huge = "version: 1\nworkspace: W\n# " + "x" * (16 * 1024 * 1024) + "\n"
+    code, _, stderr = run(["validate", "-"], stdin=huge)
+    assert code == 1 and stderr.startswith("<stdin>: ") and "Traceback" not in stderr
+    assert len(stderr) < 1000
+
+
+def test_a_terminal_on_standard_input_is_told_how_to_end_it() -> None:
+    class Keyboard(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(["validate", "-"], env={}, stdin=Keyboard(MINIMAL.read_text(encoding="utf-8")),
+                stdout=stdout, stderr=stderr)
+    assert code == 0
+    assert stderr.getvalue() == "Reading the spec from standard input; end it with Ctrl-D.\n"
