@@ -30,9 +30,10 @@ TAGS = [f"tag-{number:02d}" for number in range(5)]
 
 @pytest.fixture
 def limited_sandbox() -> Iterator[Sandbox]:
-    # A burst big enough for the reads and two writes, then 2 requests/s: the third write meets
-    # a real 429 unless the first seven requests took half a second, and the rest are paced.
-    sandbox = Sandbox(SandboxConfig(seed_demo=False, token=TOKEN, rate_limit_per_second=2.0,
+    # A burst big enough for the reads and two writes, then 1.5 requests/s: the third write meets
+    # a real 429 unless the first seven requests took 0.6 s (they take ~50 ms), and the rest are
+    # paced 1 s apart, which the bucket drains.
+    sandbox = Sandbox(SandboxConfig(seed_demo=False, token=TOKEN, rate_limit_per_second=1.5,
                                     rate_burst=6, hourly_quota=500))
     sandbox.start()
     sandbox.store.ensure_workspace(WORKSPACE)
