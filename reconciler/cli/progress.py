@@ -124,8 +124,10 @@ class _State:
     total: int = 0
     last: str = ""  # the latest change done, as its headline
     wait: _Wait | None = None
-    waits: int = 0  # retry and quota waits (not pacing), for the final line
-    waited: float = 0.0  # seconds of all waits, pacing included
+    retries: int = 0  # waits before a retry (429, 5xx, no answer)
+    paced: int = 0  # requests held back for the rate limit
+    quota_waits: int = 0  # --wait-for-quota waits for the hourly reset
+    waited: float = 0.0  # seconds of all of them
 
 
 class LiveLine(_Reporter):
@@ -179,7 +181,7 @@ class LiveLine(_Reporter):
                 self.state.wait = None
             elif event.kind == "wait":
                 if self.state.wait is None or self.state.wait.label != _QUOTA_WAIT:
-                    self.state.waits += 1  # a new wait; later events of it only update the clock
+                    self.state.quota_waits += 1  # later events of this wait only update its clock
                     self.state.waited += event.seconds_left
                 self.state.wait = _Wait(_QUOTA_WAIT, self.clock() + event.seconds_left)
             else:  # a note (an adopted object, a retried bulk call): keep it on screen
@@ -190,8 +192,10 @@ class LiveLine(_Reporter):
     def on_wait(self, seconds: float, reason: str) -> None:
         with self._lock:
             label = _PACING_WAIT if reason == "pacing" else f"{_short_reason(reason)}, retrying in {{}}"
-            if reason != "pacing":
-                self.state.waits += 1
+            if reason == "pacing":
+                self.state.paced += 1
+            else:
+                self.state.retries += 1
             self.state.waited += seconds
             self.state.wait = _Wait(label, self.clock() + seconds)
         self.redraw(force=True)
@@ -239,10 +243,13 @@ class LiveLine(_Reporter):
         text = f"{verb} {state.done} of {state.total} changes in {format_duration(elapsed)}"
         if state.done and elapsed >= MIN_RATE_SECONDS:
             text += f" ({state.done / elapsed:.1f}/s)"
-        if state.waited >= 0.5 or state.waits:
-            text += f"; waited {format_duration(state.waited, countdown=True)} for Toggl"
-            if state.waits:
-                text += f" ({state.waits} {'wait' if state.waits == 1 else 'waits'})"
+        counts = [_count(state.retries, "retry", "retries"),
+                  _count(state.paced, "paced request", "paced requests"),
+                  _count(state.quota_waits, "hourly quota wait", "hourly quota waits")]
+        counts = [count for count in counts if count]
+        if counts:
+            text += (f"; waited {format_duration(state.waited, countdown=True)} for Toggl "
+                     f"({', '.join(counts)})")
         return text + "."
 
     def fit(self, text: str) -> str:
@@ -252,9 +259,19 @@ class LiveLine(_Reporter):
 
     def _replace_line(self, text: str) -> None:
         """Erase what is shown and write `text` (a trailing newline makes it permanent)."""
-        self.out.stdout.write(CARRIAGE_ERASE + self.out.scrub(text))
+        body, newline = (text[:-1], "\n") if text.endswith("\n") else (text, "")
+        self.out.stdout.write(CARRIAGE_ERASE + self.out.scrub(_inert(body)) + newline)
         self.out.stdout.flush()
         self._shown = "" if text.endswith("\n") else text
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return "" if number == 0 else f"{number} {singular if number == 1 else plural}"
+
+
+def _inert(text: str) -> str:
+    """Control characters as visible escapes: a name must not move the cursor or clear the line."""
+    return "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in text)
 
 
 def _short_reason(reason: str) -> str:

@@ -98,7 +98,7 @@ def test_an_hourly_quota_wait_counts_down_in_minutes() -> None:
     line.on_event(ApplyEvent("wait", 1, 4, "waiting", seconds_left=115.0))
     line.stop(finished=True)
     assert frames(terminal)[-1].startswith("Applied 1 of 4 changes in 0:10")
-    assert "(1 wait)" in frames(terminal)[-1]  # one wait, announced twice
+    assert frames(terminal)[-1].endswith("(1 hourly quota wait).\n")  # one wait, announced twice
 
 
 def test_a_note_is_kept_above_the_line_and_a_failure_freezes_where_it_stopped() -> None:
@@ -187,3 +187,17 @@ def test_control_characters_in_a_name_cannot_drive_the_terminal() -> None:
     line.stop(finished=False)
     shown = terminal.getvalue().replace(CARRIAGE_ERASE, "")
     assert "\x1b" not in shown and "\x07" not in shown and "\r" not in shown
+
+
+def test_the_final_line_counts_each_kind_of_wait() -> None:
+    line, terminal, clock = live_line()
+    line.start(lambda: None)
+    line.on_wait(0.5, "429")
+    line.on_wait(1.0, "pacing")
+    line.on_wait(1.0, "pacing")
+    line.on_wait(2.0, "no answer")
+    clock.now += 5
+    line.on_event(done(4, 4, "d"))
+    line.stop(finished=True)
+    assert frames(terminal)[-1] == \
+        "Applied 4 of 4 changes in 0:05 (0.8/s); waited 5 s for Toggl (2 retries, 2 paced requests).\n"

@@ -108,7 +108,7 @@ def test_a_terminal_gets_one_live_line_with_waits_and_a_final_summary(
     # No per-change lines on the terminal; the final state stays, then the summary.
     assert not re.search(r"^\[\d+/\d+\]", screen, re.MULTILINE)
     assert re.search(rf"Applied {len(TAGS)} of {len(TAGS)} changes in \d+:\d\d", screen)
-    assert re.search(rf"waited \d+ s for Toggl \(\d+ waits?\)\.\nApply complete: {len(TAGS)} of "
+    assert re.search(rf"waited \d+ s for Toggl \(\d+ retr(?:y|ies), \d+ paced requests?\)\.\nApply complete: {len(TAGS)} of "
                      rf"{len(TAGS)} changes applied \(\d+ writes, 0 extra reads\)\.\n$", screen)
     assert sorted(t["name"] for t in limited_sandbox.store.tags(
         limited_sandbox.store.ensure_workspace(WORKSPACE))) == TAGS
@@ -164,4 +164,4 @@ def test_an_hourly_quota_wait_counts_down_on_the_line(tmp_path: Path) -> None:
     countdown = [int(seconds) for seconds in
                  re.findall(r"quota 0 left \| hourly quota spent, resets in (\d+) s", screen)]
     assert countdown and countdown == sorted(countdown, reverse=True) and len(set(countdown)) > 1
-    assert re.search(rf"Applied {len(TAGS)} of {len(TAGS)} changes in [^\n]*\(1 wait\)\.", screen)
+    assert re.search(rf"Applied {len(TAGS)} of {len(TAGS)} changes in [^\n]*\(1 hourly quota wait\)\.", screen)
