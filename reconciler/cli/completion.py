@@ -244,6 +244,9 @@ _toggl_reconciler_workspaces() {{
 _toggl_reconciler() {{
     local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}" command="" i
     COMPREPLY=()
+    # `--format=js`: bash splits at `=`, so the flag is the word before it
+    [[ $cur == "=" ]] && cur=""
+    [[ $prev == "=" && $COMP_CWORD -ge 2 ]] && prev="${{COMP_WORDS[COMP_CWORD-2]}}"
     for ((i = 1; i < COMP_CWORD; i++)); do
         if [[ ${{COMP_WORDS[i]}} != -* ]]; then command="${{COMP_WORDS[i]}}"; break; fi
     done

@@ -294,3 +294,10 @@ def test_a_hostile_workspace_name_is_offered_quoted_never_run(tmp_path: Path) ->
     result = subprocess.run(["bash", "--norc", "-c", f"printf '%s' {offered}"], capture_output=True,
                             text=True, cwd=tmp_path)
     assert result.stdout == "$(touch pwned); `touch pwned2`"
+
+
+def test_bash_completes_a_flag_value_written_with_equals(project: Path) -> None:
+    # bash splits `--format=js` into `--format`, `=`, `js`
+    assert bash_complete(project, "toggl-reconciler", "plan", "--format", "=", "js") == ["json"]
+    assert bash_complete(project, "toggl-reconciler", "plan", "--format", "=") == \
+        ["json", "markdown", "text"]
