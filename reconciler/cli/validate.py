@@ -49,28 +49,36 @@ def register_validate(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 def run_validate(args: argparse.Namespace, *, env: Mapping[str, str] | None = None,
                  out: Output, stdin: TextIO | None = None, **_: Any) -> int:
-    env = env or {}
     with _stdin_as_file(args.specs, stdin, out) as (paths, names):
         try:
             states = load_specs(paths)
         except SpecError as error:
             problems = [_renamed(problem, names) for problem in error.problems]
-            if env.get("GITHUB_ACTIONS") == "true":
-                write_workflow_commands(out, annotations(problems, env.get("GITHUB_WORKSPACE")))
-            if args.format != "json":
-                raise SpecError(problems) from None
-            out.out(json.dumps(json_report(problems, []), indent=2, ensure_ascii=False))
-            out.err(f"Error: {_count(len(problems), 'problem')} in the spec; "
-                    "nothing was sent to Toggl.")
-            return EXIT_ERROR
-    if args.format == "json":
+            return _report_problems(problems, args.format, env or {}, out)
+    _report_valid(states, names, args.format, out)
+    return EXIT_OK
+
+
+def _report_problems(problems: list[SpecProblem], fmt: str, env: Mapping[str, str],
+                     out: Output) -> int:
+    if env.get("GITHUB_ACTIONS") == "true":
+        write_workflow_commands(out, annotations(problems, env.get("GITHUB_WORKSPACE")))
+    if fmt != "json":
+        raise SpecError(problems)  # printed by the CLI's error boundary, as for every command
+    out.out(json.dumps(json_report(problems, []), indent=2, ensure_ascii=False))
+    out.err(f"Error: {_count(len(problems), 'problem')} in the spec; nothing was sent to Toggl.")
+    return EXIT_ERROR
+
+
+def _report_valid(states: Sequence[DesiredState], names: Mapping[str, str], fmt: str,
+                  out: Output) -> None:
+    if fmt == "json":
         out.out(json.dumps(json_report([], states, names), indent=2, ensure_ascii=False))
-        return EXIT_OK
+        return
     for desired in states:
         files = ", ".join(names.get(file, file) for file in desired.files)
         out.out(f"OK: workspace {desired.workspace!r}: {len(desired.clients)} clients, "
                 f"{len(desired.projects)} projects, {len(desired.tags)} tags ({files})")
-    return EXIT_OK
 
 
 def _count(number: int, noun: str) -> str:
