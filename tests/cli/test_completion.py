@@ -276,6 +276,8 @@ def test_zsh_completes_for_real_on_a_terminal(project: Path, tmp_path: Path) -> 
         assert b"-w Acme\\ Agency" in type_and_read("\x15toggl-reconciler plan -w Ac\t", b"Agency")
         assert b"toggl-reconciler validate" in type_and_read("\x15toggl-reconciler val\t",
                                                              b"validate")
+        assert b"validate acme.yaml" in type_and_read("\x15toggl-reconciler validate ac\t",
+                                                      b"acme.yaml")
     finally:
         os.write(master, b"\x15exit\n")
         try:
