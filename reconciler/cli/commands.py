@@ -1,5 +1,5 @@
 """The commands. Each one is `register(subparsers, common)` plus a handler returning an exit code;
-`plan` and `apply` live in plan_apply.py."""
+`plan` and `apply` live in plan_apply.py, `validate` in validate.py."""
 
 from __future__ import annotations
 
@@ -9,34 +9,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from reconciler.cli.completion import register_completion
 from reconciler.cli.connection import Connection, add_connection_flags, connect
 from reconciler.cli.output import Output
-from reconciler.cli.plan_apply import SPEC_HELP, Subparsers, register_apply, register_plan
+from reconciler.cli.plan_apply import Subparsers, register_apply, register_plan
+from reconciler.cli.schema_command import register_schema
+from reconciler.cli.validate import register_validate
 from reconciler.errors import EXIT_OK
 from reconciler.live import read_live_state
-from reconciler.spec import load_specs
 from reconciler.untrusted import quoted, shown
-
-
-# ---------------------------------------------------------------------------- validate
-
-
-def register_validate(sub: Subparsers, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("validate", parents=[common], help="check spec files offline",
-                            description="Check spec files against the schema and for semantic "
-                                        "problems, offline: no request to Toggl.")
-    parser.add_argument("specs", nargs="+", metavar="SPEC", help=SPEC_HELP)
-    parser.set_defaults(handler=run_validate)
-
-
-def run_validate(args: argparse.Namespace, *, out: Output, **_: Any) -> int:
-    for desired in load_specs(args.specs):
-        workspace = quoted(desired.workspace) if isinstance(desired.workspace, str) else \
-            desired.workspace
-        out.out(f"OK: workspace {workspace}: {len(desired.clients)} clients, "
-                f"{len(desired.projects)} projects, {len(desired.tags)} tags "
-                f"({', '.join(shown(file) for file in desired.files)})")
-    return EXIT_OK
 
 
 # ---------------------------------------------------------------------------- export
@@ -155,4 +136,6 @@ REGISTRY: tuple[Callable[[Subparsers, argparse.ArgumentParser], None], ...] = (
     register_export,
     register_doctor,
     register_sandbox,
+    register_schema,
+    register_completion,
 )

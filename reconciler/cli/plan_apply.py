@@ -27,6 +27,7 @@ from reconciler.cli.saved_plans import (
     unimplied_changes,
 )
 from reconciler.cli.workspace_refs import WorkspaceSpec, resolve_specs
+from reconciler.cli.progress import apply_progress
 from reconciler.engine.batching import with_bill
 from reconciler.engine.fingerprint import fingerprint_plan
 from reconciler.engine.plan import Plan
@@ -252,10 +253,11 @@ def _confirm(plan: Plan, auto_approve: bool, out: Output, stdin: TextIO) -> None
 def _execute(connection: Connection, plan: Plan, live: LiveState, wait_for_quota: bool,
              out: Output, clock: ServerClock, *, saved: bool = False) -> int:
     """Carry out one workspace's plan; the number of changes applied."""
-    executor = Executor(connection.client, plan, live, wait_for_quota=wait_for_quota,
-                        on_event=_progress_printer(out), server_clock=clock)
     try:
-        result = executor.run()
+        with apply_progress(out, connection.client, fallback=_progress_printer(out),
+                            total=len(plan.changes)) as on_event:
+            result = Executor(connection.client, plan, live, wait_for_quota=wait_for_quota,
+                              on_event=on_event, server_clock=clock).run()
     except ApplyInterrupted as interrupted:
         if not saved:
             raise

@@ -243,7 +243,10 @@ class TogglClient:
         self._on_request = on_request
         self._on_retry = on_retry
         self._last_answer_bytes = 0
-        self._pacer = Pacer(sleep, clock)
+        self._pacer = Pacer(lambda delay: self._wait(delay, "pacing"), clock)
+        # (seconds, why: "pacing", "429", "503", "no answer"), told before each sleep: the
+        # CLI's progress line shows waits instead of going silent.
+        self.on_wait: Callable[[float, str], None] | None = None
         self._secrets = _secret_forms(transport)
 
     @classmethod
@@ -523,7 +526,8 @@ class TogglClient:
                     raise self._with_totals(failure.error, attempt, first_started) from failure.__cause__
                 delay = self._back_off(attempt, failure.retry_after)
                 self._notify_retry(call, attempt, failure, delay, first_started)
-                self._sleep(delay)
+                status = failure.error.status
+                self._wait(delay, str(status) if status is not None else "no answer")
                 attempt += 1
 
     def _headers(self) -> dict[str, str]:
@@ -716,6 +720,11 @@ class TogglClient:
         self.stats.retries += 1
         self.stats.waited_seconds += delay
         return delay
+
+    def _wait(self, delay: float, reason: str) -> None:
+        if self.on_wait is not None:
+            self.on_wait(delay, reason)
+        self._sleep(delay)
 
     def _count_sent(self, call: _Call) -> None:
         if call.method == "GET":

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.cli import commands, main
+from reconciler.cli import main, validate
 from reconciler.cli.output import REDACTED, Output, redact, secrets_from_env, wants_color
 from reconciler.errors import UnsafePlanError
 
@@ -32,7 +32,7 @@ def test_a_bug_is_one_short_line_without_traceback(monkeypatch: pytest.MonkeyPat
     def explode(*_: object, **__: object) -> int:
         raise RuntimeError(f"boom with {SECRET}")
 
-    monkeypatch.setattr(commands, "load_specs", explode)
+    monkeypatch.setattr(validate, "load_specs", explode)
     code, _, stderr = run(["validate", spec], env={"TOGGL_API_TOKEN": SECRET})
     assert code == 1
     assert "internal error (RuntimeError: boom with [redacted])" in stderr
@@ -41,7 +41,7 @@ def test_a_bug_is_one_short_line_without_traceback(monkeypatch: pytest.MonkeyPat
 
 def test_debug_shows_the_traceback_still_without_secrets(monkeypatch: pytest.MonkeyPatch,
                                                          spec: str) -> None:
-    monkeypatch.setattr(commands, "load_specs", lambda *_: (_ for _ in ()).throw(KeyError(SECRET)))
+    monkeypatch.setattr(validate, "load_specs", lambda *_: (_ for _ in ()).throw(KeyError(SECRET)))
     code, _, stderr = run(["validate", spec, "--debug"], env={"TOGGL_API_TOKEN": SECRET})
     assert code == 1
     assert "Traceback" in stderr and SECRET not in stderr
@@ -51,7 +51,7 @@ def test_expected_errors_keep_their_exit_code(monkeypatch: pytest.MonkeyPatch, s
     def refuse(*_: object, **__: object) -> int:
         raise UnsafePlanError("too many removals")
 
-    monkeypatch.setattr(commands, "load_specs", refuse)
+    monkeypatch.setattr(validate, "load_specs", refuse)
     assert run(["validate", spec])[0] == 3
 
 

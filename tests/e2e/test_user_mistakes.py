@@ -197,12 +197,12 @@ def test_a_url_without_a_scheme_is_refused_up_front(harness: Harness) -> None:
 
 
 def test_a_late_unwritable_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from reconciler.cli import commands
+    from reconciler.cli import validate
 
     def refuse(*_: object, **__: object) -> int:
         raise PermissionError(13, "Permission denied", str(tmp_path / "x"))
 
-    monkeypatch.setattr(commands, "load_specs", refuse)
+    monkeypatch.setattr(validate, "load_specs", refuse)
     code, output = run(["validate", MINIMAL])
     assert_clear(code, output, f"{tmp_path / 'x'}: Permission denied")
 
