@@ -11,12 +11,13 @@ from __future__ import annotations
 import io
 import json
 import re
-import threading
 import zipfile
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from tests.workflows.stub_server import LocalStub
 
 BOT = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
 BOT_TOKEN = "ghs_installation_token_for_tests"
@@ -42,36 +43,10 @@ class State:
         return self.next_id
 
 
-class GitHubStub:
+class GitHubStub(LocalStub):
     def __init__(self) -> None:
         self.state = State()
-        self.lock = threading.Lock()
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                stub._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                stub._handle(self, "POST")
-
-            def do_PATCH(self) -> None:
-                stub._handle(self, "PATCH")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> GitHubStub:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
 
     # ------------------------------------------------------------------ fixtures for tests
 

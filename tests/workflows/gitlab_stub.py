@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from tests.workflows.stub_server import LocalStub
 
 PROJECT_ID = "42"
 BOT_TOKEN = "glpat-project-bot-token"
@@ -32,36 +33,12 @@ class State:
         return self.next_id
 
 
-class GitLabStub:
+class GitLabStub(LocalStub):
+    api_path = "/api/v4"
+
     def __init__(self) -> None:
         self.state = State()
-        self.lock = threading.Lock()
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                stub._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                stub._handle(self, "POST")
-
-            def do_PUT(self) -> None:
-                stub._handle(self, "PUT")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v4"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> GitLabStub:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
 
     def add_note(self, mr: int, body: str, author: dict[str, Any]) -> dict[str, Any]:
         note = {"id": self.state.new_id(), "body": body, "author": dict(author)}
