@@ -91,8 +91,8 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
                         help="do not create the demo workspace in a new database")
     parser.add_argument("--latency", type=seconds_or_zero, default=0.0, metavar="S",
                         help="seconds to wait before answering each request")
-    parser.add_argument("--user-quota", type=int, default=30, metavar="N",
-                        help="/me... requests per quota window before 402 (0: off)")
+    parser.add_argument("--user-quota", type=int, default=0, metavar="N",
+                        help="/me... requests per quota window before 402 (Toggl: 30; 0: off)")
     parser.add_argument("--maton-rate-limit", type=float, default=10.0, metavar="R",
                         help="requests per second per Maton key before the gateway's 429 (0: off)")
 

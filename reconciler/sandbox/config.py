@@ -45,11 +45,13 @@ class SandboxConfig:
     # "contains", like the documented client filter. "exact" compares whole names (casefold).
     project_name_filter: Literal["contains", "exact"] = "contains"
     # Documented: user-scoped calls (/me...) draw on their own quota of 30 an hour on every
-    # plan, separate from the organization's. Enforced by default (a plan spends at most one
-    # /me call: /me/workspaces when the spec names its workspace); None turns it off. Over it:
-    # 402 like the hourly quota (with this quota's X-Toggl-Quota-* headers); other /me
-    # answers carry the organization quota's headers, as every answer does (our choice).
-    user_hourly_quota: int | None = 30
+    # plan, separate from the organization's. Off by default, like `hourly_quota`: a quota
+    # that runs out for an hour surprises a first run or a client library's test suite more
+    # than it teaches; `--user-quota 30` models Toggl exactly (a plan spends at most one /me
+    # call: /me/workspaces when the spec names its workspace). Over it: 402 like the hourly
+    # quota (with this quota's X-Toggl-Quota-* headers); other /me answers carry the
+    # organization quota's headers, as every answer does (our choice).
+    user_hourly_quota: int | None = None
     # Documented: the Maton gateway answers 429 itself above 10 requests/s per Maton account
     # (key). A leaky bucket of `maton_rate_burst` draining at this rate; None turns it off.
     maton_rate_limit_per_second: float | None = 10.0

@@ -49,7 +49,7 @@ def test_invalid_probabilities_are_refused(capsys: pytest.CaptureFixture[str]) -
 
 def test_user_quota_and_maton_limit_flags() -> None:
     defaults = config_from_args(_parse())
-    assert (defaults.user_hourly_quota, defaults.maton_rate_limit_per_second) == (30, 10.0)
+    assert (defaults.user_hourly_quota, defaults.maton_rate_limit_per_second) == (None, 10.0)
     changed = config_from_args(_parse("--user-quota", "5", "--maton-rate-limit", "2.5"))
     assert (changed.user_hourly_quota, changed.maton_rate_limit_per_second) == (5, 2.5)
     off = config_from_args(_parse("--user-quota", "0", "--maton-rate-limit", "0"))
