@@ -15,6 +15,7 @@ import re
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from reconciler.model import KIND_SECTIONS, KINDS
+from reconciler.render.sections import markdown_sections
 from reconciler.render.common import (
     ACTIONS,
     HTML_COMMENT,
@@ -165,11 +166,12 @@ def _head(plan: Mapping[str, Any], budget: int) -> str:
         (_item_line(change) for change in removals), len(removals),
         room - warnings_reserve, "> ", _more_not_listed,
     )
+    sections = markdown_sections(plan, md_escape, room - warnings_reserve - len(removals_block))
     warnings_block = _bounded_block(
-        "**Warnings**", warnings, len(warnings), room - len(removals_block), "",
+        "**Warnings**", warnings, len(warnings), room - len(removals_block) - len(sections), "",
         _more_not_listed,
     )
-    return header + removals_block + warnings_block
+    return header + removals_block + sections + warnings_block
 
 
 def _heading(plan: Mapping[str, Any]) -> str:

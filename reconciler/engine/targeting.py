@@ -1,0 +1,284 @@
+"""Targeting: `--target KIND:PATTERN` / `--exclude KIND:PATTERN` narrow a plan (pure).
+
+A selector names changes by the address the plan prints (projects `Client/Project`, names
+escaped as in `reconciler.model.project_address`), with the protection patterns' glob rules
+(`reconciler.engine.safety.pattern_covers`: case-insensitive, `*`, `?`, `[..]`, backslash
+escapes; an exact name or address always matches).
+
+Changes depend on each other (see `needs`): a change that needs another cannot run without it.
+- Targets pull in what a selected change needs, transitively; the plan says so.
+- An excluded change drops every change that needs it, transitively; the plan says so. Exclude
+  wins: a target that needs an excluded change is dropped too.
+
+Dependencies follow the order the planner and the executor rely on (planner phases, layout):
+- a project change whose client (after the plan) is created, renamed or restored by the plan
+  needs that client change: the executor resolves the client by its name after the plan, and a
+  project cannot be activated under an archived client;
+- a client archive or delete needs the project changes that take projects out from under it
+  first (moves away, project deletes): without them it would archive or orphan those projects.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, replace
+from typing import Iterable, Mapping, Sequence
+
+from reconciler.engine.plan import Action, Change, Plan
+from reconciler.engine.safety import pattern_covers
+from reconciler.errors import UsageError
+from reconciler.model import Kind, name_key, split_address
+from reconciler.untrusted import quoted
+
+PLANNED_KINDS: tuple[str, ...] = ("client", "project", "tag")
+# Kinds other issues add: accepted so that scripts written for them parse, but this version
+# plans no changes of them, so a selector of one matches nothing and says so.
+FUTURE_KINDS: tuple[str, ...] = ("task", "member", "group", "settings", "workspace")
+_NEAREST = 3
+
+
+@dataclass(frozen=True)
+class Selector:
+    kind: str
+    pattern: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.kind}:{self.pattern}"
+
+    def matches(self, change: Change) -> bool:
+        if change.kind != self.kind:
+            return False
+        return pattern_covers(self.pattern, change.name, change.address)
+
+
+@dataclass(frozen=True)
+class Selection:
+    targets: tuple[Selector, ...] = ()
+    excludes: tuple[Selector, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return bool(self.targets or self.excludes)
+
+
+def parse_selector(text: str, flag: str = "--target") -> Selector:
+    kind, sep, pattern = text.partition(":")
+    kind = kind.strip().lower()
+    if not sep or not pattern:
+        raise UsageError(f"{flag} {quoted(text)}: expected KIND:PATTERN, e.g. project:Globex/*")
+    if kind not in PLANNED_KINDS + FUTURE_KINDS:
+        raise UsageError(f"{flag} {quoted(text)}: unknown kind {quoted(kind)}; kinds are "
+                         + ", ".join(PLANNED_KINDS + FUTURE_KINDS))
+    return Selector(kind, pattern)
+
+
+def selection_of(targets: Iterable[str] | None, excludes: Iterable[str] | None) -> Selection:
+    return Selection(tuple(parse_selector(t, "--target") for t in targets or ()),
+                     tuple(parse_selector(e, "--exclude") for e in excludes or ()))
+
+
+# ---------------------------------------------------------------- dependencies
+
+
+def needs(changes: Sequence[Change]) -> list[set[int]]:
+    """For each change (by index), the indexes of the changes it cannot run without."""
+    client_setup: dict[str, int] = {}  # client name after the plan -> its create/rename/restore
+    for index, change in enumerate(changes):
+        if change.kind == "client" and change.action in (Action.CREATE, Action.RENAME,
+                                                         Action.RESTORE):
+            client_setup[name_key(change.name)] = index
+    leaving: dict[str, set[int]] = {}  # client name -> project changes taking projects out of it
+    for index, change in enumerate(changes):
+        for client in _clients_left(change):
+            leaving.setdefault(name_key(client), set()).add(index)
+    result: list[set[int]] = []
+    for index, change in enumerate(changes):
+        wanted: set[int] = set()
+        if change.kind == "project" and change.client is not None:
+            setup = client_setup.get(name_key(change.client))
+            if setup is not None:
+                wanted.add(setup)
+        if change.kind == "client" and change.action.is_removal:
+            wanted |= leaving.get(name_key(change.name), set())
+        wanted.discard(index)
+        result.append(wanted)
+    return result
+
+
+def _clients_left(change: Change) -> list[str]:
+    """Clients a project change takes its project away from (a move, a delete)."""
+    if change.kind != "project":
+        return []
+    if change.action is Action.DELETE and change.client is not None:
+        return [change.client]
+    for item in change.fields:
+        if item.field == "client" and isinstance(item.before, str) and item.before != item.after:
+            return [item.before]
+    return []
+
+
+# ---------------------------------------------------------------- selection
+
+
+def select(plan: Plan, selection: Selection,
+           known: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> Plan:
+    """The plan narrowed to `selection`, with a `targeting` record of what was left out and why.
+
+    `known` lists (name, address) of the objects of each kind (spec and workspace), so that a
+    pattern that matches no change but does name an object is not a typo; a pattern that
+    matches neither is an error (exit 1) listing the nearest addresses.
+    """
+    if not selection.active:
+        return plan
+    changes = plan.changes
+    known = known or {}
+    _check_patterns(selection, changes, known)
+    requires = needs(changes)
+    needed_by = _reverse(requires)
+    excluded = {i for i, c in enumerate(changes) if any(s.matches(c) for s in selection.excludes)}
+    dropped = _closure(excluded, needed_by) - excluded  # need an excluded change
+    if selection.targets:
+        picked = {i for i, c in enumerate(changes) if any(s.matches(c) for s in selection.targets)}
+    else:
+        picked = set(range(len(changes)))
+    chosen = _closure(picked, requires)
+    pulled_in = chosen - picked
+    kept = chosen - excluded - dropped
+    # A target whose needs were excluded cannot run either.
+    for index in sorted(kept):
+        if _closure({index}, requires) & (excluded | dropped):
+            dropped.add(index)
+    kept -= dropped
+    pulled_in &= kept
+    record = {
+        "targets": [s.text for s in selection.targets],
+        "excludes": [s.text for s in selection.excludes],
+        "total_changes": len(changes),
+        "left_out": len(changes) - len(kept),
+        "pulled_in": [_entry(changes[i], _because(i, picked & kept, needed_by, changes, "needed by"))
+                      for i in sorted(pulled_in)],
+        "dropped": [_entry(changes[i], _because(i, excluded, requires, changes, "needs"))
+                    for i in sorted(dropped & chosen)],
+    }
+    return replace(plan, changes=tuple(changes[i] for i in sorted(kept)), targeting=record)
+
+
+def _entry(change: Change, reason: str) -> dict[str, str]:
+    return {"kind": change.kind, "address": change.address, "action": change.action.value,
+            "reason": reason}
+
+
+def _because(index: int, anchors: set[int], links: list[set[int]], changes: Sequence[Change],
+             verb: str) -> str:
+    """Why a change was pulled in or dropped: the first anchor it reaches through `links`."""
+    seen, frontier = {index}, [index]
+    while frontier:
+        current = frontier.pop(0)
+        for other in sorted(links[current]):
+            if other in anchors:
+                anchor = changes[other]
+                return f"{verb} {anchor.action.value} {anchor.kind} {anchor.address}"
+            if other not in seen:
+                seen.add(other)
+                frontier.append(other)
+    return ""
+
+
+def _reverse(links: list[set[int]]) -> list[set[int]]:
+    reverse: list[set[int]] = [set() for _ in links]
+    for index, targets in enumerate(links):
+        for other in targets:
+            reverse[other].add(index)
+    return reverse
+
+
+def _closure(start: set[int], links: list[set[int]]) -> set[int]:
+    found, frontier = set(start), list(start)
+    while frontier:
+        for other in links[frontier.pop()]:
+            if other not in found:
+                found.add(other)
+                frontier.append(other)
+    return found
+
+
+# ---------------------------------------------------------------- patterns that match nothing
+
+
+def _check_patterns(selection: Selection, changes: Sequence[Change],
+                    known: Mapping[str, Sequence[tuple[str, str]]]) -> None:
+    problems: list[str] = []
+    for flag, selectors in (("--target", selection.targets), ("--exclude", selection.excludes)):
+        for selector in selectors:
+            problem = _no_match(flag, selector, changes, known)
+            if problem:
+                problems.append(problem)
+    if problems:
+        raise UsageError("\n".join(problems))
+
+
+def _no_match(flag: str, selector: Selector, changes: Sequence[Change],
+              known: Mapping[str, Sequence[tuple[str, str]]]) -> str:
+    if selector.kind in FUTURE_KINDS:
+        return (f"{flag} {quoted(selector.text)} matches nothing: this version plans no "
+                f"{selector.kind} changes")
+    if any(selector.matches(change) for change in changes):
+        return ""
+    objects = list(known.get(selector.kind, ())) + [(c.name, c.address) for c in changes
+                                                    if c.kind == selector.kind]
+    if any(pattern_covers(selector.pattern, name, address) for name, address in objects):
+        return ""  # names an object that has nothing to change: not a typo
+    addresses = sorted({address for _, address in objects})
+    nearest = difflib.get_close_matches(selector.pattern, addresses, n=_NEAREST, cutoff=0.4) or \
+        _case_nearest(selector.pattern, addresses)
+    hint = ("; nearest: " + ", ".join(quoted(a) for a in nearest)) if nearest else \
+        f"; there is no {selector.kind} close to it"
+    return f"{flag} {quoted(selector.text)} matches no {selector.kind}{hint}"
+
+
+def _case_nearest(pattern: str, addresses: Sequence[str]) -> list[str]:
+    folded = {name_key(a): a for a in addresses}
+    found = difflib.get_close_matches(name_key(pattern), list(folded), n=_NEAREST, cutoff=0.4)
+    return [folded[f] for f in found]
+
+
+def known_addresses(clients: Iterable[str], projects: Iterable[str],
+                    tags: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """(name, address) per kind from client names, project addresses and tag names."""
+    from reconciler.model import escape_name
+    return {
+        "client": [(name, escape_name(name)) for name in clients],
+        "project": [(split_address(address)[1], address) for address in projects],
+        "tag": [(name, escape_name(name)) for name in tags],
+    }
+
+
+# ---------------------------------------------------------------- what fits the quota
+
+
+def fitting_targets(plan: Plan, budget: int) -> list[str]:
+    """`--target` arguments for the changes that fit `budget` writes, in plan order.
+
+    Each change is taken with what it needs; a change whose group does not fit is skipped, so
+    later smaller ones may still fit.
+    """
+    from reconciler.engine.batching import count_writes  # batching prices the writes
+
+    changes = plan.changes
+    requires = needs(changes)
+    chosen: set[int] = set()
+    picked: list[int] = []
+    for index in range(len(changes)):
+        if index in chosen:
+            continue
+        group = _closure({index}, requires) | chosen
+        if count_writes([changes[i] for i in sorted(group)]) <= budget:
+            chosen = group
+            picked.append(index)
+    return [f"{changes[i].kind}:{glob_literal(changes[i].address)}" for i in picked]
+
+
+def glob_literal(address: str) -> str:
+    """An address as a pattern that matches only it: glob characters escaped."""
+    return "".join("\\" + char if char in "*?[]" else char for char in address)
