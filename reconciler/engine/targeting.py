@@ -164,13 +164,14 @@ def select(plan: Plan, selection: Selection,
     return replace(plan, changes=tuple(changes[i] for i in sorted(kept)), targeting=record)
 
 
-def _entry(change: Change, reason: str) -> dict[str, str]:
+def _entry(change: Change, because: dict[str, str]) -> dict[str, object]:
+    """A pulled-in or dropped change and the change it was pulled in for (or needs)."""
     return {"kind": change.kind, "address": change.address, "action": change.action.value,
-            "reason": reason}
+            "because": because}
 
 
 def _because(index: int, anchors: set[int], links: list[set[int]], changes: Sequence[Change],
-             verb: str) -> str:
+             verb: str) -> dict[str, str]:
     """Why a change was pulled in or dropped: the first anchor it reaches through `links`."""
     seen, frontier = {index}, [index]
     while frontier:
@@ -178,11 +179,12 @@ def _because(index: int, anchors: set[int], links: list[set[int]], changes: Sequ
         for other in sorted(links[current]):
             if other in anchors:
                 anchor = changes[other]
-                return f"{verb} {anchor.action.value} {anchor.kind} {anchor.address}"
+                return {"relation": verb, "action": anchor.action.value, "kind": anchor.kind,
+                        "address": anchor.address}
             if other not in seen:
                 seen.add(other)
                 frontier.append(other)
-    return ""
+    return {}
 
 
 def _reverse(links: list[set[int]]) -> list[set[int]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
-from reconciler.render.common import plural, quote_value
+from reconciler.render.common import escape_unsafe, plural, quote_value
 
 # Past this many, a Markdown comment counts the rest (its size is bounded); text lists them all.
 _MARKDOWN_ITEMS = 30
@@ -26,6 +26,8 @@ def billing_detail(change: Mapping[str, Any]) -> str:
     for item in change.get("fields") or ():
         if item["field"] in _MONEY_FIELDS and item.get("before") != item.get("after"):
             if change.get("action") == "create":
+                if item["field"] == "client":  # where it is made: no money moves by it
+                    continue
                 parts.append(f"{item['field']}: {quote_value(item.get('after'))}")
             else:
                 parts.append(f"{item['field']}: {quote_value(item.get('before'))} -> "
@@ -44,6 +46,10 @@ def _billing_policy_note(plan: Mapping[str, Any]) -> str:
     return ""
 
 
+_MARKDOWN_POLICY = ("`safety.billing_changes` is `require-flag`: apply needs "
+                    "`--allow-billing-changes`.")
+
+
 def _partial_lines(plan: Mapping[str, Any]) -> list[str]:
     """What `--target`/`--exclude` left out, pulled in and dropped, as raw lines."""
     record = plan.get("targeting")
@@ -53,15 +59,19 @@ def _partial_lines(plan: Mapping[str, Any]) -> list[str]:
         [f"--exclude {e}" for e in record.get("excludes", [])]
     left_out = int(record.get("left_out", 0))
     total = int(record.get("total_changes", 0))
-    lines = [f"This plan is partial ({' '.join(selectors)}): {left_out} of "
+    lines = [f"This plan is partial ({escape_unsafe(' '.join(selectors))}): {left_out} of "
              f"{plural(total, 'change')} left out; apply carries out only the changes shown."]
-    for entry in record.get("pulled_in", []):
-        lines.append(f"pulled in: {entry['action']} {entry['kind']} "
-                     f"{quote_value(entry['address'])}, {entry['reason']}")
-    for entry in record.get("dropped", []):
-        lines.append(f"dropped: {entry['action']} {entry['kind']} "
-                     f"{quote_value(entry['address'])}, {entry['reason']}")
+    for label, entries in (("pulled in", record.get("pulled_in", [])),
+                           ("dropped", record.get("dropped", []))):
+        for entry in entries:
+            lines.append(f"{label}: {_subject(entry)}{_because(entry.get('because') or {})}")
     return lines
+
+
+def _because(because: Mapping[str, Any]) -> str:
+    if not because:
+        return ""
+    return f", {escape_unsafe(str(because.get('relation')))} {_subject(because)}"
 
 
 def text_sections(plan: Mapping[str, Any]) -> str:
@@ -94,7 +104,7 @@ def markdown_sections(plan: Mapping[str, Any], escape: Callable[[Any], str],
     items = [f"> - {escape(_subject(change))}: {escape(billing_detail(change))}"
              for change in billing[:_MARKDOWN_ITEMS]]
     head = [f"> **Billing changes** ({len(billing)}): these move money."
-            + (f" {escape(policy)}" if policy else "")]
+            + (f" {_MARKDOWN_POLICY}" if policy else "")]
     return note + _bounded("> [!IMPORTANT]", head, items, budget - len(note), len(billing))
 
 
@@ -119,4 +129,5 @@ def _bounded(title: str, head: list[str], items: Sequence[str], budget: int,
 
 
 def _subject(change: Mapping[str, Any]) -> str:
-    return f"{change['action']} {change['kind']} {quote_value(change['address'])}"
+    return (f"{escape_unsafe(str(change['action']))} {escape_unsafe(str(change['kind']))} "
+            f"{quote_value(change['address'])}")

@@ -22,7 +22,7 @@ def test_a_targeted_project_pulls_in_the_create_of_its_client(harness: Harness) 
     assert plan.code == 0, plan.output
     assert "This plan is partial (--target project:globex/WEB*): 2 of 4 changes left out" \
         in plan.stdout
-    assert 'pulled in: create client "Globex", needed by create project Globex/Website' \
+    assert 'pulled in: create client "Globex", needed by create project "Globex/Website"' \
         in plan.stdout
     assert "Plan: 2 to create" in plan.stdout
     applied = harness.cli("apply", spec, "--auto-approve", "--target", "project:globex/WEB*")
@@ -39,7 +39,7 @@ def test_an_excluded_client_drops_the_project_that_needs_it(harness: Harness) ->
     applied = harness.cli("apply", spec, "--auto-approve", "--exclude", "client:Globex")
     assert applied.code == 0, applied.output
     assert "2 of 4 changes left out" in applied.stdout
-    assert 'dropped: create project "Globex/Website", needs create client Globex' in applied.stdout
+    assert 'dropped: create project "Globex/Website", needs create client "Globex"' in applied.stdout
     assert harness.names("client") == []
     assert harness.names("project") == ["Intranet"]
     assert harness.names("tag") == ["Urgent"]
