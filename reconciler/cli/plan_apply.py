@@ -330,6 +330,7 @@ def _progress_printer(out: Output) -> Callable[[ApplyEvent], None]:
 
 def _apply_saved(args: argparse.Namespace, env: Mapping[str, str], out: Output) -> int:
     """Check every workspace of the saved plan before the first write, then apply them in order."""
+    targeting.refuse_selectors_with_saved_plan(args)
     specs = load_specs(args.specs) if args.specs else None
     with connect(args, env, out) as connection:
         clock = ServerClock(connection.client)

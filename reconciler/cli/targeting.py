@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from reconciler.engine.plan import Plan
 from reconciler.engine.targeting import fitting_targets, known_addresses, select, selection_of
-from reconciler.errors import UnsafePlanError
+from reconciler.errors import UnsafePlanError, UsageError
 from reconciler.model import DesiredState, LiveState, project_address
 from reconciler.untrusted import quoted
 
@@ -50,6 +50,13 @@ def _known(desired: DesiredState, live: LiveState) -> dict[str, list[tuple[str, 
     return known_addresses([c.name for c in desired.clients] + [c.name for c in live.clients],
                            projects,
                            [t.name for t in desired.tags] + [t.name for t in live.tags])
+
+
+def refuse_selectors_with_saved_plan(args: argparse.Namespace) -> None:
+    """A saved plan applies exactly what it shows: narrow it when it is made, not here."""
+    if getattr(args, "target", None) or getattr(args, "exclude", None):
+        raise UsageError("--target/--exclude choose changes when a plan is made; a saved plan "
+                         "applies exactly what it shows. Run `plan --out FILE` with them instead.")
 
 
 def check_billing_gate(plans: Sequence[Plan], args: argparse.Namespace,

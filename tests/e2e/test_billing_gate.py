@@ -156,3 +156,16 @@ def test_an_unknown_policy_is_a_spec_error(harness: Harness) -> None:
     assert result.code == 1
     assert "billing_changes" in result.stderr and "spec.yaml" in result.stderr
     assert harness.reads() == []
+
+
+def test_a_reviewed_apply_is_gated_too(harness: Harness) -> None:
+    seed(harness)
+    spec = harness.spec(BODY + GATED)
+    path = harness.tmp_path / "reviewed.json"
+    assert harness.cli("plan", spec, "--force", "--out", str(path)).code == 0
+    refused = harness.cli("apply", spec, "--force", "--reviewed-plan", str(path))
+    assert refused.code == 3, refused.output
+    assert "billing change" in refused.stderr and harness.writes() == []
+    applied = harness.cli("apply", spec, "--force", "--reviewed-plan", str(path),
+                          "--allow-billing-changes")
+    assert applied.code == 0, applied.output

@@ -160,3 +160,12 @@ def test_quota_refusal_prints_the_targets_that_fit(harness: Harness) -> None:
     applied = harness.cli("apply", spec, "--auto-approve", *args)
     assert applied.code == 0, applied.output
     assert len(harness.names("tag")) == fitting
+
+
+def test_selectors_do_not_narrow_a_saved_plan(harness: Harness) -> None:
+    spec = harness.spec(SPEC)
+    path = harness.tmp_path / "plan.json"
+    assert harness.cli("plan", spec, "--out", str(path)).code == 0
+    result = harness.cli("apply", "--plan", str(path), "--target", "tag:Urgent")
+    assert result.code == 1 and "applies exactly what it shows" in result.stderr
+    assert harness.writes() == []
