@@ -107,7 +107,8 @@ def run_plan(args: argparse.Namespace, *, env: Mapping[str, str], out: Output, *
         for number, spec in enumerate(workspaces):
             results.append(plan_workspace(connection, spec, force=args.force, cache=cache,
                                           extra_reads=lookup_reads if number == 0 else 0,
-                                          args=args))
+                                          args=args, strict=len(workspaces) == 1))
+        targeting.raise_unmatched([result.plan for result in results])
         key = signing_key(connection)
     documents = [result.plan.to_json() for result in results]
     if args.format == "markdown":  # one comment for all workspaces, within one size budget
@@ -135,13 +136,15 @@ def _load(args: argparse.Namespace) -> list[DesiredState]:
 
 def plan_workspace(connection: Connection, spec: WorkspaceSpec, *, force: bool,
                    cache: ProjectCache | None = None, extra_reads: int = 0,
-                   args: argparse.Namespace | None = None) -> WorkspacePlan:
+                   args: argparse.Namespace | None = None, strict: bool = True) -> WorkspacePlan:
     """Read and plan one workspace; `extra_reads` (the workspace lookup) go on its bill;
-    `args` carries `--target`/`--exclude`."""
+    `args` carries `--target`/`--exclude` (not `strict`: one workspace of several, where a
+    selector matching nothing is a warning)."""
     desired = spec.desired
     live = read_live_state(connection.client, spec.workspace, cache)
     live = replace(live, reads=live.reads + extra_reads)
-    plan = targeting.narrow(build_plan(desired, live), args or argparse.Namespace(), desired, live)
+    plan = targeting.narrow(build_plan(desired, live), args or argparse.Namespace(), desired, live,
+                            strict=strict)
     plan = fingerprint_plan(plan, live)
     plan = replace(with_bill(plan, live), target=connection_target(connection))
     unsafe = () if force else tuple(check_thresholds(plan, live, desired.safety))
@@ -220,7 +223,7 @@ def run_apply(args: argparse.Namespace, *, env: Mapping[str, str], out: Output,
             for number, spec in enumerate(workspaces):
                 result = plan_workspace(connection, spec, force=args.force,
                                         extra_reads=lookup_reads if number == 0 else 0,
-                                        args=args)
+                                        args=args, strict=len(workspaces) == 1)
                 _apply_workspace(connection, result, args, out, stdin, clock, tally,
                                  heading=len(workspaces) > 1)
     except KeyboardInterrupt:  # outside the writes: while reading, planning or asking

@@ -71,7 +71,8 @@ def run_reviewed_apply(args: argparse.Namespace, env: Mapping[str, str], out: Ou
                     for plan in load_plan_file(Path(path), key, target)]
         workspaces, lookup_reads = resolve_specs(connection, specs, out)
         results = [plan_workspace(connection, spec, force=args.force,
-                                  extra_reads=lookup_reads if number == 0 else 0, args=args)
+                                  extra_reads=lookup_reads if number == 0 else 0, args=args,
+                                  strict=len(workspaces) == 1)
                    for number, spec in enumerate(workspaces)]
         _show_and_save(results, args, env, out, key)
         _refuse_unsafe(results)

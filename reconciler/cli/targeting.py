@@ -12,7 +12,13 @@ from dataclasses import replace
 from typing import Any, Sequence
 
 from reconciler.engine.plan import Plan
-from reconciler.engine.targeting import fitting_targets, known_addresses, select, selection_of
+from reconciler.engine.targeting import (
+    fitting_targets,
+    known_addresses,
+    select,
+    selection_of,
+    unmatched_everywhere,
+)
 from reconciler.errors import UnsafePlanError, UsageError
 from reconciler.model import DesiredState, LiveState, project_address
 from reconciler.untrusted import quoted
@@ -33,13 +39,24 @@ def add_targeting_flags(parser: argparse.ArgumentParser, *, apply: bool = False)
                                  "require-flag")
 
 
-def narrow(plan: Plan, args: argparse.Namespace, desired: DesiredState, live: LiveState) -> Plan:
+def narrow(plan: Plan, args: argparse.Namespace, desired: DesiredState, live: LiveState, *,
+           strict: bool = True) -> Plan:
     """The plan with the spec's billing policy, narrowed to the command line's selectors."""
     plan = replace(plan, billing_policy=desired.safety.billing_changes)
     selection = selection_of(getattr(args, "target", None), getattr(args, "exclude", None))
     if not selection.active:
         return plan
-    return select(plan, selection, _known(desired, live))
+    return select(plan, selection, _known(desired, live), strict=strict)
+
+
+def raise_unmatched(plans: Sequence[Plan]) -> None:
+    """Exit 1 for a selector that matched nothing in any workspace of a multi-workspace plan."""
+    if len(plans) < 2 or not all(plan.targeting for plan in plans):
+        return
+    nowhere = unmatched_everywhere([plan.targeting for plan in plans])
+    if nowhere:
+        raise UsageError("\n".join(f"{quoted(text)} matches nothing in any of the "
+                                   f"{len(plans)} workspaces" for text in nowhere))
 
 
 def _known(desired: DesiredState, live: LiveState) -> dict[str, list[tuple[str, str]]]:

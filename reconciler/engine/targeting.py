@@ -122,18 +122,22 @@ def _clients_left(change: Change) -> list[str]:
 
 
 def select(plan: Plan, selection: Selection,
-           known: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> Plan:
+           known: Mapping[str, Sequence[tuple[str, str]]] | None = None, *,
+           strict: bool = True) -> Plan:
     """The plan narrowed to `selection`, with a `targeting` record of what was left out and why.
 
     `known` lists (name, address) of the objects of each kind (spec and workspace), so that a
     pattern that matches no change but does name an object is not a typo; a pattern that
-    matches neither is an error (exit 1) listing the nearest addresses.
+    matches neither is an error (exit 1) listing the nearest addresses. Not `strict` (one
+    workspace of several, where a selector may be meant for another): the problem becomes a
+    plan warning and the record's `unmatched` list, for the caller to judge over all of them.
     """
     if not selection.active:
         return plan
     changes = plan.changes
-    known = known or {}
-    _check_patterns(selection, changes, known)
+    problems = unmatched_selectors(selection, changes, known or {})
+    if problems and strict:
+        raise UsageError("\n".join(problems.values()))
     requires = needs(changes)
     needed_by = _reverse(requires)
     excluded = {i for i, c in enumerate(changes) if any(s.matches(c) for s in selection.excludes)}
@@ -161,7 +165,10 @@ def select(plan: Plan, selection: Selection,
         "dropped": [_entry(changes[i], _because(i, excluded, requires, changes, "needs"))
                     for i in sorted(dropped & chosen)],
     }
-    return replace(plan, changes=tuple(changes[i] for i in sorted(kept)), targeting=record)
+    if problems:
+        record["unmatched"] = sorted(problems)
+    return replace(plan, changes=tuple(changes[i] for i in sorted(kept)), targeting=record,
+                   warnings=plan.warnings + tuple(problems.values()))
 
 
 def _entry(change: Change, because: dict[str, str]) -> dict[str, object]:
@@ -208,16 +215,24 @@ def _closure(start: set[int], links: list[set[int]]) -> set[int]:
 # ---------------------------------------------------------------- patterns that match nothing
 
 
-def _check_patterns(selection: Selection, changes: Sequence[Change],
-                    known: Mapping[str, Sequence[tuple[str, str]]]) -> None:
-    problems: list[str] = []
+def unmatched_selectors(selection: Selection, changes: Sequence[Change],
+                        known: Mapping[str, Sequence[tuple[str, str]]]) -> dict[str, str]:
+    """`--target X` / `--exclude X` -> why it matches nothing, for each selector that does not."""
+    problems: dict[str, str] = {}
     for flag, selectors in (("--target", selection.targets), ("--exclude", selection.excludes)):
         for selector in selectors:
             problem = _no_match(flag, selector, changes, known)
             if problem:
-                problems.append(problem)
-    if problems:
-        raise UsageError("\n".join(problems))
+                problems[f"{flag} {selector.text}"] = problem
+    return problems
+
+
+def unmatched_everywhere(records: Sequence[Mapping[str, object]]) -> list[str]:
+    """Selectors that matched nothing in any of several workspaces' plans."""
+    if not records:
+        return []
+    sets = [set(record.get("unmatched", ()) or ()) for record in records]  # type: ignore[arg-type]
+    return sorted(set.intersection(*sets))
 
 
 def _no_match(flag: str, selector: Selector, changes: Sequence[Change],

@@ -25,6 +25,9 @@ def test_a_targeted_project_pulls_in_the_create_of_its_client(harness: Harness) 
     assert 'pulled in: create client "Globex", needed by create project "Globex/Website"' \
         in plan.stdout
     assert "Plan: 2 to create" in plan.stdout
+    markdown = harness.cli("plan", spec, "-f", "markdown", "--target", "project:globex/WEB*")
+    assert markdown.code == 0 and "> [!NOTE]" in markdown.stdout
+    assert "2 of 4 changes left out" in markdown.stdout
     applied = harness.cli("apply", spec, "--auto-approve", "--target", "project:globex/WEB*")
     assert applied.code == 0, applied.output
     assert harness.names("client") == ["Globex"]
@@ -169,3 +172,16 @@ def test_selectors_do_not_narrow_a_saved_plan(harness: Harness) -> None:
     result = harness.cli("apply", "--plan", str(path), "--target", "tag:Urgent")
     assert result.code == 1 and "applies exactly what it shows" in result.stderr
     assert harness.writes() == []
+
+
+def test_with_several_workspaces_a_selector_need_match_in_one_only(harness: Harness) -> None:
+    harness.store.ensure_workspace("Other Co")
+    first = harness.spec("tags: [Urgent]\n", name="a.yaml")
+    second = harness.spec("tags: [Later]\n", name="b.yaml", workspace="Other Co")
+    plan = harness.cli("plan", first, second, "--target", "tag:Later")
+    assert plan.code == 0, plan.output
+    assert "matches no tag" in plan.stdout  # a warning in the workspace it does not match
+    assert "1 of 1 change left out" in plan.stdout and "0 of 1 change left out" in plan.stdout
+    typo = harness.cli("plan", first, second, "--target", "tag:Latr")
+    assert typo.code == 1, typo.output
+    assert "matches nothing in any of the 2 workspaces" in typo.stderr
