@@ -27,7 +27,7 @@ from typing import Iterable, Mapping, Sequence
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.safety import pattern_covers
 from reconciler.errors import UsageError
-from reconciler.model import Kind, name_key, split_address
+from reconciler.model import escape_name, name_key, project_address, split_address
 from reconciler.untrusted import quoted
 
 PLANNED_KINDS: tuple[str, ...] = ("client", "project", "tag")
@@ -49,7 +49,25 @@ class Selector:
     def matches(self, change: Change) -> bool:
         if change.kind != self.kind:
             return False
-        return pattern_covers(self.pattern, change.name, change.address)
+        return any(pattern_covers(self.pattern, name, address)
+                   for name, address in _addresses(change))
+
+
+def _addresses(change: Change) -> list[tuple[str, str]]:
+    """(name, address) of a change's object after it and, for a rename or move, before it:
+    a renamed object may be targeted by the name it has in the workspace now."""
+    found = [(change.name, change.address)]
+    before = {f.field: f.before for f in change.fields}
+    old_name = before.get("name") if isinstance(before.get("name"), str) else change.name
+    if change.kind == "project":
+        old_client = before["client"] if "client" in before else change.client
+        if not isinstance(old_client, (str, type(None))):
+            old_client = change.client
+        if (old_name, old_client) != (change.name, change.client):
+            found.append((old_name, project_address(old_client, old_name)))
+    elif old_name != change.name:
+        found.append((old_name, escape_name(old_name)))
+    return found
 
 
 @dataclass(frozen=True)
@@ -242,8 +260,9 @@ def _no_match(flag: str, selector: Selector, changes: Sequence[Change],
                 f"{selector.kind} changes")
     if any(selector.matches(change) for change in changes):
         return ""
-    objects = list(known.get(selector.kind, ())) + [(c.name, c.address) for c in changes
-                                                    if c.kind == selector.kind]
+    objects = list(known.get(selector.kind, ())) + [pair for c in changes
+                                                    if c.kind == selector.kind
+                                                    for pair in _addresses(c)]
     if any(pattern_covers(selector.pattern, name, address) for name, address in objects):
         return ""  # names an object that has nothing to change: not a typo
     addresses = sorted({address for _, address in objects})
@@ -263,7 +282,6 @@ def _case_nearest(pattern: str, addresses: Sequence[str]) -> list[str]:
 def known_addresses(clients: Iterable[str], projects: Iterable[str],
                     tags: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
     """(name, address) per kind from client names, project addresses and tag names."""
-    from reconciler.model import escape_name
     return {
         "client": [(name, escape_name(name)) for name in clients],
         "project": [(split_address(address)[1], address) for address in projects],

@@ -17,7 +17,7 @@ from reconciler.engine.targeting import (
     selection_of,
 )
 from reconciler.errors import UsageError
-from tests.engine.factories import actions, client, desired, live, live_client, live_project, \
+from tests.engine.factories import actions, client, desired, live, live_client, live_project, live_tag, \
     project, tag
 
 
@@ -165,3 +165,15 @@ def test_a_saved_partial_plan_round_trips_its_record() -> None:
     again = Plan.from_json(narrowed.to_json())
     assert again.targeting == narrowed.targeting
     assert again.to_json() == narrowed.to_json()
+
+
+def test_a_renamed_or_moved_object_matches_its_address_before_too() -> None:
+    spec = desired([client("New", previous=["Old"])], [project("Web", "Other",
+                                                               move_from="New/Web")],
+                   [tag("Fresh", previous=["Stale"])])
+    plan = build_plan(spec, live([live_client(1, "Old"), live_client(2, "Other")],
+                                 [live_project(10, "Web", 1)], [live_tag(5, "Stale")]))
+    assert addresses(select(plan, selection_of(["client:Old"], []))) == ["New"]
+    assert addresses(select(plan, selection_of(["tag:stale"], []))) == ["Fresh"]
+    # the move from under the renamed client: its before is written in the new client name
+    assert addresses(select(plan, selection_of(["project:New/Web"], []))) == ["Other/Web"]
