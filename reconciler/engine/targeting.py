@@ -178,7 +178,8 @@ def select(plan: Plan, selection: Selection,
         "excludes": [s.text for s in selection.excludes],
         "total_changes": len(changes),
         "left_out": len(changes) - len(kept),
-        "pulled_in": [_entry(changes[i], _because(i, picked & kept, needed_by, changes, "needed by"))
+        "pulled_in": [_entry(changes[i],
+                             _because(i, picked & kept, needed_by, changes, "needed by"))
                       for i in sorted(pulled_in)],
         "dropped": [_entry(changes[i], _because(i, excluded, requires, changes, "needs"))
                     for i in sorted(dropped & chosen)],

@@ -42,7 +42,8 @@ def test_an_excluded_client_drops_the_project_that_needs_it(harness: Harness) ->
     applied = harness.cli("apply", spec, "--auto-approve", "--exclude", "client:Globex")
     assert applied.code == 0, applied.output
     assert "2 of 4 changes left out" in applied.stdout
-    assert 'dropped: create project "Globex/Website", needs create client "Globex"' in applied.stdout
+    assert 'dropped: create project "Globex/Website", needs create client "Globex"' \
+        in applied.stdout
     assert harness.names("client") == []
     assert harness.names("project") == ["Intranet"]
     assert harness.names("tag") == ["Urgent"]

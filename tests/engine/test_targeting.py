@@ -17,8 +17,17 @@ from reconciler.engine.targeting import (
     selection_of,
 )
 from reconciler.errors import UsageError
-from tests.engine.factories import actions, client, desired, live, live_client, live_project, live_tag, \
-    project, tag
+from tests.engine.factories import (
+    actions,
+    client,
+    desired,
+    live,
+    live_client,
+    live_project,
+    live_tag,
+    project,
+    tag,
+)
 
 
 def addresses(plan: Plan) -> list[str]:
