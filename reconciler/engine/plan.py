@@ -101,15 +101,18 @@ class Change:
 
     @property
     def billing(self) -> bool:
-        """Whether the change moves money: a billing field set or changed (a create setting a
-        rate counts: it decides what the new project bills), or tracked time destroyed."""
+        """Whether the change moves money: a billing field changed (a create that sets one to
+        a value that bills counts: it decides what the new project bills), a project moved to
+        another client, or tracked time destroyed."""
         if self.kind != "project":
             return False
         if self.action is Action.DELETE:
             return self.options.get("te_deletion_mode") == "delete"
         if self.action is Action.CREATE:
-            # A create's `client` is where it is made, not a move: no money moves by it.
-            return any(f.field in BILLING_FIELDS and f.field != "client" for f in self.fields)
+            # A create's `client` is where it is made, not a move; `billable: false` or no
+            # rate on a new project bills nothing. Anything else decides what it will bill.
+            return any(f.field in BILLING_FIELDS and f.field != "client"
+                       and f.after not in (None, False, 0) for f in self.fields)
         return any(f.field in BILLING_FIELDS and f.before != f.after for f in self.fields)
 
     def to_json(self) -> dict[str, Any]:

@@ -163,6 +163,10 @@ def test_billing_flag_per_change() -> None:
     assert not change(Action.DELETE, te_deletion_mode="unassign").billing
     assert Change(Action.CREATE, "project", "P", "P", fields=(FieldChange("billable", None, True),)
                   ).billing
+    assert not Change(Action.CREATE, "project", "P", "P",
+                      fields=(FieldChange("billable", None, False),)).billing
+    assert Change(Action.CREATE, "project", "P", "P", fields=(FieldChange("rate", None, 90),)
+                  ).billing
     assert not Change(Action.CREATE, "project", "A/P", "P", client="A",
                       fields=(FieldChange("client", None, "A"),)).billing
     assert not Change(Action.UPDATE, "client", "A", "A", live_id=1,
