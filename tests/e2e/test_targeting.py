@@ -186,3 +186,18 @@ def test_with_several_workspaces_a_selector_need_match_in_one_only(harness: Harn
     typo = harness.cli("plan", first, second, "--target", "tag:Latr")
     assert typo.code == 1, typo.output
     assert "matches nothing in any of the 2 workspaces" in typo.stderr
+
+
+def test_hostile_live_names_stay_inert_in_the_partial_note_and_errors(harness: Harness) -> None:
+    cid = harness.store.add_client(harness.wid, "Evil\x1b[31m\nClient")
+    harness.store.add_project(harness.wid, "P", client_id=cid)
+    spec = harness.spec("""
+        unmanaged: {clients: archive}
+        projects: [{name: Q, client: Other}]
+        clients: [{name: Other}]
+    """)
+    plan = harness.cli("plan", spec, "--target", "client:evil*", "--force")
+    assert plan.code == 0, plan.output
+    assert "\x1b" not in plan.output and "Evil\\u001b[31m\\nClient" in plan.stdout
+    typo = harness.cli("plan", spec, "--target", "client:Evl\x1b")
+    assert typo.code == 1 and "\x1b" not in typo.output
