@@ -2,8 +2,8 @@
 
 A selector names changes by the address the plan prints (projects `Client/Project`, names
 escaped as in `reconciler.model.project_address`), with the protection patterns' glob rules
-(`reconciler.engine.safety.pattern_covers`: case-insensitive, `*`, `?`, `[..]`, backslash
-escapes; an exact name or address always matches).
+(`covers`, after `reconciler.engine.safety.pattern_covers`: case-insensitive, `*`, `?`,
+`[..]`, backslash escapes; an exact escaped name or address always matches).
 
 Changes depend on each other (see `needs`): a change that needs another cannot run without it.
 - Targets pull in what a selected change needs, transitively; the plan says so.
@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
 from reconciler.engine.plan import Action, Change, Plan
-from reconciler.engine.safety import pattern_covers
+from reconciler.engine.safety import _glob
 from reconciler.errors import UsageError
 from reconciler.model import escape_name, name_key, project_address, split_address
 from reconciler.untrusted import quoted
@@ -49,8 +49,19 @@ class Selector:
     def matches(self, change: Change) -> bool:
         if change.kind != self.kind:
             return False
-        return any(pattern_covers(self.pattern, name, address)
-                   for name, address in _addresses(change))
+        return any(covers(self.pattern, name, address) for name, address in _addresses(change))
+
+
+def covers(pattern: str, name: str, address: str) -> bool:
+    """The protection patterns' rules (`safety.pattern_covers`), but an exact match is of the
+    escaped address or name only: `Globex/Website` is client Globex's project, never a
+    clientless project whose name is that text (its address is `Globex\\/Website`)."""
+    pattern_key = name_key(pattern)
+    address_key, name_only = name_key(address), name_key(escape_name(name))
+    if pattern_key in (address_key, name_only):
+        return True
+    glob = _glob(pattern_key)  # the same compiled (and cached) globs as protection
+    return bool(glob.fullmatch(address_key) or glob.fullmatch(name_only))
 
 
 def _addresses(change: Change) -> list[tuple[str, str]]:
@@ -264,7 +275,7 @@ def _no_match(flag: str, selector: Selector, changes: Sequence[Change],
     objects = list(known.get(selector.kind, ())) + [pair for c in changes
                                                     if c.kind == selector.kind
                                                     for pair in _addresses(c)]
-    if any(pattern_covers(selector.pattern, name, address) for name, address in objects):
+    if any(covers(selector.pattern, name, address) for name, address in objects):
         return ""  # names an object that has nothing to change: not a typo
     addresses = sorted({address for _, address in objects})
     nearest = difflib.get_close_matches(selector.pattern, addresses, n=_NEAREST, cutoff=0.4) or \

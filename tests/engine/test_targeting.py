@@ -190,3 +190,12 @@ def test_a_renamed_or_moved_object_matches_its_address_before_too() -> None:
     assert addresses(select(plan, selection_of(["tag:stale"], []))) == ["Fresh"]
     # the move from under the renamed client: its before is written in the new client name
     assert addresses(select(plan, selection_of(["project:New/Web"], []))) == ["Other/Web"]
+
+
+def test_an_address_never_matches_a_clientless_project_named_like_it() -> None:
+    plan = build_plan(desired([client("Globex")],
+                              [project("Globex/Website"), project("Website", "Globex")]), live())
+    assert addresses(select(plan, selection_of(["project:Globex/Website"], []))) == [
+        "Globex", "Globex/Website"]
+    assert addresses(select(plan, selection_of([r"project:Globex\/Website"], []))) == [
+        r"Globex\/Website"]
