@@ -15,6 +15,7 @@ from reconciler.apply import (
     Executor,
     stale_objects,
 )
+from reconciler.cli import targeting
 from reconciler.cli.connection import Connection, add_connection_flags, connect
 from reconciler.cli.output import Output
 from reconciler.cli.saved_plans import (
@@ -27,7 +28,6 @@ from reconciler.cli.saved_plans import (
     unimplied_changes,
 )
 from reconciler.cli.workspace_refs import WorkspaceSpec, resolve_specs
-from reconciler.cli import targeting
 from reconciler.cli.progress import apply_progress
 from reconciler.engine.batching import with_bill
 from reconciler.engine.fingerprint import fingerprint_plan

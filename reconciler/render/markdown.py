@@ -15,7 +15,6 @@ import re
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from reconciler.model import KIND_SECTIONS, KINDS
-from reconciler.render.sections import markdown_sections
 from reconciler.render.common import (
     ACTIONS,
     HTML_COMMENT,
@@ -35,6 +34,7 @@ from reconciler.render.common import (
     restore_note,
     shown_fields,
 )
+from reconciler.render.sections import markdown_sections
 from reconciler.untrusted import escape_chars
 
 __all__ = ["MAX_COMMENT_CHARS", "md_escape", "render_markdown", "render_markdown_plans"]

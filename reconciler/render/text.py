@@ -21,7 +21,6 @@ from reconciler.render.common import (
     shown_fields,
     summary_line,
 )
-
 from reconciler.render.sections import text_sections
 
 __all__ = ["change_headline", "render_text", "summary_line"]
