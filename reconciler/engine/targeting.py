@@ -170,20 +170,17 @@ def select(plan: Plan, selection: Selection,
     requires = needs(changes)
     needed_by = _reverse(requires)
     excluded = {i for i, c in enumerate(changes) if any(s.matches(c) for s in selection.excludes)}
-    dropped = _closure(excluded, needed_by) - excluded  # need an excluded change
+    # Everything that needs an excluded change, transitively: exclude wins over target.
+    blocked = _closure(excluded, needed_by)
     if selection.targets:
         picked = {i for i, c in enumerate(changes) if any(s.matches(c) for s in selection.targets)}
     else:
         picked = set(range(len(changes)))
-    chosen = _closure(picked, requires)
-    pulled_in = chosen - picked
-    kept = chosen - excluded - dropped
-    # A target whose needs were excluded cannot run either.
-    for index in sorted(kept):
-        if _closure({index}, requires) & (excluded | dropped):
-            dropped.add(index)
-    kept -= dropped
-    pulled_in &= kept
+    wanted = _closure(picked, requires)  # what the selection would have planned
+    # What survives needs nothing blocked, so its closure never reaches a blocked change.
+    kept = _closure(picked - blocked, requires)
+    pulled_in = kept - picked
+    dropped = (wanted & blocked) - excluded
     record = {
         "targets": [s.text for s in selection.targets],
         "excludes": [s.text for s in selection.excludes],
@@ -193,7 +190,7 @@ def select(plan: Plan, selection: Selection,
                              _because(i, picked & kept, needed_by, changes, "needed by"))
                       for i in sorted(pulled_in)],
         "dropped": [_entry(changes[i], _because(i, excluded, requires, changes, "needs"))
-                    for i in sorted(dropped & chosen)],
+                    for i in sorted(dropped)],
     }
     if problems:
         record["unmatched"] = sorted(problems)
@@ -308,7 +305,10 @@ def fitting_targets(plan: Plan, budget: int) -> list[str]:
     """`--target` arguments for the changes that fit `budget` writes, in plan order.
 
     Each change is taken with what it needs; a change whose group does not fit is skipped, so
-    later smaller ones may still fit.
+    later smaller ones may still fit. Each try prices the whole group (bulk calls make writes
+    not additive), so the search stops once the budget is spent or after `_MISSES_BEFORE_STOP`
+    tries in a row that do not fit: a hint may leave out a change that would have fitted, never
+    include one that does not.
     """
     from reconciler.engine.batching import count_writes  # batching prices the writes
 
@@ -316,14 +316,25 @@ def fitting_targets(plan: Plan, budget: int) -> list[str]:
     requires = needs(changes)
     chosen: set[int] = set()
     picked: list[int] = []
+    misses = 0
     for index in range(len(changes)):
         if index in chosen:
             continue
         group = _closure({index}, requires) | chosen
-        if count_writes([changes[i] for i in sorted(group)]) <= budget:
-            chosen = group
-            picked.append(index)
+        writes = count_writes([changes[i] for i in sorted(group)])
+        if writes > budget:
+            misses += 1
+            if misses >= _MISSES_BEFORE_STOP:
+                break
+            continue
+        chosen, misses = group, 0
+        picked.append(index)
+        if writes == budget:
+            break
     return [f"{changes[i].kind}:{glob_literal(changes[i].address)}" for i in picked]
+
+
+_MISSES_BEFORE_STOP = 20
 
 
 def glob_literal(address: str) -> str:

@@ -199,3 +199,14 @@ def test_an_address_never_matches_a_clientless_project_named_like_it() -> None:
         "Globex", "Globex/Website"]
     assert addresses(select(plan, selection_of([r"project:Globex\/Website"], []))) == [
         r"Globex\/Website"]
+
+
+def test_what_a_dropped_target_needed_is_not_pulled_in_for_it() -> None:
+    spec = desired([client("Old", archived=True), client("New")],
+                   [project("Kept", "New", move_from="Old/Kept")])
+    plan = build_plan(spec, live([live_client(1, "Old")], [live_project(10, "Kept", 1)]))
+    # the archive needs the move, the move needs New: excluding New drops both
+    narrowed = select(plan, selection_of(["client:Old"], ["client:New"]))
+    assert narrowed.changes == ()
+    assert sorted(d["address"] for d in narrowed.targeting["dropped"]) == ["New/Kept", "Old"]
+    assert narrowed.targeting["pulled_in"] == []
