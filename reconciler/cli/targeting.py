@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import shlex
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import Sequence
 
-from reconciler.engine.plan import Plan
+from reconciler.engine.plan import BILLING_FIELDS, Action, Change, Plan
 from reconciler.engine.targeting import (
     fitting_targets,
     known_addresses,
@@ -96,16 +96,13 @@ def check_billing_gate(plans: Sequence[Plan], args: argparse.Namespace,
           "--exclude KIND:PATTERN.")
 
 
-def _billing_detail(change: Any) -> str:
-    if change.action.value == "delete":
+def _billing_detail(change: Change) -> str:
+    if change.action is Action.DELETE:
         return " (deletes its tracked time)"
-    fields = sorted({f.field for f in change.fields if f.field in _billing_fields()})
+    fields = sorted({f.field for f in change.fields if f.field in BILLING_FIELDS
+                     and f.before != f.after
+                     and not (change.action is Action.CREATE and f.field == "client")})
     return f" ({', '.join(fields)})" if fields else ""
-
-
-def _billing_fields() -> frozenset[str]:
-    from reconciler.engine.plan import BILLING_FIELDS
-    return BILLING_FIELDS
 
 
 def quota_hint(plan: Plan, remaining: int | None) -> str:
