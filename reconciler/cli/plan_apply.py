@@ -303,7 +303,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _check_quota_bill(writes: int, quota: Any, wait_for_quota: bool,
-                      plan: Plan | None = None) -> None:
+                      plan: Plan | None = None, *, saved: bool = False) -> None:
     """Refuse up front when the writes cannot fit in what is left of the hourly quota."""
     remaining = quota.remaining  # as reported by the reads just made, not a saved plan
     if wait_for_quota or remaining is None or writes <= remaining:
@@ -313,7 +313,7 @@ def _check_quota_bill(writes: int, quota: Any, wait_for_quota: bool,
         f"this apply needs {writes} writes but Toggl reports {remaining} requests left "
         f"this hour (resets in {resets if resets is not None else '?'} s). Nothing was applied. "
         "Re-run after the reset, or pass --wait-for-quota to apply what fits and wait."
-        + (targeting.quota_hint(plan, remaining) if plan is not None else "")
+        + (targeting.quota_hint(plan, remaining, saved=saved) if plan is not None else "")
     )
 
 
@@ -346,7 +346,7 @@ def _apply_saved(args: argparse.Namespace, env: Mapping[str, str], out: Output) 
         checked = [(plan, _checked_live(connection, plan, wanted, out)) for plan in plans]
         targeting.check_billing_gate(plans, args, _spec_policy(specs))
         _check_quota_bill(sum(plan.bill.writes for plan in plans), connection.client.quota,
-                          args.wait_for_quota)
+                          args.wait_for_quota, plans[0] if len(plans) == 1 else None, saved=True)
         for plan, live in checked:
             if len(checked) > 1:
                 out.out(f"=== Workspace '{_workspace_label(plan)}' ===")

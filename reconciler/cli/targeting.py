@@ -105,13 +105,15 @@ def _billing_detail(change: Change) -> str:
     return f" ({', '.join(fields)})" if fields else ""
 
 
-def quota_hint(plan: Plan, remaining: int | None) -> str:
-    """The `--target` flags of the changes that fit the quota left, for the exit-4 message."""
+def quota_hint(plan: Plan, remaining: int | None, *, saved: bool = False) -> str:
+    """The `--target` flags of the changes that fit the quota left, for the exit-4 message
+    (for a saved plan, which applies exactly what it shows: flags for a new `plan --out`)."""
     if remaining is None or remaining <= 0 or not plan.changes:
         return ""
     lines = fitting_targets(plan, remaining)
     if not lines:
         return ""
     flags = " ".join(f"--target {shlex.quote(line)}" for line in lines)
-    return (f"\nTo apply what fits now ({len(lines)} of {len(plan.changes)} changes), add: "
+    how = "make a new plan with `plan SPEC --out FILE` and" if saved else "add"
+    return (f"\nTo apply what fits now ({len(lines)} of {len(plan.changes)} changes), {how}: "
             f"{flags}")

@@ -201,3 +201,14 @@ def test_hostile_live_names_stay_inert_in_the_partial_note_and_errors(harness: H
     assert "\x1b" not in plan.output and "Evil\\u001b[31m\\nClient" in plan.stdout
     typo = harness.cli("plan", spec, "--target", "client:Evl\x1b")
     assert typo.code == 1 and "\x1b" not in typo.output
+
+
+def test_quota_refusal_of_a_saved_plan_says_how_to_make_one_that_fits(harness: Harness) -> None:
+    spec = harness.spec("tags: [a, b, c, d, e, f]\n")
+    path = harness.tmp_path / "plan.json"
+    assert harness.cli("plan", spec, "--out", str(path)).code == 0
+    harness.sandbox.configure(hourly_quota=6, quota_window_seconds=3600)
+    result = harness.cli("apply", "--plan", str(path))
+    assert result.code == 4, result.output
+    assert "make a new plan with `plan SPEC --out FILE` and: --target tag:a" in result.stderr
+    assert harness.writes() == []
