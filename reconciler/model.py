@@ -196,6 +196,8 @@ class SafetyLimits:
     max_removal_percent: float = 30.0  # of one kind's live objects...
     min_existing: int = 10  # ...once that kind has at least this many live objects
     max_removals: int = 25  # archives + deletes in one plan, all kinds together
+    # "allow", or "require-flag": apply refuses billing changes without --allow-billing-changes
+    billing_changes: str = "allow"
 
 
 @dataclass(frozen=True)

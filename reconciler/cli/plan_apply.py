@@ -15,6 +15,7 @@ from reconciler.apply import (
     Executor,
     stale_objects,
 )
+from reconciler.cli import targeting
 from reconciler.cli.connection import Connection, add_connection_flags, connect
 from reconciler.cli.output import Output
 from reconciler.cli.saved_plans import (
@@ -82,6 +83,7 @@ def register_plan(sub: Subparsers, common: argparse.ArgumentParser) -> None:
                              "only the projects changed since (one call instead of one per 200 "
                              "projects); apply always reads everything")
     _add_spec_flags(parser)
+    targeting.add_targeting_flags(parser)
     add_connection_flags(parser)
     parser.set_defaults(handler=run_plan)
 
@@ -104,7 +106,9 @@ def run_plan(args: argparse.Namespace, *, env: Mapping[str, str], out: Output, *
         workspaces, lookup_reads = resolve_specs(connection, specs, out)
         for number, spec in enumerate(workspaces):
             results.append(plan_workspace(connection, spec, force=args.force, cache=cache,
-                                          extra_reads=lookup_reads if number == 0 else 0))
+                                          extra_reads=lookup_reads if number == 0 else 0,
+                                          args=args, strict=len(workspaces) == 1))
+        targeting.raise_unmatched([result.plan for result in results])
         key = signing_key(connection)
     documents = [result.plan.to_json() for result in results]
     if args.format == "markdown":  # one comment for all workspaces, within one size budget
@@ -131,12 +135,17 @@ def _load(args: argparse.Namespace) -> list[DesiredState]:
 
 
 def plan_workspace(connection: Connection, spec: WorkspaceSpec, *, force: bool,
-                   cache: ProjectCache | None = None, extra_reads: int = 0) -> WorkspacePlan:
-    """Read and plan one workspace; `extra_reads` (the workspace lookup) go on its bill."""
+                   cache: ProjectCache | None = None, extra_reads: int = 0,
+                   args: argparse.Namespace | None = None, strict: bool = True) -> WorkspacePlan:
+    """Read and plan one workspace; `extra_reads` (the workspace lookup) go on its bill;
+    `args` carries `--target`/`--exclude` (not `strict`: one workspace of several, where a
+    selector matching nothing is a warning)."""
     desired = spec.desired
     live = read_live_state(connection.client, spec.workspace, cache)
     live = replace(live, reads=live.reads + extra_reads)
-    plan = fingerprint_plan(build_plan(desired, live), live)
+    plan = targeting.narrow(build_plan(desired, live), args or argparse.Namespace(), desired, live,
+                            strict=strict)
+    plan = fingerprint_plan(plan, live)
     plan = replace(with_bill(plan, live), target=connection_target(connection))
     unsafe = () if force else tuple(check_thresholds(plan, live, desired.safety))
     return WorkspacePlan(desired, live, plan, unsafe)
@@ -189,6 +198,7 @@ def register_apply(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--wait-for-quota", action="store_true",
                         help="when Toggl's hourly quota runs out, wait for the reset and carry on")
     _add_spec_flags(parser)
+    targeting.add_targeting_flags(parser, apply=True)
     add_connection_flags(parser)
     from reconciler.cli import reviewed  # here: cli/reviewed.py imports this module
     reviewed.add_reviewed_flags(parser)
@@ -212,7 +222,8 @@ def run_apply(args: argparse.Namespace, *, env: Mapping[str, str], out: Output,
             workspaces, lookup_reads = resolve_specs(connection, specs, out)
             for number, spec in enumerate(workspaces):
                 result = plan_workspace(connection, spec, force=args.force,
-                                        extra_reads=lookup_reads if number == 0 else 0)
+                                        extra_reads=lookup_reads if number == 0 else 0,
+                                        args=args, strict=len(workspaces) == 1)
                 _apply_workspace(connection, result, args, out, stdin, clock, tally,
                                  heading=len(workspaces) > 1)
     except KeyboardInterrupt:  # outside the writes: while reading, planning or asking
@@ -231,8 +242,10 @@ def _apply_workspace(connection: Connection, result: WorkspacePlan, args: argpar
     _raise_if_unsafe([result])
     if not result.plan.has_changes:
         return
+    targeting.check_billing_gate([result.plan], args)
     _confirm(result.plan, args.auto_approve, out, stdin)
-    _check_quota_bill(result.plan.bill.writes, result.live.quota, args.wait_for_quota)
+    _check_quota_bill(result.plan.bill.writes, result.live.quota, args.wait_for_quota,
+                      result.plan)
     tally.append(_execute(connection, result.plan, result.live, args.wait_for_quota, out, clock))
 
 
@@ -289,7 +302,8 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _check_quota_bill(writes: int, quota: Any, wait_for_quota: bool) -> None:
+def _check_quota_bill(writes: int, quota: Any, wait_for_quota: bool,
+                      plan: Plan | None = None, *, saved: bool = False) -> None:
     """Refuse up front when the writes cannot fit in what is left of the hourly quota."""
     remaining = quota.remaining  # as reported by the reads just made, not a saved plan
     if wait_for_quota or remaining is None or writes <= remaining:
@@ -299,6 +313,7 @@ def _check_quota_bill(writes: int, quota: Any, wait_for_quota: bool) -> None:
         f"this apply needs {writes} writes but Toggl reports {remaining} requests left "
         f"this hour (resets in {resets if resets is not None else '?'} s). Nothing was applied. "
         "Re-run after the reset, or pass --wait-for-quota to apply what fits and wait."
+        + (targeting.quota_hint(plan, remaining, saved=saved) if plan is not None else "")
     )
 
 
@@ -318,6 +333,7 @@ def _progress_printer(out: Output) -> Callable[[ApplyEvent], None]:
 
 def _apply_saved(args: argparse.Namespace, env: Mapping[str, str], out: Output) -> int:
     """Check every workspace of the saved plan before the first write, then apply them in order."""
+    targeting.refuse_selectors_with_saved_plan(args)
     specs = load_specs(args.specs) if args.specs else None
     with connect(args, env, out) as connection:
         clock = ServerClock(connection.client)
@@ -328,8 +344,9 @@ def _apply_saved(args: argparse.Namespace, env: Mapping[str, str], out: Output) 
             check_target(dict(plan.target), target)
         wanted = _specs_by_workspace(connection, specs, out) if specs is not None else None
         checked = [(plan, _checked_live(connection, plan, wanted, out)) for plan in plans]
+        targeting.check_billing_gate(plans, args, _spec_policy(specs))
         _check_quota_bill(sum(plan.bill.writes for plan in plans), connection.client.quota,
-                          args.wait_for_quota)
+                          args.wait_for_quota, plans[0] if len(plans) == 1 else None, saved=True)
         for plan, live in checked:
             if len(checked) > 1:
                 out.out(f"=== Workspace '{_workspace_label(plan)}' ===")
@@ -338,6 +355,14 @@ def _apply_saved(args: argparse.Namespace, env: Mapping[str, str], out: Output) 
             else:
                 out.out(f"No changes in the saved plan for workspace '{_workspace_label(plan)}'.")
     return EXIT_OK
+
+
+def _spec_policy(specs: Sequence[DesiredState] | None) -> str | None:
+    """The strictest billing policy of the specs given with `apply --plan FILE SPEC`."""
+    if not specs:
+        return None
+    policies = {spec.safety.billing_changes for spec in specs}
+    return "require-flag" if "require-flag" in policies else "allow"
 
 
 def _specs_by_workspace(connection: Connection, specs: Sequence[DesiredState],

@@ -24,6 +24,7 @@ from reconciler.cli.plan_apply import (
     plan_workspace,
 )
 from reconciler.cli.saved_plans import connection_target, save_plan_file, signing_key
+from reconciler.cli.targeting import check_billing_gate
 from reconciler.cli.workspace_refs import resolve_specs
 from reconciler.engine.plan import Plan
 from reconciler.engine.reviewed import Unreviewed, unreviewed_changes
@@ -70,11 +71,13 @@ def run_reviewed_apply(args: argparse.Namespace, env: Mapping[str, str], out: Ou
                     for plan in load_plan_file(Path(path), key, target)]
         workspaces, lookup_reads = resolve_specs(connection, specs, out)
         results = [plan_workspace(connection, spec, force=args.force,
-                                  extra_reads=lookup_reads if number == 0 else 0)
+                                  extra_reads=lookup_reads if number == 0 else 0, args=args,
+                                  strict=len(workspaces) == 1)
                    for number, spec in enumerate(workspaces)]
         _show_and_save(results, args, env, out, key)
         _refuse_unsafe(results)
         _refuse_unreviewed(results, reviewed, len(args.reviewed_plans), args.plan_out)
+        check_billing_gate([result.plan for result in results], args)
         for result in results:
             if result.plan.has_changes:
                 _execute(connection, result.plan, result.live, args.wait_for_quota, out, clock)

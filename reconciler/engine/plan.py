@@ -44,6 +44,15 @@ class Action(str, Enum):
         return self in (Action.ARCHIVE, Action.DELETE)
 
 
+# Project fields that move money: what a project bills, at what rate, against which budget.
+# `fixed_fee` is Toggl's (paid-plan) fixed-fee field, listed so that a spec field for it is
+# gated from the day it exists. A project's `client` is who is billed: a move moves money.
+BILLING_FIELDS: frozenset[str] = frozenset(
+    {"billable", "rate", "currency", "fixed_fee", "estimated_hours", "auto_estimates", "client"}
+)
+BILLING_POLICIES: tuple[str, ...] = ("allow", "require-flag")
+
+
 @dataclass(frozen=True)
 class FieldChange:
     """One field's before and after, in spec terms (a project's `client` is a client name)."""
@@ -90,6 +99,22 @@ class Change:
                 return change.after
         return default
 
+    @property
+    def billing(self) -> bool:
+        """Whether the change moves money: a billing field changed (a create that sets one to
+        a value that bills counts: it decides what the new project bills), a project moved to
+        another client, or tracked time destroyed."""
+        if self.kind != "project":
+            return False
+        if self.action is Action.DELETE:
+            return self.options.get("te_deletion_mode") == "delete"
+        if self.action is Action.CREATE:
+            # A create's `client` is where it is made, not a move; `billable: false` or no
+            # rate on a new project bills nothing. Anything else decides what it will bill.
+            return any(f.field in BILLING_FIELDS and f.field != "client"
+                       and f.after not in (None, False, 0) for f in self.fields)
+        return any(f.field in BILLING_FIELDS and f.before != f.after for f in self.fields)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "action": self.action.value,
@@ -108,6 +133,7 @@ class Change:
             "options": dict(self.options),
             "reason": self.reason,
             "fingerprint": dict(self.fingerprint),
+            "billing": self.billing,  # derived: readers recompute it, never trust it
         }
 
     @classmethod
@@ -195,6 +221,14 @@ class Plan:
     # plus "maton_connection" or the embedded sandbox's "database" identity}; apply refuses
     # to carry it out anywhere else.
     target: Mapping[str, Any] = field(default_factory=dict)
+    # `--target`/`--exclude` (reconciler.engine.targeting): the selectors, how many changes
+    # were left out, and what was pulled in or dropped and why. Empty: the whole plan.
+    targeting: Mapping[str, Any] = field(default_factory=dict)
+    billing_policy: str = "allow"  # the spec's safety.billing_changes when the plan was made
+
+    @property
+    def billing_changes(self) -> tuple[Change, ...]:
+        return tuple(change for change in self.changes if change.billing)
 
     @property
     def has_changes(self) -> bool:
@@ -219,7 +253,10 @@ class Plan:
             "changes": [change.to_json() for change in self.changes],
             "unmanaged": [obj.to_json() for obj in self.unmanaged],
             "warnings": list(self.warnings),
+            "billing": {"changes": len(self.billing_changes), "policy": self.billing_policy},
         }
+        if self.targeting:
+            body["targeting"] = dict(self.targeting)
         return body
 
     @classmethod
@@ -238,9 +275,19 @@ class Plan:
                 bill=Bill.from_json(data.get("bill") or {}),
                 spec_hash=data.get("spec_hash", ""),
                 target=dict(data.get("target") or {}),
+                targeting=dict(data.get("targeting") or {}),
+                billing_policy=_billing_policy(data.get("billing")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise PlanFileError(f"the plan file is malformed: {error!r}") from None
+
+
+def _billing_policy(billing: Any) -> str:
+    # Plans made before the billing gate carry no policy: they were made under `allow`.
+    policy = billing.get("policy", "allow") if isinstance(billing, dict) else "allow"
+    if policy not in BILLING_POLICIES:
+        raise ValueError(f"unknown billing policy {policy!r}")
+    return str(policy)
 
 
 def check_format_version(version: Any) -> None:

@@ -34,6 +34,7 @@ from reconciler.render.common import (
     restore_note,
     shown_fields,
 )
+from reconciler.render.sections import markdown_sections
 from reconciler.untrusted import escape_chars
 
 __all__ = ["MAX_COMMENT_CHARS", "md_escape", "render_markdown", "render_markdown_plans"]
@@ -165,11 +166,12 @@ def _head(plan: Mapping[str, Any], budget: int) -> str:
         (_item_line(change) for change in removals), len(removals),
         room - warnings_reserve, "> ", _more_not_listed,
     )
+    sections = markdown_sections(plan, md_escape, room - warnings_reserve - len(removals_block))
     warnings_block = _bounded_block(
-        "**Warnings**", warnings, len(warnings), room - len(removals_block), "",
+        "**Warnings**", warnings, len(warnings), room - len(removals_block) - len(sections), "",
         _more_not_listed,
     )
-    return header + removals_block + warnings_block
+    return header + removals_block + sections + warnings_block
 
 
 def _heading(plan: Mapping[str, Any]) -> str:

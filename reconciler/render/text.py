@@ -21,6 +21,7 @@ from reconciler.render.common import (
     shown_fields,
     summary_line,
 )
+from reconciler.render.sections import text_sections
 
 __all__ = ["change_headline", "render_text", "summary_line"]
 
@@ -57,6 +58,7 @@ def render_text(plan: Mapping[str, Any], *, color: bool = False) -> str:
     if plan.get("unmanaged"):
         blocks.append(_unmanaged_section(plan["unmanaged"]))
     blocks.append(f"{summary_line(plan)}\n{bill_line(plan)}")
+    blocks.extend(block for block in [text_sections(plan)] if block)  # partial, billing
     return "\n\n".join(blocks) + "\n"
 
 

@@ -142,4 +142,5 @@ def _safety(files: Sequence[SpecFile]) -> SafetyLimits:
                                               defaults.max_removal_percent)),
         min_existing=int(written.get("min_existing", defaults.min_existing)),
         max_removals=int(written.get("max_removals", defaults.max_removals)),
+        billing_changes=str(written.get("billing_changes", defaults.billing_changes)),
     )
