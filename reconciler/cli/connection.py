@@ -54,6 +54,7 @@ class Connection:
 
 @contextlib.contextmanager
 def connect(args: argparse.Namespace, env: Mapping[str, str], out: Output) -> Iterator[Connection]:
+    _refuse_sandbox_conflicts(args)
     with contextlib.ExitStack() as stack:
         sandbox = stack.enter_context(_embedded_sandbox(args.sandbox_db)) if args.sandbox else None
         if sandbox is not None:
@@ -70,6 +71,18 @@ def connect(args: argparse.Namespace, env: Mapping[str, str], out: Output) -> It
         if warning and sandbox is None:
             out.err(f"Warning: {warning}")
         yield Connection(client=client, sandbox=sandbox)
+
+
+def _refuse_sandbox_conflicts(args: argparse.Namespace) -> None:
+    """`--sandbox` with flags that point elsewhere: one of them would be silently ignored."""
+    if not getattr(args, "sandbox", False):
+        return
+    if args.api_url:
+        raise UsageError("--sandbox and --api-url cannot be combined: --sandbox runs against the "
+                         "embedded local sandbox, --api-url against another server. Drop one.")
+    if args.transport == "maton":
+        raise UsageError("--sandbox and --transport maton cannot be combined: the embedded "
+                         "sandbox is reached directly. Drop one.")
 
 
 @contextlib.contextmanager

@@ -23,7 +23,10 @@ from reconciler.render.common import (
     action_counts,
     adopt_snippet,
     bill_line,
+    billing_changes,
     change_total,
+    compact_groups,
+    compact_names,
     destroys_time_entries,
     escape_unsafe,
     hours,
@@ -55,7 +58,7 @@ _COMMIT_REFERENCE = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{7,40}(?![0-9A-Za-z]
 
 def render_markdown_plans(
     plans: Sequence[Mapping[str, Any]], *, max_chars: int = MAX_COMMENT_CHARS,
-    plan_file_hint: str = "the JSON plan",
+    plan_file_hint: str = "the JSON plan", compact: bool = False,
 ) -> str:
     """Several workspaces' plans as ONE comment of at most `max_chars` characters.
 
@@ -67,13 +70,13 @@ def render_markdown_plans(
         return ""
     budget = max_chars - len(_PLAN_SEPARATOR) * (len(plans) - 1)
     full = [render_markdown(plan, max_chars=budget, plan_file_hint=plan_file_hint,
-                            comment_chars=max_chars) for plan in plans]
+                            comment_chars=max_chars, compact=compact) for plan in plans]
     if sum(map(len, full)) <= budget:
         return _PLAN_SEPARATOR.join(full)
     shares = _shares([len(text) for text in full], budget)
     texts = [text if len(text) <= share else
              render_markdown(plan, max_chars=share, plan_file_hint=plan_file_hint,
-                             comment_chars=max_chars)
+                             comment_chars=max_chars, compact=compact)
              for plan, text, share in zip(plans, full, shares)]
     return _PLAN_SEPARATOR.join(texts)
 
@@ -93,8 +96,10 @@ def _shares(needs: Sequence[int], budget: int) -> list[int]:
 def render_markdown(
     plan: Mapping[str, Any], *, max_chars: int = MAX_COMMENT_CHARS,
     plan_file_hint: str = "the JSON plan", comment_chars: int | None = None,
+    compact: bool = False,
 ) -> str:
-    """The plan as Markdown of at most `max_chars` characters.
+    """The plan as Markdown of at most `max_chars` characters; with `compact`, the details are
+    one line per kind and action (counts and the first few names).
 
     `comment_chars` is the size limit of the whole comment, as the closing note states it,
     when this plan is one of several sharing it (default: `max_chars`).
@@ -110,7 +115,10 @@ def render_markdown(
     unmanaged_short = _unmanaged_omitted(len(unmanaged))
     reserve = note_reserve + len(unmanaged_short)
     head = _head(plan, max_chars - reserve)
-    details, shown = _details(changes, max_chars - reserve - len(head))
+    if compact:
+        details, shown = _compact_details(plan), len(changes)
+    else:
+        details, shown = _details(changes, max_chars - reserve - len(head))
     room_left = max_chars - len(head) - len(details) - (note_reserve if shown < len(changes) else 0)
     parts = [head, details]
     if unmanaged:
@@ -165,11 +173,16 @@ def _head(plan: Mapping[str, Any], budget: int) -> str:
         (_item_line(change) for change in removals), len(removals),
         room - warnings_reserve, "> ", _more_not_listed,
     )
-    warnings_block = _bounded_block(
-        "**Warnings**", warnings, len(warnings), room - len(removals_block), "",
-        _more_not_listed,
+    billing = billing_changes(plan)
+    billing_block = _bounded_block(
+        f"**{plural(len(billing), 'billing change')}**", (_item_line(change) for change in billing),
+        len(billing), room - warnings_reserve - len(removals_block), "", _more_not_listed,
     )
-    return header + removals_block + warnings_block
+    warnings_block = _bounded_block(
+        "**Warnings**", warnings, len(warnings), room - len(removals_block) - len(billing_block),
+        "", _more_not_listed,
+    )
+    return header + removals_block + billing_block + warnings_block
 
 
 def _heading(plan: Mapping[str, Any]) -> str:
@@ -285,6 +298,14 @@ def _details(changes: Sequence[Mapping[str, Any]], budget: int) -> tuple[str, in
         if len(items) < len(of_kind):
             break  # past the budget: no more details at all, the closing note counts them
     return "".join(sections), shown
+
+
+def _compact_details(plan: Mapping[str, Any]) -> str:
+    """One line per kind and action; at most 18 lines (3 kinds, 6 actions), so always fits."""
+    lines = [f"- `{SYMBOLS[action]}` {action} {plural(len(addresses), md_escape(kind))}: "
+             + compact_names(addresses, lambda address: f"**{md_escape(address)}**")
+             for kind, action, addresses in compact_groups(plan)]
+    return "**Changes**\n" + "\n".join(lines) + "\n\n" if lines else ""
 
 
 def _change_items(changes: Iterable[Mapping[str, Any]]) -> Iterator[str]:

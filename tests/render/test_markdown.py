@@ -118,8 +118,9 @@ def test_empty_plan() -> None:
 
 def test_bill_without_quota() -> None:
     markdown = render_markdown(plan_json(quota=False))
-    assert "(a per-object tool: 57 reads, 12 writes).\n" in markdown
-    assert "Quota" not in markdown
+    # Toggl reported nothing, and the bill says so rather than leaving the quota out.
+    assert "(a per-object tool: 57 reads, 12 writes). Quota: Toggl reported none.\n" in markdown
+    assert "left" not in markdown
 
 
 def test_unmanaged_yaml_block_parses_back_to_the_entries() -> None:

@@ -1,0 +1,85 @@
+"""Issue 14, the rest: plans that read from the top, `--compact`, hints that work when pasted,
+and flags that contradict each other. Through the real CLI against the sandbox."""
+
+from __future__ import annotations
+
+import io
+import shlex
+from pathlib import Path
+
+from reconciler.cli import main
+from tests.e2e.conftest import Harness
+
+
+def run(argv: list[str], env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(argv, env=env or {}, stdin=io.StringIO(), stdout=stdout, stderr=stderr)
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+def seeded(harness: Harness) -> str:
+    """A live workspace with a client and tag the spec drops, and a spec creating 12 projects."""
+    harness.cli("apply", harness.spec("clients: [{name: Gone}]\ntags: [old]\n", "seed.yaml"),
+                "--auto-approve")
+    projects = "".join(f"  - {{name: P{number:02}, client: Acme}}\n" for number in range(12))
+    return harness.spec("unmanaged: {clients: archive, tags: delete}\n"
+                        "clients: [{name: Acme}]\nprojects:\n" + projects)
+
+
+def test_text_plan_starts_with_its_summary_then_removals_then_details(harness: Harness) -> None:
+    result = harness.cli("plan", seeded(harness))
+    assert result.code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Plan: 13 to create, 0 to update, 0 to rename, 1 to archive, 0 to restore, 1 to delete")
+    assert lines[1].startswith("Requests: ")
+    removals = result.stdout.index("2 objects will be archived or deleted:")
+    assert removals < result.stdout.index("Actions are shown") < result.stdout.index("+ client")
+    assert lines[-1] == lines[0]  # a long plan ends with its summary again, next to any prompt
+
+
+def test_compact_plan_is_one_line_per_kind_and_action(harness: Harness) -> None:
+    result = harness.cli("plan", seeded(harness), "--compact")
+    assert result.code == 0, result.output
+    assert ('  + create 12 projects: "Acme/P00", "Acme/P01", "Acme/P02" and 9 more'
+            in result.stdout)
+    assert '  + create 1 client: "Acme"' in result.stdout
+    assert "+ active" not in result.stdout
+    markdown = harness.cli("plan", seeded(harness), "--compact", "--format", "markdown").stdout
+    assert "- `+` create 12 projects: **Acme\\/P00**, **Acme\\/P01**, **Acme\\/P02** and 9 more" \
+        in markdown
+    assert "<details><summary>Projects" not in markdown
+
+
+def test_the_bill_says_toggl_reported_no_quota(harness: Harness) -> None:
+    result = harness.cli("plan", harness.spec("tags: [a]\n"))
+    assert "Quota: Toggl reported none." in result.stdout.splitlines()[1]
+    harness.sandbox.configure(hourly_quota=500)
+    result = harness.cli("plan", harness.spec("tags: [a]\n"))
+    assert "Quota: " in result.stdout and "left" in result.stdout.splitlines()[1], result.stdout
+
+
+def test_saved_sandbox_plan_hint_works_when_pasted(tmp_path: Path) -> None:
+    folder = tmp_path / "my plans"
+    folder.mkdir()
+    spec = folder / "spec.yaml"
+    spec.write_text("version: 1\nworkspace: Demo\ntags: [a, b]\n", encoding="utf-8")
+    db, plan = str(folder / "sandbox.db"), str(folder / "plan.json")
+    code, _, stderr = run(["plan", str(spec), "--sandbox", "--sandbox-db", db, "--out", plan])
+    assert code == 0, stderr
+    hint = stderr.split("apply it with: ", 1)[1].splitlines()[0]
+    assert hint == f"toggl-reconciler apply --plan {shlex.quote(plan)} --sandbox " \
+                   f"--sandbox-db {shlex.quote(db)}"
+    code, stdout, stderr = run(shlex.split(hint)[1:])  # as a shell would split it
+    assert code == 0, stderr
+    assert "Apply complete: 2 of 2 changes applied" in stdout
+
+
+def test_sandbox_with_api_url_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 1\nworkspace: Demo\ntags: [a]\n", encoding="utf-8")
+    db = tmp_path / "sandbox.db"
+    code, stdout, stderr = run(["plan", str(spec), "--sandbox", "--sandbox-db", str(db),
+                                "--api-url", "http://127.0.0.1:1"])
+    assert code == 1
+    assert "--sandbox and --api-url cannot be combined" in stderr
+    assert "Using the embedded sandbox" not in stderr and not db.exists()
