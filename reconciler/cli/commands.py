@@ -17,6 +17,7 @@ from reconciler.cli.schema_command import register_schema
 from reconciler.cli.validate import register_validate
 from reconciler.errors import EXIT_OK
 from reconciler.live import read_live_state
+from reconciler.render.common import plural
 from reconciler.untrusted import quoted, shown
 
 
@@ -54,19 +55,35 @@ def run_export(args: argparse.Namespace, *, env: Mapping[str, str], out: Output,
     # never scrubbed, or a credential that is also a word would rename objects.
     if args.output:
         Path(args.output).write_text(exported.text, encoding="utf-8")
-        out.info(f"Wrote {shown(args.output)}: {len(live.clients)} clients, "
-                 f"{len(live.projects)} projects, {len(live.tags)} tags seen in workspace {name}"
-                 f"{_left_out_note(exported.left_out)}.")
+        out.info(f"Wrote {shown(args.output)}: {_object_counts(exported.written)} from workspace "
+                 f"{name}.{_left_out_note(exported)}")
     else:
         out.document(exported.text)
+        note = _left_out_note(exported)
+        if note:
+            out.info(note.lstrip())
     return EXIT_OK
 
 
-def _left_out_note(left_out: tuple[str, ...]) -> str:
-    count = len(left_out)
-    if not count:
-        return ""
-    return f"; {count} left out (see the warning{'s' if count != 1 else ''} above)"
+def _object_counts(counts: Mapping[str, int]) -> str:
+    """`1 client, 35 projects, 15 tags`: every section, each count with its own noun."""
+    return ", ".join(plural(counts.get(section, 0), section.rstrip("s"))
+                     for section in ("clients", "projects", "tags"))
+
+
+def _left_out_note(exported: Any) -> str:
+    """What the file does not hold, and why: archived objects, and names no spec can hold."""
+    notes = []
+    archived = {section: count for section, count in exported.archived_left_out.items() if count}
+    if archived:
+        listed = " and ".join(plural(count, f"archived {section.rstrip('s')}")
+                              for section, count in archived.items())
+        notes.append(f"{listed} (pass --include-archived to export them)")
+    unholdable = len(exported.left_out)
+    if unholdable:
+        notes.append(f"{plural(unholdable, 'object')} no spec can hold (see the "
+                     f"warning{'s' if unholdable != 1 else ''} above)")
+    return f" Left out: {'; '.join(notes)}." if notes else ""
 
 
 def _export_target(connection: Connection, workspace: str | None) -> str | int:

@@ -83,3 +83,26 @@ def test_sandbox_with_api_url_is_refused_before_anything_starts(tmp_path: Path) 
     assert code == 1
     assert "--sandbox and --api-url cannot be combined" in stderr
     assert "Using the embedded sandbox" not in stderr and not db.exists()
+
+
+def test_export_says_what_it_wrote_and_what_it_left_out(harness: Harness, tmp_path: Path) -> None:
+    acme = harness.store.add_client(harness.wid, "Acme")
+    harness.store.add_client(harness.wid, "Old", archived=True)
+    harness.store.add_project(harness.wid, "Live", client_id=acme)
+    harness.store.add_project(harness.wid, "Done", client_id=acme, active=False)
+    harness.store.add_project(harness.wid, "Gone too", client_id=acme, active=False)
+    harness.store.add_tag(harness.wid, "billable")
+    target = tmp_path / "exported.yaml"
+    result = harness.cli("export", "--workspace", "Acme Agency", "-o", str(target))
+    assert result.code == 0, result.output
+    assert ("1 client, 1 project, 1 tag from workspace 'Acme Agency'. Left out: 1 archived "
+            "client and 2 archived projects (pass --include-archived to export them).") \
+        in result.stderr
+    assert "seen" not in result.stderr
+    everything = harness.cli("export", "--workspace", "Acme Agency", "-o", str(target),
+                             "--include-archived")
+    assert "2 clients, 3 projects, 1 tag from workspace 'Acme Agency'." in everything.stderr
+    assert "Left out" not in everything.stderr
+    to_stdout = harness.cli("export", "--workspace", "Acme Agency")
+    assert to_stdout.stderr.startswith("Left out: 1 archived client and 2 archived projects")
+    assert "Left out" not in to_stdout.stdout  # stdout is the spec alone
