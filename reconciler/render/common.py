@@ -254,7 +254,12 @@ def yaml_line_escape(line: str) -> str:
 
 
 class _SafeTextDumper(yaml.SafeDumper):
-    """SafeDumper that double-quotes strings holding characters `escape_unsafe` rewrites."""
+    """SafeDumper that double-quotes strings holding characters `escape_unsafe` rewrites, and
+    indents list items under their key (`clients:\n  - name: ...`) as the examples and export
+    do, so that the entries paste into an existing list."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
+        return super().increase_indent(flow, False)
 
 
 def needs_double_quotes(value: str) -> bool:

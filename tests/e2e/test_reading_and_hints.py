@@ -106,3 +106,21 @@ def test_export_says_what_it_wrote_and_what_it_left_out(harness: Harness, tmp_pa
     to_stdout = harness.cli("export", "--workspace", "Acme Agency")
     assert to_stdout.stderr.startswith("Left out: 1 archived client and 2 archived projects")
     assert "Left out" not in to_stdout.stdout  # stdout is the spec alone
+
+
+def test_adopt_snippet_is_indented_like_export_and_pastes_into_a_list(harness: Harness) -> None:
+    harness.store.add_client(harness.wid, "Stray")
+    harness.store.add_tag(harness.wid, "loose")
+    spec = harness.spec("clients:\n  - name: Acme\ntags:\n  - kept\n")
+    result = harness.cli("plan", spec)
+    snippet = result.stdout.split("add these entries to the spec:\n\n", 1)[1]
+    assert snippet.startswith("clients:\n  - name: Stray\n")
+    assert "tags:\n  - loose" in snippet
+    # Pasted under the spec's own lists (their first lines dropped), the spec adopts both.
+    body = Path(spec).read_text(encoding="utf-8")
+    pasted = body.replace("clients:\n", "clients:\n  - name: Stray\n").replace(
+        "tags:\n", "tags:\n  - loose\n")
+    Path(spec).write_text(pasted, encoding="utf-8")
+    after = harness.cli("plan", spec)
+    assert after.code == 0, after.output
+    assert "Unmanaged" not in after.stdout and "Stray" not in after.stdout, after.output
