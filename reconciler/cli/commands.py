@@ -121,10 +121,23 @@ def register_sandbox(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     from reconciler.sandbox.cli_args import add_sandbox_arguments
 
     parser = sub.add_parser("sandbox", parents=[common], help="run the local Toggl-compatible API",
+                            formatter_class=_DefaultsShown,
                             description="Run a local Toggl-compatible API server (SQLite-backed) "
                                         "to try the tool or test against, with no account.")
     add_sandbox_arguments(parser)
     parser.set_defaults(handler=run_sandbox, long_running=True)
+
+
+class _DefaultsShown(argparse.HelpFormatter):
+    """Every option's default in its help, unless it has none (None, off) or says it already."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (not action.option_strings or "default" in text
+                or action.default is None or action.default is False
+                or action.default == argparse.SUPPRESS):
+            return text
+        return f"{text} (default: %(default)s)"
 
 
 def run_sandbox(args: argparse.Namespace, *, out: Output, **_: Any) -> int:

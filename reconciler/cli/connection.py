@@ -21,6 +21,7 @@ from reconciler.errors import UsageError
 from reconciler.toggl import TogglClient
 from reconciler.toggl.client import DEFAULT_DEADLINE, RequestEvent, RetryNotice
 from reconciler.toggl.transport import implausible_secret_warning
+from reconciler.untrusted import shown
 
 DEFAULT_SANDBOX_DB = "toggl-sandbox.db"
 RETRY_BASE_ENV = "TOGGL_RECONCILER_RETRY_BASE"
@@ -178,7 +179,9 @@ def _request_logger(out: Output) -> Any:
     def log(event: RequestEvent) -> None:
         status = event.status if event.status is not None else "no answer"
         note = f", {event.note}" if event.note else ""
-        out.debug(f"  {event.method} {event.path} -> {status} ({event.elapsed * 1000:.0f} ms{note})")
+        target = f"{event.path}?{event.query}" if event.query else event.path
+        out.debug(f"  {event.method} {shown(target)} -> {status} "
+                  f"({event.elapsed * 1000:.0f} ms{note})")
 
     return log
 

@@ -28,8 +28,11 @@ class _Parser(argparse.ArgumentParser):
     stream: TextIO | None = None  # where --help and --version go (a bound subclass sets it)
 
     # argparse exits 2 on bad flags, but 2 means "changes pending" here: report it as exit 1.
+    # The command's usage line comes with the error, as argparse itself would print it.
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}")
+        usage = self.format_usage().strip()
+        raise UsageError(f"{self.prog}: {message}\n{usage}\n"
+                         f"Run `{self.prog} --help` for every flag.")
 
     def _print_message(self, message: str, file: IO[str] | None = None) -> None:
         if message:
@@ -44,7 +47,7 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
                      description="Toggl Track workspaces as code: plan and apply clients, projects "
                                  "and tags from YAML.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    common = _common_flags()
+    common = common_flags()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=parser_class)
     sub.required = True
     for register in commands.REGISTRY:
@@ -52,10 +55,18 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _common_flags() -> argparse.ArgumentParser:
+VERBOSE_HELP = ("log every API request (method, path with its query string, status, time) and "
+                "every retry wait to stderr")
+# Offline commands send no request: --verbose there only adds detail, and says so.
+OFFLINE_VERBOSE_HELP = "more detail on stderr (this command is offline: it sends no request)"
+
+
+def common_flags(*, offline: bool = False) -> argparse.ArgumentParser:
+    """The flags every command takes; `offline` for commands that never reach Toggl."""
     common = _Parser(add_help=False)
     group = common.add_argument_group("output")
-    group.add_argument("--verbose", "-v", action="store_true", help="log every API request to stderr")
+    group.add_argument("--verbose", "-v", action="store_true",
+                       help=OFFLINE_VERBOSE_HELP if offline else VERBOSE_HELP)
     group.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     group.add_argument("--no-color", dest="color", action="store_const", const=False, default=None,
                        help="no ANSI colours (also: NO_COLOR=1, or output not a terminal)")

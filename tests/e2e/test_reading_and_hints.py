@@ -124,3 +124,50 @@ def test_adopt_snippet_is_indented_like_export_and_pastes_into_a_list(harness: H
     after = harness.cli("plan", spec)
     assert after.code == 0, after.output
     assert "Unmanaged" not in after.stdout and "Stray" not in after.stdout, after.output
+
+
+# ---------------------------------------------------------------- help, usage, --verbose
+
+
+def test_validate_help_promises_no_api_log_and_plan_flags_have_help() -> None:
+    _, validate_help, _ = run(["validate", "--help"])
+    assert "API request" not in validate_help and "offline" in validate_help
+    _, plan_help, _ = run(["plan", "--help"])
+    plan_help = " ".join(plan_help.split())  # argparse wraps at the terminal's width
+    assert "every *.yaml/*.yml file" in plan_help  # SPEC
+    assert "the plan contract" in plan_help  # --format
+    assert "--compact" in plan_help
+    assert "query string" in plan_help  # --verbose says what it logs
+
+
+def test_sandbox_help_shows_defaults() -> None:
+    _, text, _ = run(["sandbox", "--help"])
+    flat = " ".join(text.split())
+    assert "(default: 127.0.0.1)" in flat and "(default: premium)" in flat
+    assert "(default: 0)" in flat  # --port: a zero default is still shown
+    assert "(default: toggl-sandbox.db)" in flat
+    assert "(default: None)" not in flat and "(default: False)" not in flat
+
+
+def test_a_usage_error_prints_the_commands_usage_line() -> None:
+    code, stdout, stderr = run(["plan"])
+    assert code == 1 and stdout == ""
+    assert "Error: toggl-reconciler plan: the following arguments are required: SPEC" in stderr
+    assert "usage: toggl-reconciler plan [-h]" in stderr
+    assert "Run `toggl-reconciler plan --help`" in stderr
+
+
+def test_verbose_logs_query_strings(harness: Harness) -> None:
+    result = harness.cli("plan", harness.spec("tags: [a]\n"), "-v")
+    assert result.code == 0, result.output
+    project_reads = [line for line in result.stderr.splitlines() if "/projects" in line]
+    assert project_reads and all("?" in line for line in project_reads), result.stderr
+    assert "page=1" in result.stderr and "per_page=200" in result.stderr
+
+
+def test_verbose_logs_retry_waits(harness: Harness) -> None:
+    harness.sandbox.configure(rate_limit_per_second=1.0, rate_burst=1)
+    env = {**harness.env, "TOGGL_RECONCILER_RETRY_BASE": "0.01"}
+    result = harness.cli("plan", harness.spec("tags: [a]\n"), "-v", env=env)
+    assert result.code == 0, result.output
+    assert "-> 429" in result.stderr and "retrying in" in result.stderr, result.stderr
