@@ -171,3 +171,30 @@ def test_verbose_logs_retry_waits(harness: Harness) -> None:
     result = harness.cli("plan", harness.spec("tags: [a]\n"), "-v", env=env)
     assert result.code == 0, result.output
     assert "-> 429" in result.stderr and "retrying in" in result.stderr, result.stderr
+
+
+# ---------------------------------------------------------------- the Free plan
+
+
+def test_free_plan_colour_error_lists_the_palette_at_the_spec_line(harness: Harness) -> None:
+    harness.store.ensure_workspace("Free Team", tier="free")
+    spec = harness.spec("projects:\n  - name: Site\n    color: '#123456'\n", workspace="Free Team")
+    result = harness.cli("plan", spec)
+    assert result.code == 1
+    assert f"{spec}:4:5: project 'Site': colour #123456 needs a paid plan" in result.stderr
+    assert "#0b83d9, #9e5bd9, #d94182" in result.stderr and "#525266" in result.stderr
+    assert harness.writes() == []
+
+
+def test_every_paid_field_on_free_is_an_error_unless_live_already_has_it(harness: Harness) -> None:
+    wid = harness.store.ensure_workspace("Free Team", tier="free")
+    harness.store.add_project(wid, "Kept")
+    spec = harness.spec("projects:\n  - name: Kept\n  - name: New\n    estimated_hours: 3\n"
+                        "    billable: false\n", workspace="Free Team")
+    result = harness.cli("plan", spec)
+    assert result.code == 1, result.output
+    assert (f"{spec}:5:5: project 'New': estimated_hours needs a paid plan; the workspace is on "
+            "Free") in result.stderr
+    assert "billable" not in result.stderr and "Warning" not in result.stderr
+    fine = harness.spec("projects:\n  - name: Kept\n    billable: false\n", workspace="Free Team")
+    assert harness.cli("plan", fine).code == 0
