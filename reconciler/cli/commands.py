@@ -50,7 +50,7 @@ def run_export(args: argparse.Namespace, *, env: Mapping[str, str], out: Output,
         exported = export(live, include_archived=args.include_archived,
                           source=connection.client.transport.root, now=utc_now())
     for sentence in exported.left_out:
-        out.err(f"Warning: {sentence}")
+        out.warning(sentence)
     # The spec is a data document: written exactly (its producer escaped every name in it),
     # never scrubbed, or a credential that is also a word would rename objects.
     if args.output:

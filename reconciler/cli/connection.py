@@ -70,7 +70,7 @@ def connect(args: argparse.Namespace, env: Mapping[str, str], out: Output) -> It
         out.debug(f"Transport: {client.transport.describe()}")
         warning = implausible_secret_warning(client.transport)
         if warning and sandbox is None:
-            out.err(f"Warning: {warning}")
+            out.warning(warning)
         yield Connection(client=client, sandbox=sandbox)
 
 

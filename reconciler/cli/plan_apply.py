@@ -34,6 +34,7 @@ from reconciler.cli.saved_plans import (
 )
 from reconciler.cli.workspace_refs import WorkspaceSpec, resolve_specs
 from reconciler.cli.progress import apply_progress
+from reconciler.durations import duration
 from reconciler.engine.batching import with_bill
 from reconciler.engine.fingerprint import fingerprint_plan
 from reconciler.engine.plan import Plan
@@ -326,7 +327,8 @@ def _check_quota_bill(writes: int, quota: Any, wait_for_quota: bool) -> None:
     resets = quota.resets_in
     raise QuotaError(
         f"this apply needs {writes} writes but Toggl reports {remaining} requests left "
-        f"this hour (resets in {resets if resets is not None else '?'} s). Nothing was applied. "
+        f"this hour ({f'resets in {duration(resets)}' if resets is not None else 'reset unknown'}). "
+        "Nothing was applied. "
         "Re-run after the reset, or pass --wait-for-quota to apply what fits and wait."
     )
 
@@ -337,7 +339,7 @@ def _progress_printer(out: Output) -> Callable[[ApplyEvent], None]:
             headline = change_headline(event.change.to_json(), color=out.color, done=True)
             out.out(f"[{event.done}/{event.total}] {headline}")
         elif event.kind == "wait":
-            out.info(f"Waiting for Toggl's hourly quota: {event.seconds_left:.0f} s left "
+            out.info(f"Waiting for Toggl's hourly quota: {duration(event.seconds_left)} left "
                      f"({event.done} of {event.total} changes applied)")
         else:
             out.info(f"Note: {event.message}")

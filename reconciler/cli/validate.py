@@ -70,7 +70,7 @@ def _report_problems(problems: list[SpecProblem], fmt: str, env: Mapping[str, st
     if fmt != "json":
         raise SpecError(problems)  # printed by the CLI's error boundary, as for every command
     out.document(json_text(json.dumps(json_report(problems, []), indent=2, ensure_ascii=False)))
-    out.err(f"Error: {_count(len(problems), 'problem')} in the spec; nothing was sent to Toggl.")
+    out.error(f"{_count(len(problems), 'problem')} in the spec; nothing was sent to Toggl.")
     return EXIT_ERROR
 
 

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
+from reconciler.durations import duration
 from reconciler.model import KIND_SECTIONS, KINDS
 from reconciler.untrusted import UNSAFE_CHARS, escape_chars, shown
 
@@ -57,15 +58,6 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
 
 def hours(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
-
-
-def duration(seconds: int) -> str:
-    """`20m 0s` style; hours only when there are any (quota windows are an hour long)."""
-    minutes, secs = divmod(max(int(seconds), 0), 60)
-    hrs, minutes = divmod(minutes, 60)
-    if hrs:
-        return f"{hrs}h {minutes}m {secs}s"
-    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
 
 
 # ---------------------------------------------------------------- plan-level lines

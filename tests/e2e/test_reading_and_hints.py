@@ -4,7 +4,9 @@ and flags that contradict each other. Through the real CLI against the sandbox."
 from __future__ import annotations
 
 import io
+import os
 import shlex
+import sys
 from pathlib import Path
 
 from reconciler.cli import main
@@ -198,3 +200,29 @@ def test_every_paid_field_on_free_is_an_error_unless_live_already_has_it(harness
     assert "billable" not in result.stderr and "Warning" not in result.stderr
     fine = harness.spec("projects:\n  - name: Kept\n    billable: false\n", workspace="Free Team")
     assert harness.cli("plan", fine).code == 0
+
+
+# ---------------------------------------------------------------- colour decisions, on a pty
+
+
+def test_on_a_terminal_error_is_red_like_warning_is_yellow_and_term_dumb_gets_none(
+        tmp_path: Path) -> None:
+    from tests.e2e.test_progress import run_on_terminal
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("version: 1\nworkspace: Demo\nclients: [Globex]\n", encoding="utf-8")
+    command = [sys.executable, "-m", "reconciler", "validate", str(spec)]
+    base = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(Path.cwd())}
+    code, screen = run_on_terminal(command, {**base, "TERM": "xterm-256color"})
+    assert code == 1
+    assert "\x1b[31mError:\x1b[0m 1 problem in the spec" in screen, repr(screen)
+    code, screen = run_on_terminal(command, {**base, "TERM": "dumb"})
+    assert code == 1 and "Error: 1 problem in the spec" in screen
+    assert "\x1b[" not in screen, repr(screen)
+
+
+def test_stderr_colour_follows_the_flags_in_process() -> None:
+    code, _, stderr = run(["plan", "--color"])  # a usage error: decided before parsing
+    assert code == 1 and stderr.startswith("\x1b[31mError:\x1b[0m ")
+    _, _, plain = run(["plan"])
+    assert plain.startswith("Error: ")
