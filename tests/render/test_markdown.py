@@ -239,3 +239,20 @@ def test_never_longer_than_max_chars(
     assert markdown.startswith("## Toggl plan")
     if detail_items(markdown) < creates + removals:
         assert NOTE.search(markdown)
+
+
+def test_billing_changes_come_after_the_removals_and_before_the_details() -> None:
+    plan = full_plan()
+    plan["changes"][1]["billing"] = True  # the update; the engine flags what invoices read
+    markdown = render_markdown(plan)
+    billing_at = markdown.index("**1 billing change**\n- `~` update project **Globex\\/Website")
+    assert markdown.index("> [!WARNING]") < billing_at < markdown.index("<details>")
+    assert "billing change" not in render_markdown(full_plan())
+
+
+def test_compact_markdown_lists_kinds_and_actions_instead_of_details() -> None:
+    markdown = render_markdown(full_plan(), compact=True)
+    assert "<details><summary>Projects" not in markdown
+    assert "**Changes**\n" in markdown and "- `+` create 1 project: **Globex\\/Website Redesign**" \
+        in markdown
+    assert markdown.index("> [!WARNING]") < markdown.index("**Changes**")
