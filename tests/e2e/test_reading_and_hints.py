@@ -85,6 +85,10 @@ def test_sandbox_with_api_url_is_refused_before_anything_starts(tmp_path: Path) 
     assert code == 1
     assert "--sandbox and --api-url cannot be combined" in stderr
     assert "Using the embedded sandbox" not in stderr and not db.exists()
+    code, _, stderr = run(["plan", str(spec), "--sandbox", "--sandbox-db", str(db),
+                           "--transport", "maton"])
+    assert code == 1 and "--sandbox and --transport maton cannot be combined" in stderr
+    assert not db.exists()
 
 
 def test_export_says_what_it_wrote_and_what_it_left_out(harness: Harness, tmp_path: Path) -> None:
