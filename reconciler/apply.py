@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
+from reconciler.durations import duration
 from reconciler.engine.batching import OpKind, WriteOp, plan_writes
 from reconciler.engine.changes import same_value
 from reconciler.engine.fingerprint import dependency_problems
@@ -242,7 +243,7 @@ class Executor:
         self._countdown(quota_wait_seconds(resets_in, self._fruitless_quota_waits))
 
     def _quota_message(self, resets_in: int | None) -> str:
-        when = f"quota resets in {resets_in} s" if resets_in is not None else "quota resets within the hour"
+        when = f"quota resets in {duration(resets_in)}" if resets_in is not None else "quota resets within the hour"
         return (
             f"Toggl's hourly API quota is exhausted: {len(self.progress.done)} of "
             f"{self.progress.total} changes applied, {when}. Re-run to continue "

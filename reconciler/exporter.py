@@ -15,9 +15,9 @@ a different object. The schema, not this module, says what a spec can hold.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
@@ -45,6 +45,8 @@ def utc_now() -> str:
 class Export:
     text: str
     left_out: tuple[str, ...]  # one sentence per object left out, naming it (escaped)
+    written: Mapping[str, int] = field(default_factory=dict)  # "clients"/"projects"/"tags" -> count
+    archived_left_out: Mapping[str, int] = field(default_factory=dict)  # without --include-archived
 
 
 def export_spec(live: LiveState, *, include_archived: bool, source: str, now: str) -> str:
@@ -62,7 +64,12 @@ def export(live: LiveState, *, include_archived: bool, source: str, now: str) ->
         f"# from workspace {_comment_name(live.workspace_name)}(id {live.workspace_id}) "
         f"at {shown(source)}.\n"
     )
-    return Export(header + dump_yaml(spec), tuple(left_out))
+    written = {section: len(spec[section]) for section in ("clients", "projects", "tags")}
+    archived = {} if include_archived else {
+        "clients": sum(1 for client in live.clients if client.archived),
+        "projects": sum(1 for project in live.projects if not project.active),
+    }
+    return Export(header + dump_yaml(spec), tuple(left_out), written, archived)
 
 
 def dump_yaml(data: Any) -> str:

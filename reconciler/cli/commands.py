@@ -17,6 +17,7 @@ from reconciler.cli.schema_command import register_schema
 from reconciler.cli.validate import register_validate
 from reconciler.errors import EXIT_OK
 from reconciler.live import read_live_state
+from reconciler.render.common import plural
 from reconciler.untrusted import quoted, shown
 
 
@@ -49,24 +50,40 @@ def run_export(args: argparse.Namespace, *, env: Mapping[str, str], out: Output,
         exported = export(live, include_archived=args.include_archived,
                           source=connection.client.transport.root, now=utc_now())
     for sentence in exported.left_out:
-        out.err(f"Warning: {sentence}")
+        out.warning(sentence)
     # The spec is a data document: written exactly (its producer escaped every name in it),
     # never scrubbed, or a credential that is also a word would rename objects.
     if args.output:
         Path(args.output).write_text(exported.text, encoding="utf-8")
-        out.info(f"Wrote {shown(args.output)}: {len(live.clients)} clients, "
-                 f"{len(live.projects)} projects, {len(live.tags)} tags seen in workspace {name}"
-                 f"{_left_out_note(exported.left_out)}.")
+        out.info(f"Wrote {shown(args.output)}: {_object_counts(exported.written)} from workspace "
+                 f"{name}.{_left_out_note(exported)}")
     else:
         out.document(exported.text)
+        note = _left_out_note(exported)
+        if note:
+            out.info(note.lstrip())
     return EXIT_OK
 
 
-def _left_out_note(left_out: tuple[str, ...]) -> str:
-    count = len(left_out)
-    if not count:
-        return ""
-    return f"; {count} left out (see the warning{'s' if count != 1 else ''} above)"
+def _object_counts(counts: Mapping[str, int]) -> str:
+    """`1 client, 35 projects, 15 tags`: every section, each count with its own noun."""
+    return ", ".join(plural(counts.get(section, 0), section.rstrip("s"))
+                     for section in ("clients", "projects", "tags"))
+
+
+def _left_out_note(exported: Any) -> str:
+    """What the file does not hold, and why: archived objects, and names no spec can hold."""
+    notes = []
+    archived = {section: count for section, count in exported.archived_left_out.items() if count}
+    if archived:
+        listed = " and ".join(plural(count, f"archived {section.rstrip('s')}")
+                              for section, count in archived.items())
+        notes.append(f"{listed} (pass --include-archived to export them)")
+    unholdable = len(exported.left_out)
+    if unholdable:
+        notes.append(f"{plural(unholdable, 'object')} no spec can hold (see the "
+                     f"warning{'s' if unholdable != 1 else ''} above)")
+    return f" Left out: {'; '.join(notes)}." if notes else ""
 
 
 def _export_target(connection: Connection, workspace: str | None) -> str | int:
@@ -104,10 +121,23 @@ def register_sandbox(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     from reconciler.sandbox.cli_args import add_sandbox_arguments
 
     parser = sub.add_parser("sandbox", parents=[common], help="run the local Toggl-compatible API",
+                            formatter_class=_DefaultsShown,
                             description="Run a local Toggl-compatible API server (SQLite-backed) "
                                         "to try the tool or test against, with no account.")
     add_sandbox_arguments(parser)
     parser.set_defaults(handler=run_sandbox, long_running=True)
+
+
+class _DefaultsShown(argparse.HelpFormatter):
+    """Every option's default in its help, unless it has none (None, off) or says it already."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (not action.option_strings or "default" in text
+                or action.default is None or action.default is False
+                or action.default == argparse.SUPPRESS):
+            return text
+        return f"{text} (default: %(default)s)"
 
 
 def run_sandbox(args: argparse.Namespace, *, out: Output, **_: Any) -> int:

@@ -21,6 +21,7 @@ from reconciler.errors import UsageError
 from reconciler.toggl import TogglClient
 from reconciler.toggl.client import DEFAULT_DEADLINE, RequestEvent, RetryNotice
 from reconciler.toggl.transport import implausible_secret_warning
+from reconciler.untrusted import shown
 
 DEFAULT_SANDBOX_DB = "toggl-sandbox.db"
 RETRY_BASE_ENV = "TOGGL_RECONCILER_RETRY_BASE"
@@ -54,6 +55,7 @@ class Connection:
 
 @contextlib.contextmanager
 def connect(args: argparse.Namespace, env: Mapping[str, str], out: Output) -> Iterator[Connection]:
+    _refuse_sandbox_conflicts(args)
     with contextlib.ExitStack() as stack:
         sandbox = stack.enter_context(_embedded_sandbox(args.sandbox_db)) if args.sandbox else None
         if sandbox is not None:
@@ -68,8 +70,20 @@ def connect(args: argparse.Namespace, env: Mapping[str, str], out: Output) -> It
         out.debug(f"Transport: {client.transport.describe()}")
         warning = implausible_secret_warning(client.transport)
         if warning and sandbox is None:
-            out.err(f"Warning: {warning}")
+            out.warning(warning)
         yield Connection(client=client, sandbox=sandbox)
+
+
+def _refuse_sandbox_conflicts(args: argparse.Namespace) -> None:
+    """`--sandbox` with flags that point elsewhere: one of them would be silently ignored."""
+    if not getattr(args, "sandbox", False):
+        return
+    if args.api_url:
+        raise UsageError("--sandbox and --api-url cannot be combined: --sandbox runs against the "
+                         "embedded local sandbox, --api-url against another server. Drop one.")
+    if args.transport == "maton":
+        raise UsageError("--sandbox and --transport maton cannot be combined: the embedded "
+                         "sandbox is reached directly. Drop one.")
 
 
 @contextlib.contextmanager
@@ -165,7 +179,9 @@ def _request_logger(out: Output) -> Any:
     def log(event: RequestEvent) -> None:
         status = event.status if event.status is not None else "no answer"
         note = f", {event.note}" if event.note else ""
-        out.debug(f"  {event.method} {event.path} -> {status} ({event.elapsed * 1000:.0f} ms{note})")
+        target = f"{event.path}?{event.query}" if event.query else event.path
+        out.debug(f"  {event.method} {shown(target)} -> {status} "
+                  f"({event.elapsed * 1000:.0f} ms{note})")
 
     return log
 

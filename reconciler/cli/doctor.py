@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Callable
 
 from reconciler.cli.output import Output
+from reconciler.durations import duration
 from reconciler.errors import EXIT_ERROR, EXIT_OK
 from reconciler.toggl import TogglClient
 from reconciler.toggl.errors import AuthError, TogglError
@@ -53,7 +54,7 @@ def _workspaces(client: TogglClient, out: Output) -> None:
 def _quota(client: TogglClient, out: Output) -> None:
     for quota in client.get_quota():
         out.out(f"Quota: {quota.remaining} of {quota.total} requests left this hour in "
-                f"organization {quota.organization_id}, resets in {quota.resets_in_secs} s")
+                f"organization {quota.organization_id}, resets in {duration(quota.resets_in_secs)}")
 
 
 def _maton_connections(client: TogglClient, out: Output) -> None:
@@ -74,7 +75,7 @@ def _maton_connections(client: TogglClient, out: Output) -> None:
 def _show_quota_headers(client: TogglClient, out: Output) -> None:
     if client.quota.remaining is not None:
         out.out(f"Last response: {client.quota.remaining} requests left, resets in "
-                f"{client.quota.resets_in} s")
+                f"{duration(client.quota.resets_in)}")
 
 
 _CHECKS: tuple[Callable[[TogglClient, Output], None], ...] = (

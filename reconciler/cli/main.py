@@ -28,8 +28,11 @@ class _Parser(argparse.ArgumentParser):
     stream: TextIO | None = None  # where --help and --version go (a bound subclass sets it)
 
     # argparse exits 2 on bad flags, but 2 means "changes pending" here: report it as exit 1.
+    # The command's usage line comes with the error, as argparse itself would print it.
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}")
+        usage = self.format_usage().strip()
+        raise UsageError(f"{self.prog}: {message}\n{usage}\n"
+                         f"Run `{self.prog} --help` for every flag.")
 
     def _print_message(self, message: str, file: IO[str] | None = None) -> None:
         if message:
@@ -44,7 +47,7 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
                      description="Toggl Track workspaces as code: plan and apply clients, projects "
                                  "and tags from YAML.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    common = _common_flags()
+    common = common_flags()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=parser_class)
     sub.required = True
     for register in commands.REGISTRY:
@@ -52,10 +55,18 @@ def build_parser(stream: TextIO | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _common_flags() -> argparse.ArgumentParser:
+VERBOSE_HELP = ("log every API request (method, path with its query string, status, time) and "
+                "every retry wait to stderr")
+# Offline commands send no request: --verbose there only adds detail, and says so.
+OFFLINE_VERBOSE_HELP = "more detail on stderr (this command is offline: it sends no request)"
+
+
+def common_flags(*, offline: bool = False) -> argparse.ArgumentParser:
+    """The flags every command takes; `offline` for commands that never reach Toggl."""
     common = _Parser(add_help=False)
     group = common.add_argument_group("output")
-    group.add_argument("--verbose", "-v", action="store_true", help="log every API request to stderr")
+    group.add_argument("--verbose", "-v", action="store_true",
+                       help=OFFLINE_VERBOSE_HELP if offline else VERBOSE_HELP)
     group.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     group.add_argument("--no-color", dest="color", action="store_const", const=False, default=None,
                        help="no ANSI colours (also: NO_COLOR=1, or output not a terminal)")
@@ -74,7 +85,10 @@ def main(
 ) -> int:
     env = dict(os.environ if env is None else env)
     out = Output.for_env(env, stdout or sys.stdout, stderr or sys.stderr)
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    words = list(argv if argv is not None else sys.argv[1:])
+    debug = "--debug" in words
+    # Decided before parsing, so that a usage error is coloured like every other error.
+    out.err_color = wants_color(out.stderr, env, _color_flag(words))
     try:
         with collector_paused():  # a command builds its objects, then ends
             return _run(argv, env, out, stdin or sys.stdin, debug)
@@ -82,11 +96,18 @@ def main(
         out.resume_commands()  # end the CI log's stop-commands block
 
 
+def _color_flag(words: Sequence[str]) -> bool | None:
+    """--color / --no-color as given (the last one wins, as argparse decides), else None."""
+    flags = [word == "--color" for word in words if word in ("--color", "--no-color")]
+    return flags[-1] if flags else None
+
+
 def _run(argv: Sequence[str] | None, env: dict[str, str], out: Output, stdin: TextIO,
          debug: bool) -> int:
     try:
         args = build_parser(out.stdout).parse_args(argv)
         out.color = wants_color(out.stdout, env, args.color)
+        out.err_color = wants_color(out.stderr, env, args.color)
         out.verbose = args.verbose or args.debug
         handler: Callable[..., int] = args.handler
         if getattr(args, "long_running", False):
@@ -97,12 +118,12 @@ def _run(argv: Sequence[str] | None, env: dict[str, str], out: Output, stdin: Te
         for problem in error.problems:
             out.err(shown(problem))  # one line each: spec text and file names are user data
         count = len(error.problems)
-        summary = f"Error: {count} problem{'s' if count != 1 else ''} in the spec; nothing was sent to Toggl."
-        out.err(summary)
-        out.annotate("error", summary)
+        summary = f"{count} problem{'s' if count != 1 else ''} in the spec; nothing was sent to Toggl."
+        out.error(summary)
+        out.annotate("error", f"Error: {summary}")
         return error.exit_code
     except ReconcilerError as error:
-        out.err(f"Error: {error}")
+        out.error(str(error))
         out.annotate("error", f"Error: {error}")
         return error.exit_code
     except KeyboardInterrupt:
@@ -114,7 +135,7 @@ def _run(argv: Sequence[str] | None, env: dict[str, str], out: Output, stdin: Te
         if error.filename is None:
             return _report_bug(error, out, debug)
         # A file that became unwritable after the checks, a full disk, ...: the user's to fix.
-        out.err(f"Error: {error.filename}: {error.strerror or error}")
+        out.error(f"{error.filename}: {error.strerror or error}")
         return EXIT_ERROR
     except Exception as bug:  # noqa: BLE001 - the boundary that keeps tracebacks from users
         return _report_bug(bug, out, debug)
@@ -123,8 +144,8 @@ def _run(argv: Sequence[str] | None, env: dict[str, str], out: Output, stdin: Te
 def _report_bug(bug: Exception, out: Output, debug: bool) -> int:
     if debug:
         out.err("".join(traceback.format_exception(type(bug), bug, bug.__traceback__)).rstrip())
-    out.err(f"Error: internal error ({type(bug).__name__}: {bug}). This is a bug in "
-            f"toggl-reconciler {__version__}; re-run with --debug for the traceback.")
+    out.error(f"internal error ({type(bug).__name__}: {bug}). This is a bug in "
+              f"toggl-reconciler {__version__}; re-run with --debug for the traceback.")
     return EXIT_ERROR
 
 

@@ -40,6 +40,7 @@ SECRET_VARIABLES = ("TOGGL_API_TOKEN", "MATON_API_KEY")
 # One or two characters cannot meaningfully leak, and scrubbing them (even as whole words)
 # would blank out parts of messages; longer word-like values are scrubbed as whole words.
 _MIN_SECRET_CHARS = 3
+_RED, _YELLOW = "31", "33"  # the plan's own colours for deletes and warnings
 
 
 def secrets_from_env(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -48,10 +49,11 @@ def secrets_from_env(env: Mapping[str, str]) -> tuple[str, ...]:
 
 
 def wants_color(stream: TextIO, env: Mapping[str, str], flag: bool | None) -> bool:
-    """Colour on a terminal; never with NO_COLOR (https://no-color.org) or when piped."""
+    """Colour on a terminal; never with NO_COLOR (https://no-color.org), on a terminal that
+    says it has none (`TERM=dumb`: Emacs shells, some CI logs), or when piped."""
     if flag is not None:
         return flag
-    if env.get("NO_COLOR"):
+    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 
@@ -78,7 +80,8 @@ class Output:
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     secrets: tuple[str, ...] = ()
-    color: bool = False
+    color: bool = False  # on stdout
+    err_color: bool = False  # on stderr, decided for that stream (`plan > file` on a terminal)
     verbose: bool = False
     # The stop-commands token under GitHub Actions, None elsewhere.
     ci_token: str | None = None
@@ -100,6 +103,18 @@ class Output:
 
     def err(self, text: str) -> None:
         self._message(self.stderr, text)
+
+    def error(self, text: str) -> None:
+        """`Error: text` on stderr, the label red on a colour terminal."""
+        self.err(self._label("Error:", _RED, self.err_color) + " " + text)
+
+    def warning(self, text: str) -> None:
+        """`Warning: text` on stderr, the label yellow as in the plan's own warnings."""
+        self.err(self._label("Warning:", _YELLOW, self.err_color) + " " + text)
+
+    @staticmethod
+    def _label(label: str, colour: str, on: bool) -> str:
+        return f"\x1b[{colour}m{label}\x1b[0m" if on else label
 
     def info(self, text: str) -> None:
         """Progress and diagnostics: stderr, so stdout stays the plan (pipeable JSON)."""
@@ -156,7 +171,8 @@ class Output:
 
     def _message(self, stream: TextIO, text: str) -> None:
         self._stop_commands(stream)
-        stream.write(self.message_text(text) + "\n")
+        colour = self.err_color if stream is self.stderr else self.color
+        stream.write(safe_lines(redact(text, self.secrets), keep_colour=colour) + "\n")
         stream.flush()
 
     def _stop_commands(self, stream: TextIO) -> None:

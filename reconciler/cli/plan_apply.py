@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TextIO
@@ -16,7 +17,12 @@ from reconciler.apply import (
     stale_objects,
 )
 from reconciler.cli import targeting
-from reconciler.cli.connection import Connection, add_connection_flags, connect
+from reconciler.cli.connection import (
+    DEFAULT_SANDBOX_DB,
+    Connection,
+    add_connection_flags,
+    connect,
+)
 from reconciler.cli.output import Output
 from reconciler.cli.saved_plans import (
     check_target,
@@ -29,6 +35,7 @@ from reconciler.cli.saved_plans import (
 )
 from reconciler.cli.workspace_refs import WorkspaceSpec, resolve_specs
 from reconciler.cli.progress import apply_progress
+from reconciler.durations import duration
 from reconciler.engine.batching import with_bill
 from reconciler.engine.fingerprint import fingerprint_plan
 from reconciler.engine.plan import Plan
@@ -75,7 +82,12 @@ def register_plan(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser.add_argument("specs", nargs="+", metavar="SPEC", help=SPEC_HELP)
     parser.add_argument("--out", "-o", default=None, metavar="FILE",
                         help="save the plan (JSON) for `apply --plan FILE`")
-    parser.add_argument("--format", "-f", choices=sorted(RENDERERS), default="text")
+    parser.add_argument("--format", "-f", choices=sorted(RENDERERS), default="text",
+                        help="text (a terminal; the default), markdown (a pull-request comment) "
+                             "or json (the plan contract, as `--out` saves it)")
+    parser.add_argument("--compact", action="store_true",
+                        help="text and markdown: one line per kind and action, with counts and "
+                             "the first few names, instead of every field (for large plans)")
     parser.add_argument("--detailed-exitcode", action="store_true",
                         help="exit 2 when there are changes, 0 when there are none")
     parser.add_argument("--read-cache", default=None, metavar="FILE",
@@ -112,18 +124,35 @@ def run_plan(args: argparse.Namespace, *, env: Mapping[str, str], out: Output, *
         key = signing_key(connection)
     documents = [result.plan.to_json() for result in results]
     if args.format == "markdown":  # one comment for all workspaces, within one size budget
-        out.report(render_markdown_plans(documents).rstrip("\n"))
+        out.report(render_markdown_plans(documents, compact=args.compact).rstrip("\n"))
     else:
         for result in results:
-            _show_plan(result, args.format, out, heading=len(results) > 1)
+            _show_plan(result, args.format, out, heading=len(results) > 1,
+                       compact=args.compact)
     _write_step_summary(env, documents)
     # A refused plan is shown for review but never saved: `apply --plan` trusts what it loads.
     _raise_if_unsafe(results)
     if args.out:
         save_plan_file(Path(args.out), documents, key)
-        out.info(f"Saved the plan to {args.out}; apply it with: toggl-reconciler apply --plan {args.out}")
+        out.info(f"Saved the plan to {shown(args.out)}; apply it with: {shown(apply_hint(args))}")
     pending = any(result.plan.has_changes for result in results)
     return EXIT_CHANGES if args.detailed_exitcode and pending else EXIT_OK
+
+
+def apply_hint(args: argparse.Namespace) -> str:
+    """The `apply --plan` command that works when pasted: the same target flags as this plan
+    (a saved plan is refused against another API), every argument shell-quoted."""
+    words = ["toggl-reconciler", "apply", "--plan", args.out]
+    if args.sandbox:
+        words.append("--sandbox")
+        if args.sandbox_db != DEFAULT_SANDBOX_DB:
+            words += ["--sandbox-db", args.sandbox_db]
+    else:
+        if args.transport:
+            words += ["--transport", args.transport]
+        if args.api_url:
+            words += ["--api-url", args.api_url]
+    return " ".join(shlex.quote(word) for word in words)
 
 
 def _load(args: argparse.Namespace) -> list[DesiredState]:
@@ -151,12 +180,13 @@ def plan_workspace(connection: Connection, spec: WorkspaceSpec, *, force: bool,
     return WorkspacePlan(desired, live, plan, unsafe)
 
 
-def _show_plan(result: WorkspacePlan, fmt: str, out: Output, *, heading: bool) -> None:
+def _show_plan(result: WorkspacePlan, fmt: str, out: Output, *, heading: bool,
+               compact: bool = False) -> None:
     if heading and fmt == "text":
         out.out(f"=== Workspace '{_workspace_label(result.plan)}' ===")
     document = result.plan.to_json()
     if fmt == "text":
-        out.out(RENDERERS["text"](document, color=out.color).rstrip("\n"))
+        out.out(RENDERERS["text"](document, color=out.color, compact=compact).rstrip("\n"))
     elif fmt == "json":  # a data document: written exactly, never scrubbed
         out.document(RENDERERS["json"](document))
     else:
@@ -311,7 +341,8 @@ def _check_quota_bill(writes: int, quota: Any, wait_for_quota: bool,
     resets = quota.resets_in
     raise QuotaError(
         f"this apply needs {writes} writes but Toggl reports {remaining} requests left "
-        f"this hour (resets in {resets if resets is not None else '?'} s). Nothing was applied. "
+        f"this hour ({f'resets in {duration(resets)}' if resets is not None else 'reset unknown'}). "
+        "Nothing was applied. "
         "Re-run after the reset, or pass --wait-for-quota to apply what fits and wait."
         + (targeting.quota_hint(plan, remaining, saved=saved) if plan is not None else "")
     )
@@ -323,7 +354,7 @@ def _progress_printer(out: Output) -> Callable[[ApplyEvent], None]:
             headline = change_headline(event.change.to_json(), color=out.color, done=True)
             out.out(f"[{event.done}/{event.total}] {headline}")
         elif event.kind == "wait":
-            out.info(f"Waiting for Toggl's hourly quota: {event.seconds_left:.0f} s left "
+            out.info(f"Waiting for Toggl's hourly quota: {duration(event.seconds_left)} left "
                      f"({event.done} of {event.total} changes applied)")
         else:
             out.info(f"Note: {event.message}")

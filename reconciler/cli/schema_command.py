@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from reconciler.cli.main import common_flags
 from reconciler.cli.output import Output
 from reconciler.errors import EXIT_OK, ReconcilerError
 
@@ -18,7 +19,7 @@ Subparsers = Any  # argparse's _SubParsersAction is private
 
 
 def register_schema(sub: Subparsers, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("schema", parents=[common], help="print the spec's JSON Schema",
+    parser = sub.add_parser("schema", parents=[common_flags(offline=True)], help="print the spec's JSON Schema",
                             description="Print the JSON Schema (draft 2020-12) that spec files "
                                         "are validated against, e.g. for an editor: "
                                         "toggl-reconciler schema > workspace.schema.json")

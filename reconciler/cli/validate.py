@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence, TextIO
 
+from reconciler.cli.main import common_flags
 from reconciler.cli.output import Output
 from reconciler.cli.plan_apply import SPEC_HELP
 from reconciler.render import json_text
@@ -38,7 +39,7 @@ JSON_FORMAT_VERSION = 1
 
 
 def register_validate(sub: Subparsers, common: argparse.ArgumentParser) -> None:
-    parser = sub.add_parser("validate", parents=[common], help="check spec files offline",
+    parser = sub.add_parser("validate", parents=[common_flags(offline=True)], help="check spec files offline",
                             description="Check spec files against the schema and for semantic "
                                         "problems, offline: no request to Toggl. In GitHub "
                                         "Actions, problems are also annotations on the diff.")
@@ -69,7 +70,7 @@ def _report_problems(problems: list[SpecProblem], fmt: str, env: Mapping[str, st
     if fmt != "json":
         raise SpecError(problems)  # printed by the CLI's error boundary, as for every command
     out.document(json_text(json.dumps(json_report(problems, []), indent=2, ensure_ascii=False)))
-    out.err(f"Error: {_count(len(problems), 'problem')} in the spec; nothing was sent to Toggl.")
+    out.error(f"{_count(len(problems), 'problem')} in the spec; nothing was sent to Toggl.")
     return EXIT_ERROR
 
 

@@ -9,7 +9,7 @@ changes because only then are the colours and paid fields a plan sends known.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from reconciler.engine.layout import (
     PlanContext,
@@ -24,11 +24,13 @@ from reconciler.model import (
     FREE_PALETTE,
     PAID_PROJECT_FIELDS,
     DesiredClient,
+    DesiredState,
     DesiredTag,
     Kind,
     LiveClient,
     LiveProject,
     LiveTag,
+    SourceLocation,
     escape_name,
     object_address,
     spelling,
@@ -248,26 +250,55 @@ def _tag_delete(ctx: PlanContext, live: LiveTag | None, reason: str) -> Change |
 # ---------------------------------------------------------------- plan tier
 
 
-def check_tier(changes: Iterable[Change], tier: str | None, notes: Notes) -> None:
+def check_tier(changes: Iterable[Change], tier: str | None, notes: Notes,
+               sources: Mapping[tuple[str, str], SourceLocation] | None = None) -> None:
+    """On Free, every paid-only value a change would send is a problem, at the spec entry that
+    asks for it (`file:line:column: `). A value the live object already has sends nothing, so
+    it is never one; nor are a field's free values (none, false), which Toggl's Free keeps."""
     if tier != "free":
         return
+    where = sources or {}
     for change in changes:
-        label = f"{change.kind} {quoted(change.address)}"
+        source = where.get((change.kind, change.address))
+        label = f"{source}: " if source is not None else ""
+        label += f"{change.kind} {quoted(change.address)}"
         color = change.after("color")
         if isinstance(color, str) and color.casefold() not in FREE_PALETTE:
             notes.problems.append(
-                f"{label}: colour {color} needs a paid plan; the workspace is on Free "
-                "(use one of the 14 free palette colours)"
+                f"{label}: colour {color} needs a paid plan; the workspace is on Free. Use one "
+                f"of the 14 free palette colours: {', '.join(FREE_PALETTE_ORDER)}"
             )
         if change.kind == "client" and change.after("archived") is True:
             notes.problems.append(
                 f"{label}: archiving a client needs a paid plan; the workspace is on Free"
             )
-        paid = [
-            f.field for f in change.fields if f.field in PAID_PROJECT_FIELDS and f.after is not None
-        ]
+        paid = [f.field for f in change.fields if f.field in PAID_PROJECT_FIELDS
+                and f.after is not None and f.after is not False]
         if paid:
-            notes.warnings.append(
-                f"{label}: {', '.join(paid)} needs a paid plan; the workspace is on Free, "
-                "so Toggl may refuse or ignore it"
+            notes.problems.append(
+                f"{label}: {', '.join(paid)} {'needs' if len(paid) == 1 else 'need'} a paid "
+                "plan; the workspace is on Free (remove "
+                f"{'it' if len(paid) == 1 else 'them'} from the spec, or upgrade the workspace)"
             )
+
+
+# The free palette in a fixed order, for messages (FREE_PALETTE is the set checked).
+FREE_PALETTE_ORDER: tuple[str, ...] = (
+    "#0b83d9", "#9e5bd9", "#d94182", "#e36a00", "#bf7000", "#2da608", "#06a893",
+    "#c9806b", "#465bb3", "#990099", "#c7af14", "#566614", "#d92b2b", "#525266",
+)
+assert frozenset(FREE_PALETTE_ORDER) == FREE_PALETTE
+
+
+def spec_sources(desired: DesiredState) -> dict[tuple[str, str], SourceLocation]:
+    """Where each spec entry was written, by (kind, address) as changes name it."""
+    sources: dict[tuple[str, str], SourceLocation] = {}
+    entries: list[tuple[str, str, SourceLocation | None]] = [
+        *(("client", object_address("client", c.name), c.source) for c in desired.clients),
+        *(("project", p.address, p.source) for p in desired.projects),
+        *(("tag", object_address("tag", t.name), t.source) for t in desired.tags),
+    ]
+    for kind, address, source in entries:
+        if source is not None:
+            sources.setdefault((kind, address), source)
+    return sources

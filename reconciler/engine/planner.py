@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from reconciler.engine.changes import check_tier, client_changes, tag_changes
+from reconciler.engine.changes import check_tier, client_changes, spec_sources, tag_changes
 from reconciler.engine.layout import (
     PlanContext,
     decide_client_states,
@@ -85,7 +85,7 @@ def build_plan(desired: DesiredState, live: LiveState) -> Plan:
         *project_changes(ctx, project_pairs),
         *tag_changes(ctx, tag_pairs),
     ]
-    check_tier(changes, live.tier, notes)
+    check_tier(changes, live.tier, notes, spec_sources(desired))
     if notes.problems:
         raise PlanningError(notes.problems)
     matched: dict[Kind, set[int]] = {"project": claimed_ids(project_pairs),

@@ -9,10 +9,11 @@ name can neither drive the terminal nor reorder the text around it.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
+from reconciler.durations import duration
 from reconciler.model import KIND_SECTIONS, KINDS
 from reconciler.untrusted import UNSAFE_CHARS, escape_chars, shown
 
@@ -59,15 +60,6 @@ def hours(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def duration(seconds: int) -> str:
-    """`20m 0s` style; hours only when there are any (quota windows are an hour long)."""
-    minutes, secs = divmod(max(int(seconds), 0), 60)
-    hrs, minutes = divmod(minutes, 60)
-    if hrs:
-        return f"{hrs}h {minutes}m {secs}s"
-    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
-
-
 # ---------------------------------------------------------------- plan-level lines
 
 
@@ -99,8 +91,12 @@ def bill_line(plan: Mapping[str, Any]) -> str:
         f"(a per-object tool: {plural(int(bill.get('per_object_reads', 0)), 'read')}, "
         f"{plural(int(bill.get('per_object_writes', 0)), 'write')})."
     )
-    quota = _quota_text(bill.get("quota") or {})
-    return f"{line} {quota}" if quota else line
+    return f"{line} {_quota_text(bill.get('quota') or {})}"
+
+
+# Said when no answer carried quota headers (Toggl sends them on most answers; the sandbox only
+# when it is given a quota): the reader learns that nothing is known, not that nothing is left.
+NO_QUOTA_REPORTED = "Quota: Toggl reported none."
 
 
 def _quota_text(quota: Mapping[str, Any]) -> str:
@@ -109,7 +105,43 @@ def _quota_text(quota: Mapping[str, Any]) -> str:
         parts.append(f"{quota['remaining']} left")
     if quota.get("resets_in") is not None:
         parts.append(f"resets in {duration(quota['resets_in'])}")
-    return "Quota: " + ", ".join(parts) + "." if parts else ""
+    return "Quota: " + ", ".join(parts) + "." if parts else NO_QUOTA_REPORTED
+
+
+# ---------------------------------------------------------------- reading order
+
+
+def removals(plan: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Archives and deletes, in plan order: what a reviewer must see before anything else."""
+    return [change for change in plan.get("changes") or () if change["action"] in REMOVALS]
+
+
+def billing_changes(plan: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Changes the engine flags `"billing": true` (rates, billable, currency: what invoices
+    read), shown right after the removals. Plans made before the flag existed have none."""
+    return [change for change in plan.get("changes") or () if change.get("billing") is True]
+
+
+# How many names a compact line shows before "and N more".
+COMPACT_NAMES = 3
+
+
+def compact_groups(plan: Mapping[str, Any]) -> list[tuple[str, str, list[Any]]]:
+    """(kind, action, addresses) per kind and action present, in kind then action order."""
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for change in plan.get("changes") or ():
+        groups.setdefault((change["kind"], change["action"]), []).append(change["address"])
+    order = {kind: index for index, kind in enumerate(KINDS)}
+    return [(kind, action, groups[(kind, action)])
+            for kind, action in sorted(groups, key=lambda key: (order.get(key[0], len(order)),
+                                                                ACTIONS.index(key[1])))]
+
+
+def compact_names(addresses: list[Any], quote: Callable[[Any], str]) -> str:
+    """`"A", "B", "C" and 277 more`, each name through the renderer's own `quote`."""
+    names = ", ".join(quote(address) for address in addresses[:COMPACT_NAMES])
+    left = len(addresses) - COMPACT_NAMES
+    return f"{names} and {left} more" if left > 0 else names
 
 
 # ---------------------------------------------------------------- per-change wording
@@ -214,7 +246,12 @@ def yaml_line_escape(line: str) -> str:
 
 
 class _SafeTextDumper(yaml.SafeDumper):
-    """SafeDumper that double-quotes strings holding characters `escape_unsafe` rewrites."""
+    """SafeDumper that double-quotes strings holding characters `escape_unsafe` rewrites, and
+    indents list items under their key (`clients:\n  - name: ...`) as the examples and export
+    do, so that the entries paste into an existing list."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
+        return super().increase_indent(flow, False)
 
 
 def needs_double_quotes(value: str) -> bool:

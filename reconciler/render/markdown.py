@@ -24,6 +24,8 @@ from reconciler.render.common import (
     adopt_snippet,
     bill_line,
     change_total,
+    compact_groups,
+    compact_names,
     destroys_time_entries,
     escape_unsafe,
     hours,
@@ -56,7 +58,7 @@ _COMMIT_REFERENCE = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{7,40}(?![0-9A-Za-z]
 
 def render_markdown_plans(
     plans: Sequence[Mapping[str, Any]], *, max_chars: int = MAX_COMMENT_CHARS,
-    plan_file_hint: str = "the JSON plan",
+    plan_file_hint: str = "the JSON plan", compact: bool = False,
 ) -> str:
     """Several workspaces' plans as ONE comment of at most `max_chars` characters.
 
@@ -68,13 +70,13 @@ def render_markdown_plans(
         return ""
     budget = max_chars - len(_PLAN_SEPARATOR) * (len(plans) - 1)
     full = [render_markdown(plan, max_chars=budget, plan_file_hint=plan_file_hint,
-                            comment_chars=max_chars) for plan in plans]
+                            comment_chars=max_chars, compact=compact) for plan in plans]
     if sum(map(len, full)) <= budget:
         return _PLAN_SEPARATOR.join(full)
     shares = _shares([len(text) for text in full], budget)
     texts = [text if len(text) <= share else
              render_markdown(plan, max_chars=share, plan_file_hint=plan_file_hint,
-                             comment_chars=max_chars)
+                             comment_chars=max_chars, compact=compact)
              for plan, text, share in zip(plans, full, shares)]
     return _PLAN_SEPARATOR.join(texts)
 
@@ -94,8 +96,10 @@ def _shares(needs: Sequence[int], budget: int) -> list[int]:
 def render_markdown(
     plan: Mapping[str, Any], *, max_chars: int = MAX_COMMENT_CHARS,
     plan_file_hint: str = "the JSON plan", comment_chars: int | None = None,
+    compact: bool = False,
 ) -> str:
-    """The plan as Markdown of at most `max_chars` characters.
+    """The plan as Markdown of at most `max_chars` characters; with `compact`, the details are
+    one line per kind and action (counts and the first few names).
 
     `comment_chars` is the size limit of the whole comment, as the closing note states it,
     when this plan is one of several sharing it (default: `max_chars`).
@@ -111,7 +115,10 @@ def render_markdown(
     unmanaged_short = _unmanaged_omitted(len(unmanaged))
     reserve = note_reserve + len(unmanaged_short)
     head = _head(plan, max_chars - reserve)
-    details, shown = _details(changes, max_chars - reserve - len(head))
+    if compact:
+        details, shown = _compact_details(plan), len(changes)
+    else:
+        details, shown = _details(changes, max_chars - reserve - len(head))
     room_left = max_chars - len(head) - len(details) - (note_reserve if shown < len(changes) else 0)
     parts = [head, details]
     if unmanaged:
@@ -287,6 +294,14 @@ def _details(changes: Sequence[Mapping[str, Any]], budget: int) -> tuple[str, in
         if len(items) < len(of_kind):
             break  # past the budget: no more details at all, the closing note counts them
     return "".join(sections), shown
+
+
+def _compact_details(plan: Mapping[str, Any]) -> str:
+    """One line per kind and action; at most 18 lines (3 kinds, 6 actions), so always fits."""
+    lines = [f"- `{SYMBOLS[action]}` {action} {plural(len(addresses), md_escape(kind))}: "
+             + compact_names(addresses, lambda address: f"**{md_escape(address)}**")
+             for kind, action, addresses in compact_groups(plan)]
+    return "**Changes**\n" + "\n".join(lines) + "\n\n" if lines else ""
 
 
 def _change_items(changes: Iterable[Mapping[str, Any]]) -> Iterator[str]:

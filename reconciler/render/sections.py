@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
-from reconciler.render.common import escape_unsafe, plural, quote_value
+from reconciler.render.common import billing_changes, escape_unsafe, plural, quote_value
 
 # Past this many, a Markdown comment counts the rest (its size is bounded); text lists them all.
 _MARKDOWN_ITEMS = 30
-
-
-def billing_changes(plan: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [change for change in plan.get("changes") or [] if change.get("billing")]
 
 
 def billing_detail(change: Mapping[str, Any]) -> str:

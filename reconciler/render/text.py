@@ -12,10 +12,14 @@ from reconciler.render.common import (
     SYMBOLS,
     adopt_snippet,
     bill_line,
+    compact_groups,
+    compact_names,
     destroys_time_entries,
     escape_unsafe,
+    plural,
     quote_value,
     removal_note,
+    removals,
     rename_names,
     restore_note,
     shown_fields,
@@ -46,20 +50,47 @@ _FUTURE = "will be "  # every headline phrase starts with it
 _WARNING_LABEL = "Warning: "
 
 
-def render_text(plan: Mapping[str, Any], *, color: bool = False) -> str:
-    """The whole plan: legend, changes, warnings, unmanaged objects, summary and bill."""
+# Past this many changes the summary line is repeated after the details, next to the prompt.
+_REPEAT_SUMMARY_AFTER = 10
+
+
+def render_text(plan: Mapping[str, Any], *, color: bool = False, compact: bool = False) -> str:
+    """The whole plan, read from the top: summary and bill, removals, billing changes, warnings,
+    then the details (or, with `compact`, one line per kind and action) and unmanaged objects."""
     changes = plan.get("changes") or []
-    blocks = []
-    if changes:
-        blocks.append(_legend(changes, color))
-        blocks.extend(_change_block(change, color) for change in changes)
+    blocks = [f"{summary_line(plan)}\n{bill_line(plan)}"]
+    listed = removals(plan)
+    if listed:
+        blocks.append(_headline_section(plural(len(listed), "object") + " will be archived or deleted:",
+                                        listed, color))
+    blocks.extend(block for block in [text_sections(plan)] if block)  # partial note, billing
     if plan.get("warnings"):
         blocks.append("\n".join(_warning(text, color) for text in plan["warnings"]))
+    if changes and compact:
+        blocks.append(_compact_section(plan, color))
+    elif changes:
+        blocks.append(_legend(changes, color))
+        blocks.extend(_change_block(change, color) for change in changes)
     if plan.get("unmanaged"):
-        blocks.append(_unmanaged_section(plan["unmanaged"]))
-    blocks.append(f"{summary_line(plan)}\n{bill_line(plan)}")
-    blocks.extend(block for block in [text_sections(plan)] if block)  # partial, billing
+        blocks.append(_unmanaged_section(plan["unmanaged"], compact))
+    if not compact and len(changes) > _REPEAT_SUMMARY_AFTER:
+        blocks.append(summary_line(plan))
     return "\n\n".join(blocks) + "\n"
+
+
+def _headline_section(title: str, listed: list[Mapping[str, Any]], color: bool) -> str:
+    lines = [title]
+    lines.extend("  " + change_headline(change, color=color) for change in listed)
+    return "\n".join(lines)
+
+
+def _compact_section(plan: Mapping[str, Any], color: bool) -> str:
+    lines = ["Changes by kind and action (run without --compact for every field):"]
+    for kind, action, addresses in compact_groups(plan):
+        symbol = _paint(SYMBOLS[action], action, color)
+        lines.append(f"  {symbol} {action} {plural(len(addresses), escape_unsafe(kind))}: "
+                     f"{compact_names(addresses, quote_value)}")
+    return "\n".join(lines)
 
 
 def change_headline(change: Mapping[str, Any], *, color: bool = False, done: bool = False) -> str:
@@ -160,10 +191,12 @@ def _warning(text: str, color: bool) -> str:
     return label + ("\n" + indent).join(lines)
 
 
-def _unmanaged_section(unmanaged: list[Mapping[str, Any]]) -> str:
+def _unmanaged_section(unmanaged: list[Mapping[str, Any]], compact: bool = False) -> str:
     count = len(unmanaged)
     noun = "object is" if count == 1 else "objects are"
     lines = [f"Unmanaged: {count} live {noun} not in the spec and left as they are."]
+    if compact:
+        return lines[0] + " Run without --compact for the entries that would adopt them."
     for entry in unmanaged:
         subject = f"{escape_unsafe(entry['kind'])} {quote_value(entry['address'])}"
         lines.append(f"  {subject} (id {entry['id']})")

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Literal, Mapping, Sequence
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 from http.client import RemoteDisconnected
@@ -110,7 +110,9 @@ class RequestStats:
 
 @dataclass(frozen=True)
 class RequestEvent:
-    """One attempt, for --verbose logs: never headers, query strings or credentials."""
+    """One attempt, for --verbose logs: never headers, bodies or credentials. The query string
+    is kept (`since=`, `page=`: what a reader needs to tell the reads apart); the client never
+    puts a credential in one."""
 
     method: str
     path: str
@@ -118,6 +120,7 @@ class RequestEvent:
     elapsed: float  # seconds
     attempt: int  # 1 for the first try
     note: str = ""  # e.g. "same-origin redirect to /api/v9/..." or why no answer came
+    query: str = ""  # e.g. "page=2&per_page=200", without the "?"
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,12 @@ class _Call:
     @property
     def path(self) -> str:
         return urlsplit(self.url).path
+
+    @property
+    def query(self) -> str:
+        """The query string as sent: the URL's own, then `params` (as requests encodes them)."""
+        parts = [urlsplit(self.url).query, urlencode(self.params or {}, doseq=True)]
+        return "&".join(part for part in parts if part)
 
 
 class _RetryableFailure(Exception):
@@ -740,7 +749,8 @@ class TogglClient:
     def _emit(self, call: _Call, status: int | None, started: float, attempt: int, note: str = "") -> None:
         if self._on_request is not None:
             elapsed = max(0.0, self._clock() - started)
-            self._on_request(RequestEvent(call.method, call.path, status, elapsed, attempt, note))
+            self._on_request(RequestEvent(call.method, call.path, status, elapsed, attempt, note,
+                                          call.query))
 
     def _scrub(self, text: str) -> str:
         """Toggl never echoes credentials, but an error text must not leak one if it ever did."""

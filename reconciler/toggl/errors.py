@@ -11,6 +11,7 @@ import json
 import re
 from typing import Mapping
 
+from reconciler.durations import duration
 from reconciler.errors import QuotaError, ReconcilerError
 
 MAX_MESSAGE_CHARS = 300  # an HTML error page from a proxy must not flood the terminal
@@ -98,7 +99,7 @@ class QuotaExhaustedError(TogglError, QuotaError):
 
     def detail(self) -> str:
         base = super().detail()
-        return f"{base} (resets in {self.resets_in} s)" if self.resets_in is not None else base
+        return f"{base} (resets in {duration(self.resets_in)})" if self.resets_in is not None else base
 
 
 class RateLimitedError(TogglError):

@@ -94,8 +94,9 @@ def test_text_plan_shows_every_hostile_name_on_its_own_line(hostile: Harness) ->
     result = hostile.cli("plan", spec)
     assert result.code == 0, result.output
     assert_channel_safe(result)
-    # One headline per change, each a line of its own: 3 objects per name (minus none).
-    assert count_lines(result.stdout, r"^  - (client|project|tag) ") == 3 * len(STORABLE)
+    # One headline per change, each a line of its own: 3 objects per name (minus none), each
+    # shown twice: in the removals at the top, and again among the details.
+    assert count_lines(result.stdout, r"^  - (client|project|tag) ") == 2 * 3 * len(STORABLE)
 
 
 def test_json_plan_on_stdout_is_the_exact_data_and_inert(hostile: Harness) -> None:

@@ -149,7 +149,7 @@ def test_ctrl_c_leaves_the_line_as_where_it_stopped_and_exits_130(limited_sandbo
                                    interrupt_after="next request in")
     assert code == 130, screen
     assert re.search(rf"{re.escape(ERASE)}Stopped after (\d) of {len(TAGS)} changes in \d+:\d\d[^\n]*\.\n"
-                     r"Error: interrupted: \1 of 5 changes applied", screen), screen
+                     r"\x1b\[31mError:\x1b\[0m interrupted: \1 of 5 changes applied", screen), screen
     assert "Traceback" not in screen
 
 

@@ -131,7 +131,9 @@ def test_an_already_archived_protected_project_does_not_hold_back_its_client() -
     [
         pytest.param(desired(projects=[project("Site", color="#123456")]),
                      "project 'Site': colour #123456 needs a paid plan; the workspace is on "
-                     "Free (use one of the 14 free palette colours)", id="custom-colour"),
+                     "Free. Use one of the 14 free palette colours: #0b83d9, #9e5bd9, #d94182, "
+                     "#e36a00, #bf7000, #2da608, #06a893, #c9806b, #465bb3, #990099, #c7af14, "
+                     "#566614, #d92b2b, #525266", id="custom-colour"),
         pytest.param(desired([client("Globex", archived=True)]),
                      "client 'Globex': archiving a client needs a paid plan; the workspace "
                      "is on Free", id="client-archive"),
@@ -162,13 +164,20 @@ def test_an_unchanged_custom_colour_is_not_a_problem_on_free() -> None:
     assert build_plan(desired(projects=[project("Site", color="#123456")]), state).changes == ()
 
 
-def test_paid_fields_on_free_are_warnings() -> None:
+def test_paid_fields_on_free_are_problems_but_their_free_values_are_not() -> None:
     spec = desired(projects=[project("Site", billable=False, rate=None, estimated_hours=3)])
-    plan = build_plan(spec, live(tier="free"))
-    assert plan.warnings == (
-        "project 'Site': billable, estimated_hours needs a paid plan; the workspace is on "
-        "Free, so Toggl may refuse or ignore it",
-    )
+    with pytest.raises(PlanningError) as raised:
+        build_plan(spec, live(tier="free"))
+    assert raised.value.problems == [
+        "project 'Site': estimated_hours needs a paid plan; the workspace is on Free (remove "
+        "it from the spec, or upgrade the workspace)",
+    ]
+
+
+def test_paid_fields_the_live_project_already_has_are_fine_on_free() -> None:
+    state = live(projects=[live_project(10, "Site", billable=True)], tier="free")
+    plan = build_plan(desired(projects=[project("Site", billable=True)]), state)
+    assert plan.changes == () and plan.warnings == ()
 
 
 # ---------------------------------------------------------------- ordering

@@ -118,8 +118,9 @@ def test_empty_plan() -> None:
 
 def test_bill_without_quota() -> None:
     markdown = render_markdown(plan_json(quota=False))
-    assert "(a per-object tool: 57 reads, 12 writes).\n" in markdown
-    assert "Quota" not in markdown
+    # Toggl reported nothing, and the bill says so rather than leaving the quota out.
+    assert "(a per-object tool: 57 reads, 12 writes). Quota: Toggl reported none.\n" in markdown
+    assert "left" not in markdown
 
 
 def test_unmanaged_yaml_block_parses_back_to_the_entries() -> None:
@@ -238,3 +239,23 @@ def test_never_longer_than_max_chars(
     assert markdown.startswith("## Toggl plan")
     if detail_items(markdown) < creates + removals:
         assert NOTE.search(markdown)
+
+
+def test_billing_changes_come_after_the_removals_and_before_the_details() -> None:
+    plan = full_plan()
+    plan["changes"][1]["billing"] = True  # the update; the engine flags what invoices read
+    markdown = render_markdown(plan)
+    billing_at = markdown.index("> **Billing changes** (2): these move money.")  # + a TE delete
+    assert markdown.index("> [!WARNING]") < billing_at < markdown.index("<details>")
+    unflagged = full_plan()
+    for change in unflagged["changes"]:
+        change["billing"] = False
+    assert "Billing changes" not in render_markdown(unflagged)
+
+
+def test_compact_markdown_lists_kinds_and_actions_instead_of_details() -> None:
+    markdown = render_markdown(full_plan(), compact=True)
+    assert "<details><summary>Projects" not in markdown
+    assert "**Changes**\n" in markdown and "- `+` create 1 project: **Globex\\/Website Redesign**" \
+        in markdown
+    assert markdown.index("> [!WARNING]") < markdown.index("**Changes**")

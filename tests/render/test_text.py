@@ -74,18 +74,58 @@ def test_rename_does_not_repeat_the_name_field_and_shows_its_reason() -> None:
     assert "      # renamed from 'review'\n" in text
 
 
-def test_changes_keep_plan_order_and_summary_comes_last() -> None:
+def test_plan_reads_from_the_top_summary_removals_warnings_then_details() -> None:
     text = render_text(full_plan())
     positions = [text.index(line) for line in (
-        'project "Globex/Website Redesign" will be created',
-        'tag "code-review" will be renamed',
-        'client "Initech" will be archived',
-        "Warning: project 'Globex/Site' is protected",
-        "Unmanaged: 4 live objects",
         "Plan: 1 to create",
         "Requests: 4 reads made",
+        "3 objects will be archived or deleted:\n",
+        "Warning: project 'Globex/Site' is protected",
+        "Actions are shown with these symbols:",
+        'project "Globex/Website Redesign" will be created',
+        'tag "code-review" will be renamed',
+        "Unmanaged: 4 live objects",
     )]
     assert positions == sorted(positions)
+    # The removals are listed at the top and again in plan order among the details.
+    assert text.count('client "Initech" will be archived') == 2
+
+
+def test_billing_changes_follow_the_removals() -> None:
+    plan = full_plan()
+    plan["changes"][1]["billing"] = True  # the update: the engine flags changes invoices read
+    text = render_text(plan)
+    removals_at = text.index("3 objects will be archived or deleted:")
+    billing_at = text.index("Billing changes (2): these move money.")  # + a TE delete
+    assert removals_at < billing_at < text.index("Actions are shown")
+    unflagged = full_plan()
+    for change in unflagged["changes"]:
+        change["billing"] = False
+    assert "Billing changes" not in render_text(unflagged)  # no flag, no section
+
+
+def test_compact_plan_has_one_line_per_kind_and_action() -> None:
+    changes = [create_project(f"P{number}", "Globex") for number in range(5)]
+    text = render_text(plan_json(*changes, delete_tag(), archive_client()), compact=True)
+    assert ('  + create 5 projects: "Globex/P0", "Globex/P1", "Globex/P2" and 2 more\n'
+            in text)
+    assert '  - delete 1 tag: "legacy"' in text
+    assert '  v archive 1 client: "Initech"' in text
+    assert "      + color" not in text and "Actions are shown" not in text
+    assert text.startswith("Plan: 5 to create")
+
+
+def test_compact_names_are_escaped_like_headlines() -> None:
+    text = render_text(plan_json(create_project("evil\x1b[31m\u202e", "Globex")), compact=True)
+    assert "\x1b" not in text and "\u202e" not in text
+    assert '"Globex/evil\\u001b[31m\\u202e"' in text
+
+
+def test_long_plan_repeats_its_summary_after_the_details() -> None:
+    changes = [create_project(f"P{number}", "Globex") for number in range(11)]
+    lines = render_text(plan_json(*changes)).splitlines()
+    assert lines[0] == lines[-1] == "Plan: 11 to create, 0 to update, 0 to rename, " \
+        "0 to archive, 0 to restore, 0 to delete."
 
 
 @pytest.mark.parametrize(
@@ -100,7 +140,8 @@ def test_changes_keep_plan_order_and_summary_comes_last() -> None:
 )
 def test_legend_lists_only_symbols_present(changes: tuple[Change, ...], legend: list[str]) -> None:
     text = render_text(plan_json(*changes))
-    lines = text.split("\n\n")[0].splitlines()
+    legend_block = text[text.index("Actions are shown"):]
+    lines = legend_block.split("\n\n")[0].splitlines()
     assert lines == ["Actions are shown with these symbols:"] + [f"  {entry}" for entry in legend]
 
 
@@ -173,7 +214,7 @@ def test_summary_line_trusts_the_summary_over_the_change_list() -> None:
 def test_bill_line_with_quota(quota: dict[str, Any], bill: str) -> None:
     plan = plan_json()
     plan["bill"]["quota"] = quota
-    last_line = render_text(plan).splitlines()[-1]
+    last_line = render_text(plan).splitlines()[1]
     assert last_line == (
         "Requests: 4 reads made, 7 writes to apply (a per-object tool: 57 reads, 12 writes). "
         + bill
@@ -183,8 +224,9 @@ def test_bill_line_with_quota(quota: dict[str, Any], bill: str) -> None:
 def test_bill_line_without_quota_and_with_singulars() -> None:
     plan = plan_json(quota=False)
     plan["bill"].update(reads=1, writes=1, per_object_reads=1, per_object_writes=0)
-    assert render_text(plan).splitlines()[-1] == (
-        "Requests: 1 read made, 1 write to apply (a per-object tool: 1 read, 0 writes)."
+    assert render_text(plan).splitlines()[1] == (
+        "Requests: 1 read made, 1 write to apply (a per-object tool: 1 read, 0 writes). "
+        "Quota: Toggl reported none."
     )
 
 

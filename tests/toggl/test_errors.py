@@ -102,7 +102,7 @@ def test_quota_exhausted_carries_reset_and_the_quota_exit_code() -> None:
     error = QuotaExhaustedError("", resets_in=1800, remaining=0, status=402, method="GET", path="/p")
     assert isinstance(error, QuotaError) and error.exit_code == EXIT_QUOTA
     assert (error.resets_in, error.remaining) == (1800, 0)
-    assert str(error) == "GET /p: 402 hourly API quota exhausted (resets in 1800 s)"
+    assert str(error) == "GET /p: 402 hourly API quota exhausted (resets in 30m 0s)"
 
 
 @pytest.mark.parametrize(
