@@ -517,6 +517,7 @@ class TogglClient:
             self._pacer.mark_sent()
             with wire.watching(self.deadline) as watch:
                 response = self._send(hop, watch, started, attempt)
+                self._pacer.mark_answered(started)
                 try:
                     self._count_sent(hop)
                     self._note_quota(response)

@@ -65,7 +65,7 @@ class Pacer:
     Toggl's 1 request/s, and relaxing ends pacing once the interval is negligible.
     """
 
-    MARGIN = 0.02  # send this share slower than the server drains: arrival jitter
+    MARGIN = 0.025  # send this share slower than the server drains: arrival jitter
     SLACK = 0.002  # and this many seconds more per request (a loopback server's jitter)
     START, GROWTH, CAP = 1.0 / TOGGL_RATE, 1.5, 10.0
     RELAX_EVERY, RELAX_FACTOR, FLOOR = 10, 0.9, 0.05
@@ -79,6 +79,7 @@ class Pacer:
         self._sleep, self._clock = sleep, clock
         self._next: float | None = None  # when the next request may leave (GCRA's TAT)
         self._successes = self.RELAX_EVERY  # since the last 429
+        self._fastest: float | None = None  # the shortest send-to-answer time seen
 
     @classmethod
     def interval_for(cls, rate: float) -> float:
@@ -100,6 +101,22 @@ class Pacer:
     def mark_sent(self) -> None:
         now = self._clock()
         self._next = max(self._next if self._next is not None else now, now) + self.interval
+
+    def mark_answered(self, sent_at: float) -> None:
+        """The answer to a request sent at `sent_at` began to arrive.
+
+        The server counted the request somewhere between sending and answering. The fastest
+        round trip seen is the usual delay around that moment; a request slower than that
+        (a new connection, a busy network) is taken to have reached the server late by the
+        difference, so the next one leaves that much later and never arrives too close.
+        """
+        took = max(0.0, self._clock() - sent_at)
+        # The first answer has nothing to compare with (and opened the connection): it is
+        # taken to have been counted as it was answered, which costs one round trip per run.
+        late = took if self._fastest is None else max(0.0, took - self._fastest)
+        self._fastest = took if self._fastest is None else min(self._fastest, took)
+        if self.interval > 0 and self._next is not None:
+            self._next = max(self._next, sent_at + late + self.interval)
 
     def on_rate_limited(self) -> None:
         """A 429: the server's bucket is full now; slow down if it happens again soon."""

@@ -119,3 +119,23 @@ def test_rates_by_route() -> None:
 ])
 def test_parse_rate(text: str, expected: float | None) -> None:
     assert parse_rate(text) == expected
+
+
+def test_a_slow_answer_moves_the_next_departure_by_its_lateness(clock: FakeClock) -> None:
+    pacer = Pacer(clock.sleep, clock, rate=1.0)
+    interval = pacer.interval
+
+    def round_trip(seconds: float) -> float:
+        pacer.wait()
+        sent = clock.now
+        pacer.mark_sent()
+        clock.now += seconds
+        pacer.mark_answered(sent)
+        return sent
+
+    sent = round_trip(0.03)  # the first answer (a new connection): counted when answered
+    assert pacer.delay() == pytest.approx(sent + 0.03 + interval - clock.now)
+    sent = round_trip(0.01)  # a fast round trip: the baseline from now on
+    assert pacer.delay() == pytest.approx(sent + interval - clock.now)
+    sent = round_trip(0.05)  # 40 ms slower than the fastest: it reached the server late
+    assert pacer.delay() == pytest.approx(sent + 0.04 + interval - clock.now)
