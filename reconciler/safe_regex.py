@@ -7,12 +7,15 @@ re2 does not import, Python's `re` is used only for patterns without the further
 make it backtrack exponentially: a repeat inside a repeat, or an alternation under a repeat,
 such as `(a+)+` or `(a|aa)*`. Both bound the pattern's and the subject's length.
 Patterns are searched (like JSON Schema's `pattern`): anchor them with `^...$` to match whole names.
+Pattern and name are both taken in NFC, as names compare (reconciler.model), so a pattern
+typed with a decomposed `é` matches the composed one.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from typing import Any, Callable
 
 try:  # pragma: no cover - which branch runs depends on the machine
@@ -53,6 +56,7 @@ _REFUSED = {
 @functools.lru_cache(maxsize=256)
 def compile_pattern(pattern: str) -> Matcher:
     """A matcher that says whether `pattern` occurs in a name; PatternError when refused."""
+    pattern = unicodedata.normalize("NFC", pattern)
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise PatternError(f"the pattern is {len(pattern):,} characters long; at most "
                            f"{MAX_PATTERN_LENGTH} are allowed")
@@ -61,7 +65,8 @@ def compile_pattern(pattern: str) -> Matcher:
     search = _re2_search(pattern) if _re2 is not None else re.compile(pattern).search
 
     def matches(name: str) -> bool:
-        return len(name) <= MAX_SUBJECT_LENGTH and search(name) is not None
+        return (len(name) <= MAX_SUBJECT_LENGTH
+                and search(unicodedata.normalize("NFC", name)) is not None)
     return matches
 
 

@@ -53,7 +53,8 @@ def test_constructs_no_engine_bounds_are_refused_by_both(engine: str, pattern: s
 @pytest.mark.parametrize("pattern, name, expected", [
     ("^[A-Z][^/]*$", "Website", True), ("^[A-Z][^/]*$", "website", False),
     ("^[A-Z][^/]*$", "Web/site", False), ("^[a-z-]+$", "ok-tag", True),
-    ("Caf\u00e9", "Le Caf\u00e9", True), ("^(foo|bar)-[0-9]{2}$", "bar-07", True),
+    ("Caf\u00e9", "Le Caf\u00e9", True), ("^Cafe\u0301$", "Caf\u00e9", True),
+    ("^Caf\u00e9$", "Cafe\u0301", True), ("^(foo|bar)-[0-9]{2}$", "bar-07", True),
 ])
 def test_patterns_search_names(engine: str, pattern: str, name: str, expected: bool) -> None:
     assert compile_pattern(pattern)(name) is expected
