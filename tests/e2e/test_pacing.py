@@ -35,13 +35,15 @@ def _refused(harness: Harness) -> int:
 @pytest.mark.parametrize("limited", [{"rate_limit_per_second": 5.0}], indirect=True)
 def test_an_apply_at_the_servers_rate_meets_at_most_one_429(limited: Harness) -> None:
     spec = _tags_spec(limited, 5)
+    planned = limited.cli("plan", spec, "--rate", "5")
+    assert planned.code == 0, planned.output
     result = limited.cli("apply", spec, "--auto-approve", "--rate", "5")
     assert result.code == 0, result.output
     assert limited.names("tag") == [f"t{index}" for index in range(5)]
-    assert len(limited.sandbox.requests) >= 8
-    # Paced from the first request: none refused (a client that learns the pace from 429s
-    # meets one here, so this tells the two apart).
-    assert _refused(limited) == 0
+    assert len(limited.sandbox.requests) >= 12
+    # Paced from each run's first request: none refused, at most one across the two runs
+    # for a scheduling hiccup. (A client that learns the pace from 429s meets one per run.)
+    assert _refused(limited) <= 1
 
 
 @pytest.mark.parametrize("limited", [{"rate_limit_per_second": 5.0}], indirect=True)
