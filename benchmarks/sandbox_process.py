@@ -43,14 +43,15 @@ def api_env(url: str) -> dict[str, str]:
 class SandboxProcess:
     """`python -m reconciler sandbox --port 0 --db FILE --no-seed` in a child process."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, extra_args: tuple[str, ...] = ()) -> None:
         self.db_path = db_path
+        self.extra_args = extra_args  # more sandbox flags, e.g. ("--rate-limit", "1")
         self.url = ""
         self._process: subprocess.Popen[str] | None = None
 
     def start(self) -> str:
         command = [sys.executable, "-m", "reconciler", "sandbox", "--port", "0",
-                   "--db", str(self.db_path), "--no-seed"]
+                   "--db", str(self.db_path), "--no-seed", *self.extra_args]
         child_env = {**os.environ, "PYTHONUNBUFFERED": "1",
                      "PYTHONPATH": _with_repo_root(os.environ.get("PYTHONPATH"))}
         self._process = subprocess.Popen(command, cwd=REPO_ROOT, env=child_env, text=True,

@@ -200,6 +200,27 @@ class SafetyLimits:
     billing_changes: str = "allow"
 
 
+RuleSeverity = Literal["error", "warning"]
+# Fields a house rule's `require` may name, per kind (the spec's own keys; `name` is always set).
+RULE_FIELDS: Mapping[Kind, tuple[str, ...]] = {
+    "client": ("notes", "archived"),
+    "project": PROJECT_FIELDS,
+    "tag": (),
+}
+
+
+@dataclass(frozen=True)
+class HouseRule:
+    """A spec `rules:` entry: what every name and entry of one kind must satisfy."""
+
+    kind: Kind
+    message: str
+    name_pattern: str | None = None  # searched in each name (anchor with ^...$)
+    require: tuple[str, ...] = ()  # fields every entry of the kind must set
+    severity: RuleSeverity = "warning"  # for live objects; spec entries always fail
+    source: SourceLocation | None = None
+
+
 @dataclass(frozen=True)
 class DesiredState:
     workspace: str | int  # a name, or a numeric id
@@ -214,6 +235,7 @@ class DesiredState:
     safety: SafetyLimits = field(default_factory=SafetyLimits)
     spec_hash: str = ""  # sha256 of the spec files' bytes, in load order
     files: tuple[str, ...] = ()
+    rules: tuple[HouseRule, ...] = ()  # house rules, from every file of the workspace
 
 
 # ---------------------------------------------------------------- live state (Toggl)

@@ -18,8 +18,10 @@ from typing import Any, Callable, Iterator, Mapping
 
 from reconciler.cli.output import Output
 from reconciler.errors import UsageError
+from reconciler.untrusted import shown
 from reconciler.toggl import TogglClient
 from reconciler.toggl.client import DEFAULT_DEADLINE, RequestEvent, RetryNotice
+from reconciler.toggl.pacing import RATE_ENV, parse_rate
 from reconciler.toggl.transport import implausible_secret_warning
 from reconciler.untrusted import shown
 
@@ -36,6 +38,10 @@ def add_connection_flags(parser: argparse.ArgumentParser) -> None:
                             "variable is set, TOGGL_API_TOKEN first")
     group.add_argument("--api-url", default=None,
                        help="API root (default: $TOGGL_API_URL, else Toggl's or Maton's)")
+    group.add_argument("--rate", default=None, metavar="PER_SECOND",
+                       help=f"requests per second to pace to, or off (default: ${RATE_ENV}, else "
+                            "Toggl's 1/s on Toggl's and Maton's roots, none on another root; "
+                            "Maton's 10/s always caps it)")
     group.add_argument("--sandbox", action="store_true",
                        help="run against the embedded local sandbox instead of Toggl (no account)")
     group.add_argument("--sandbox-db", default=DEFAULT_SANDBOX_DB, metavar="FILE",
@@ -65,7 +71,8 @@ def connect(args: argparse.Namespace, env: Mapping[str, str], out: Output) -> It
                                       on_request=_request_logger(out), on_retry=_retry_reporter(out),
                                       backoff_base=_seconds(env, RETRY_BASE_ENV, 0.5),
                                       timeout=_seconds(env, TIMEOUT_ENV, 30.0, minimum=0.01),
-                                      deadline=_seconds(env, DEADLINE_ENV, DEFAULT_DEADLINE, minimum=0.01))
+                                      deadline=_seconds(env, DEADLINE_ENV, DEFAULT_DEADLINE, minimum=0.01),
+                                      **_pacing(args, env))
         stack.callback(client.close)
         out.debug(f"Transport: {client.transport.describe()}")
         warning = implausible_secret_warning(client.transport)
@@ -162,7 +169,21 @@ def _opening_lock(db_path: str) -> Iterator[None]:
 
 def _tuning(env: Mapping[str, str]) -> dict[str, str]:
     """The settings a sandbox run keeps from the environment (no credential, no API root)."""
-    return {name: env[name] for name in (RETRY_BASE_ENV, TIMEOUT_ENV, DEADLINE_ENV) if name in env}
+    return {name: env[name] for name in (RETRY_BASE_ENV, TIMEOUT_ENV, DEADLINE_ENV, RATE_ENV)
+            if name in env}
+
+
+def _pacing(args: argparse.Namespace, env: Mapping[str, str]) -> dict[str, Any]:
+    """`rate=` for the client when --rate or the variable chose one; else the route's own."""
+    flag = getattr(args, "rate", None)
+    text, source = (flag, "--rate") if flag is not None else (env.get(RATE_ENV), RATE_ENV)
+    if text is None or not text.strip():
+        return {}
+    rate = parse_rate(text)
+    if rate is None:
+        raise UsageError(f"{source} {shown(text)}: expected requests per second (such as 1 or "
+                         "0.5), or off")
+    return {"rate": rate}
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:

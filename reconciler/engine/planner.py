@@ -36,6 +36,7 @@ from reconciler.engine.matching import (
 )
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.project_changes import project_changes
+from reconciler.engine.rules import check_house_rules
 from reconciler.engine.unmanaged import unmanaged_listing
 from reconciler.errors import PlanningError
 from reconciler.model import DesiredProject, DesiredState, Kind, LiveProject, LiveState
@@ -90,6 +91,10 @@ def build_plan(desired: DesiredState, live: LiveState) -> Plan:
         raise PlanningError(notes.problems)
     matched: dict[Kind, set[int]] = {"project": claimed_ids(project_pairs),
                                       "tag": claimed_ids(tag_pairs)}
+    check_house_rules(desired.rules, live, {**matched, "client": claimed_ids(clients.pairs)},
+                      changes, notes)
+    if notes.problems:
+        raise PlanningError(notes.problems)
     return Plan(
         workspace_id=live.workspace_id,
         workspace_name=live.workspace_name,

@@ -15,12 +15,14 @@ from reconciler.model import (
     DesiredProject,
     DesiredState,
     DesiredTag,
+    HouseRule,
     Kind,
     SafetyLimits,
     SourceLocation,
     UnmanagedPolicy,
     name_key,
 )
+from reconciler.spec.house_rules import rule_bodies
 from reconciler.spec.semantic import Entry, entries
 from reconciler.spec.source import SpecFile, node_at, position
 
@@ -46,6 +48,7 @@ def to_desired_state(files: Sequence[SpecFile]) -> DesiredState:
         safety=_safety(files),
         spec_hash=spec_hash(files),
         files=tuple(file.path for file in files),
+        rules=tuple(rule for file in files for rule in _rules(file)),
     )
 
 
@@ -144,3 +147,13 @@ def _safety(files: Sequence[SpecFile]) -> SafetyLimits:
         max_removals=int(written.get("max_removals", defaults.max_removals)),
         billing_changes=str(written.get("billing_changes", defaults.billing_changes)),
     )
+
+
+def _rules(file: SpecFile) -> list[HouseRule]:
+    return [HouseRule(kind=body["kind"], message=body["message"],
+                      name_pattern=body.get("name_pattern"),
+                      require=tuple(dict.fromkeys(body.get("require", ()))),
+                      severity=body.get("severity", "warning"),
+                      source=SourceLocation(file.path, *position(node_at(file.root,
+                                                                         ("rules", index))[0])))
+            for index, body in rule_bodies(file)]

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, Hashable, Iterator, Mapping, Sequence
 
 from reconciler.model import name_key, project_address, project_key
+from reconciler.spec.house_rules import house_rule_issues
 from reconciler.spec.schema import checker
 from reconciler.spec.source import ENTRY_KINDS, DataPath, Issue, SpecFile, describe, where
 
@@ -103,6 +104,7 @@ def semantic_issues(files: Sequence[SpecFile], trusted: Sequence[bool]) -> list[
     issues += _client_references(files, trusted, grouped["projects"], clients)
     issues += _project_flags(grouped["projects"])
     issues += _disagreements(files, trusted)
+    issues += house_rule_issues(files, trusted, grouped)
     return issues
 
 

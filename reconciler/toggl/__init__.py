@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.toggl.client import Pacer, RequestEvent, RequestStats, TogglClient
+from reconciler.toggl.client import RequestEvent, RequestStats, TogglClient
+from reconciler.toggl.pacing import Pacer
 from reconciler.toggl.errors import (
     AmbiguousWriteError,
     AuthError,

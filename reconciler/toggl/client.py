@@ -6,7 +6,9 @@ Resilience rules (see docs/ARCHITECTURE.md and the Toggl API notes):
 - 429, 5xx and connection failures are retried with capped exponential backoff and full jitter,
   but only for requests that are safe to repeat; a plain POST whose fate is unknown raises
   AmbiguousWriteError at once so that the caller re-reads before trying again;
-- after a 429 the client paces itself (a minimum interval between requests) and relaxes slowly;
+- requests are paced to the server's rate (pacing.py: Toggl's 1/s, Maton's 10/s, or a chosen
+  one), so an apply meets no 429; after one it waits as long as the bucket needs (Retry-After
+  when given), with jitter, and slows down only if 429s repeat;
 - nothing a server sends is trusted unbounded (wire.py): each attempt has a total deadline, each
   answer a decoded-size bound, each listing a page and byte bound; redirects are never followed
   to another origin, and only for reads within one; quota and Retry-After headers are clamped.
@@ -47,6 +49,7 @@ from reconciler.toggl.errors import (
     message_from_body,
     summarize_html,
 )
+from reconciler.toggl.pacing import Pacer, server_rate
 from reconciler.toggl.transport import Transport, TransportKind, transport_from_env
 from reconciler.toggl.types import (
     BulkResult,
@@ -137,49 +140,6 @@ class RetryNotice:
     rate_limited: bool = False  # a 429: routine pacing, not a fault
 
 
-class Pacer:
-    """Keeps a minimum interval between requests once Toggl has said 429.
-
-    Toggl's leaky bucket allows about one request per second and sends no Retry-After, so the
-    interval starts at 1 s, grows x1.5 per further 429 (cap 10 s) and shrinks x0.9 after each
-    10 consecutive successes, dropping to 0 once it is negligible.
-    """
-
-    START, GROWTH, CAP = 1.0, 1.5, 10.0
-    RELAX_EVERY, RELAX_FACTOR, FLOOR = 10, 0.9, 0.05
-
-    def __init__(self, sleep: Callable[[float], None], clock: Callable[[], float]) -> None:
-        self.interval = 0.0
-        self._sleep, self._clock = sleep, clock
-        self._last_sent: float | None = None
-        self._successes = 0
-
-    def wait(self) -> float:
-        """Sleep until the interval since the previous request has passed; the seconds slept."""
-        if self.interval <= 0 or self._last_sent is None:
-            return 0.0
-        delay = self.interval - (self._clock() - self._last_sent)
-        if delay <= 0:
-            return 0.0
-        self._sleep(delay)
-        return delay
-
-    def mark_sent(self) -> None:
-        self._last_sent = self._clock()
-
-    def on_rate_limited(self) -> None:
-        self._successes = 0
-        self.interval = self.START if self.interval <= 0 else min(self.CAP, self.interval * self.GROWTH)
-
-    def on_success(self) -> None:
-        if self.interval <= 0:
-            return
-        self._successes += 1
-        if self._successes % self.RELAX_EVERY == 0:
-            relaxed = self.interval * self.RELAX_FACTOR
-            self.interval = relaxed if relaxed >= self.FLOOR else 0.0
-
-
 @dataclass(frozen=True)
 class _Call:
     """One logical request, possibly sent several times."""
@@ -232,7 +192,10 @@ class TogglClient:
         max_listing_bytes: int = MAX_LISTING_BYTES,
         max_listing_pages: int = MAX_LISTING_PAGES,
         on_retry: Callable[[RetryNotice], None] | None = None,
+        rate: float | None | _Unset = UNSET,
     ) -> None:
+        """`rate`: requests per second to pace to; by default the route's (pacing.server_rate),
+        None for no pacing until a 429, a number to choose it (capped by Maton's limit)."""
         self.transport = transport
         self.timeout = timeout
         self.deadline = max(deadline, 0.001)
@@ -252,7 +215,9 @@ class TogglClient:
         self._on_request = on_request
         self._on_retry = on_retry
         self._last_answer_bytes = 0
-        self._pacer = Pacer(lambda delay: self._wait(delay, "pacing"), clock)
+        chosen = server_rate(transport) if isinstance(rate, _Unset) else (
+            None if rate is None else server_rate(transport, rate))
+        self._pacer = Pacer(lambda delay: self._wait(delay, "pacing"), clock, chosen)
         # (seconds, why: "pacing", "429", "503", "no answer"), told before each sleep: the
         # CLI's progress line shows waits instead of going silent.
         self.on_wait: Callable[[float, str], None] | None = None
@@ -284,8 +249,13 @@ class TogglClient:
 
     @property
     def pacing_interval(self) -> float:
-        """Seconds currently kept between requests (0 until Toggl says 429)."""
+        """Seconds currently kept between requests (0 when no rate is known and no 429 came)."""
         return self._pacer.interval
+
+    @property
+    def pacing_rate(self) -> float | None:
+        """The requests per second paced to from the start (None: unknown, pace after a 429)."""
+        return self._pacer.rate
 
     def credential_key(self, label: bytes) -> bytes:
         """A key derived from the credential (HMAC-SHA256 of `label`): the secret never leaves."""
@@ -533,7 +503,7 @@ class TogglClient:
             except _RetryableFailure as failure:
                 if attempt > self.max_retries:
                     raise self._with_totals(failure.error, attempt, first_started) from failure.__cause__
-                delay = self._back_off(attempt, failure.retry_after)
+                delay = self._back_off(attempt, failure)
                 self._notify_retry(call, attempt, failure, delay, first_started)
                 status = failure.error.status
                 self._wait(delay, str(status) if status is not None else "no answer")
@@ -556,6 +526,7 @@ class TogglClient:
             self._pacer.mark_sent()
             with wire.watching(self.deadline) as watch:
                 response = self._send(hop, watch, started, attempt)
+                self._pacer.mark_answered(started)
                 try:
                     self._count_sent(hop)
                     self._note_quota(response)
@@ -719,16 +690,28 @@ class TogglClient:
             rate_limited=error.status == 429,
         ))
 
-    def _back_off(self, attempt: int, retry_after: float | None) -> float:
+    def _back_off(self, attempt: int, failure: _RetryableFailure) -> float:
         """The delay before the next attempt (counted, not yet slept)."""
-        # Full jitter: uniform over [0, ceiling], the ceiling doubling per retry up to the cap.
-        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
-        delay = self._rng.uniform(0, ceiling)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, self.backoff_cap))
+        if failure.error.status == 429:
+            delay = self._rate_limited_delay(failure.retry_after)
+        else:
+            # Full jitter: uniform over [0, ceiling], the ceiling doubling per retry up to the cap.
+            ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+            delay = self._rng.uniform(0, ceiling)
+            if failure.retry_after is not None:
+                delay = max(delay, min(failure.retry_after, self.backoff_cap))
         self.stats.retries += 1
         self.stats.waited_seconds += delay
         return delay
+
+    def _rate_limited_delay(self, retry_after: float | None) -> float:
+        # A 429 refused the request before doing anything: wait only until the bucket has room
+        # (Retry-After when the server says; Toggl does not), plus up to 10% jitter so that
+        # clients sharing a token do not retry in step.
+        needed = retry_after if retry_after is not None else self._pacer.delay()
+        needed = min(max(needed, 0.0), self.backoff_cap)
+        jitter = self._rng.uniform(0, 0.1 * max(needed, self._pacer.interval, 0.05))
+        return min(needed + jitter, self.backoff_cap)
 
     def _wait(self, delay: float, reason: str) -> None:
         if self.on_wait is not None:

@@ -51,7 +51,7 @@ CASES = [
       "rate, template"]),
     ("unknown top-level key", HEAD + "client: []\n",
      ["x.yaml:3:1: client: unknown key 'client' (did you mean 'clients'?); allowed keys: "
-      "clients, defaults, projects, protected, safety, tags, unmanaged, version, workspace"]),
+      "clients, defaults, projects, protected, rules, safety, tags, unmanaged, version, workspace"]),
     ("wrong type", HEAD + "clients:\n  - name: A\n    archived: maybe\n",
      ["x.yaml:5:15: clients[0] (client 'A'): archived: expected true or false, got 'maybe'"]),
     ("list instead of mapping", HEAD + "safety: [1, 2]\n",

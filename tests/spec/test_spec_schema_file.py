@@ -153,7 +153,7 @@ def test_compiled_checker_agrees_with_jsonschema(document):
 
 
 @pytest.mark.parametrize("pointer", ["#/$defs/client", "#/$defs/project", "#/$defs/tag",
-                                     "#/properties/tags/items"])
+                                     "#/$defs/rule", "#/properties/tags/items"])
 @settings(max_examples=150, deadline=None, derandomize=True)
 @given(data=st.data())
 def test_entry_checkers_agree_with_jsonschema(pointer, data):

@@ -34,7 +34,10 @@ def make_client(clock: FakeClock, direct_transport: Transport) -> Iterator[Calla
     made: list[TogglClient] = []
 
     def make(transport: Transport | None = None, **options: Any) -> TogglClient:
-        settings: dict[str, Any] = {"sleep": clock.sleep, "clock": clock, "rng": random.Random(7)}
+        # No proactive pacing unless a test asks for it (tests/toggl/test_pacing.py): the retry
+        # tests count the sleeps of their backoffs alone.
+        settings: dict[str, Any] = {"sleep": clock.sleep, "clock": clock, "rng": random.Random(7),
+                                    "rate": None}
         client = TogglClient(transport or direct_transport, **{**settings, **options})
         made.append(client)
         return client
