@@ -47,7 +47,7 @@ class Protector(NamedTuple):
 
 
 @lru_cache(maxsize=4096)
-def _glob(pattern_key: str) -> re.Pattern[str]:
+def compiled_glob(pattern_key: str) -> re.Pattern[str]:
     """The regex of a (case-folded) pattern, matched against a (case-folded) escaped address."""
     parts: list[str] = []
     index = 0
@@ -108,7 +108,7 @@ def pattern_covers(pattern: str, name: str, address: str) -> bool:
     name_folded, address_folded = name_key(name), name_key(address)
     if pattern_key in (name_folded, address_folded):
         return True
-    glob = _glob(pattern_key)
+    glob = compiled_glob(pattern_key)
     return bool(glob.fullmatch(address_folded) or glob.fullmatch(name_key(escape_name(name))))
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
 from reconciler.engine.plan import Action, Change, Plan
-from reconciler.engine.safety import _glob
+from reconciler.engine.safety import compiled_glob
 from reconciler.errors import UsageError
 from reconciler.model import escape_name, name_key, project_address, split_address
 from reconciler.untrusted import quoted
@@ -60,7 +60,7 @@ def covers(pattern: str, name: str, address: str) -> bool:
     address_key, name_only = name_key(address), name_key(escape_name(name))
     if pattern_key in (address_key, name_only):
         return True
-    glob = _glob(pattern_key)  # the same compiled (and cached) globs as protection
+    glob = compiled_glob(pattern_key)  # the same compiled (and cached) globs as protection
     return bool(glob.fullmatch(address_key) or glob.fullmatch(name_only))
 
 
