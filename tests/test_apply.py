@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
 
 from reconciler.apply import ApplyEvent, ApplyFailed, Executor, stale_objects
@@ -11,23 +9,8 @@ from reconciler.engine.plan import Action, Change, FieldChange, Plan
 from reconciler.errors import QuotaError
 from reconciler.live import read_live_state
 from reconciler.model import LiveState
-from reconciler.sandbox import Sandbox, SandboxConfig
-from reconciler.toggl import TogglClient, transport_from_env
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    server = Sandbox(SandboxConfig(seed_demo=False))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[TogglClient]:
-    env = {"TOGGL_API_TOKEN": sandbox.token, "TOGGL_API_URL": sandbox.url}
-    with TogglClient(transport_from_env(env), backoff_base=0.001) as toggl:
-        yield toggl
+from reconciler.sandbox import Sandbox
+from reconciler.toggl import TogglClient
 
 
 def tag_creates(wid: int, names: list[str]) -> Plan:

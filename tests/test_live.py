@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
 
 from reconciler.errors import UsageError
 from reconciler.live import ResolvedWorkspace, resolve_workspaces
-from reconciler.sandbox import Sandbox, SandboxConfig
-from reconciler.toggl import TogglClient, transport_from_env
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    server = Sandbox(SandboxConfig(seed_demo=False))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[TogglClient]:
-    env = {"TOGGL_API_TOKEN": sandbox.token, "TOGGL_API_URL": sandbox.url}
-    with TogglClient(transport_from_env(env), backoff_base=0.001) as toggl:
-        yield toggl
+from reconciler.sandbox import Sandbox
+from reconciler.toggl import TogglClient
 
 
 def test_ids_alone_cost_no_request(sandbox: Sandbox, client: TogglClient) -> None:
