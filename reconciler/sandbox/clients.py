@@ -187,13 +187,6 @@ def clients_by_ids(store: Store, wid: int, body: Any) -> list[dict[str, Any]]:
 def my_clients(store: Store, query: Mapping[str, str]) -> list[dict[str, Any]]:
     """`GET /me/clients`: the clients of every workspace, archived ones too (documented
     without a status filter); `since` adds deleted ones."""
-    if "since" in query:
-        since = params.unix_timestamp(query)
-        rows = store.db.execute(
-            "SELECT * FROM clients WHERE at_ts >= ? ORDER BY wid, name_key, id", (since,)
-        ).fetchall()
-    else:
-        rows = store.db.execute(
-            "SELECT * FROM clients WHERE deleted_ts IS NULL ORDER BY wid, name_key, id"
-        ).fetchall()
+    since = params.unix_timestamp(query) if "since" in query else None
+    rows = store.rows_of_every_workspace("clients", since)
     return [client_json(store, row) for row in rows]

@@ -226,6 +226,17 @@ class Store:
             f"SELECT * FROM {table} WHERE id = ? AND wid = ? AND deleted_ts IS NULL", (object_id, wid)
         ).fetchone()
 
+    def rows_of_every_workspace(self, table: str, since: int | None) -> list[sqlite3.Row]:
+        """The `/me/...` listings: a table's rows across workspaces; with `since`, those changed
+        since then, deleted ones included (as Toggl's `since` filters do)."""
+        if table not in _OBJECT_TABLES:  # a table name cannot be a query parameter
+            raise ValueError(f"not an object table: {table}")
+        if since is None:
+            query, args = f"SELECT * FROM {table} WHERE deleted_ts IS NULL", ()
+        else:
+            query, args = f"SELECT * FROM {table} WHERE at_ts >= ?", (since,)
+        return self.db.execute(query + " ORDER BY wid, name_key, id", args).fetchall()
+
     def workspace_rows(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM workspaces ORDER BY id").fetchall()
 

@@ -151,15 +151,8 @@ def _ids_in_operation(operation: Mapping[str, Any]) -> list[Any]:
 def my_tags(store: Store, query: Mapping[str, str]) -> list[dict[str, Any]]:
     """`GET /me/tags`: the tags of every workspace; `since` adds deleted ones, which then
     carry the documented `deleted_at`."""
-    if "since" in query:
-        since = params.unix_timestamp(query)
-        rows = store.db.execute(
-            "SELECT * FROM tags WHERE at_ts >= ? ORDER BY wid, name_key, id", (since,)
-        ).fetchall()
-    else:
-        rows = store.db.execute(
-            "SELECT * FROM tags WHERE deleted_ts IS NULL ORDER BY wid, name_key, id"
-        ).fetchall()
+    since = params.unix_timestamp(query) if "since" in query else None
+    rows = store.rows_of_every_workspace("tags", since)
     return [_with_deleted_at(row) for row in rows]
 
 
