@@ -12,12 +12,27 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
-Kind = Literal["client", "project", "tag"]
+Kind = Literal["client", "project", "tag", "settings", "group", "member", "task", "workspace"]
+# The first three kinds: the objects every spec manages (the lists `unmanaged:` and the
+# thresholds have always covered). The workspace kinds below are planned only when the spec
+# mentions them, so a spec without them reads and plans exactly as before.
 KINDS: tuple[Kind, ...] = ("client", "project", "tag")
+WORKSPACE_KINDS: tuple[Kind, ...] = ("workspace", "settings", "group", "member", "task")
+ALL_KINDS: tuple[Kind, ...] = KINDS + WORKSPACE_KINDS
 # Spec section name of each kind ("clients", ...), used in policies, protection and messages.
 KIND_SECTIONS: Mapping[Kind, str] = {"client": "clients", "project": "projects", "tag": "tags"}
+WORKSPACE_KIND_SECTIONS: Mapping[Kind, str] = {
+    "workspace": "workspace", "settings": "settings", "group": "groups", "member": "members",
+    "task": "tasks",
+}
 
-UnmanagedPolicy = Literal["ignore", "archive", "delete"]
+UnmanagedPolicy = Literal["ignore", "archive", "delete", "remove"]
+# What `unmanaged:` may say of each workspace kind (settings are managed key by key: no policy).
+WORKSPACE_UNMANAGED_POLICIES: Mapping[Kind, tuple[UnmanagedPolicy, ...]] = {
+    "group": ("ignore", "delete"),
+    "member": ("ignore", "remove"),
+    "task": ("ignore", "archive", "delete"),
+}
 PlanTier = Literal["free", "starter", "premium"]
 
 # Fields of a project that the spec may manage, in Toggl's own names.
@@ -135,6 +150,39 @@ def split_address(address: str) -> tuple[str | None, str]:
     return (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
 
 
+# Workspace settings a spec may manage (`settings:`), in Toggl's own names (GET/PUT
+# /workspaces/{wid}). Only the keys a spec writes are managed; the others are never sent.
+SETTINGS_FIELDS: tuple[str, ...] = (
+    "default_currency",
+    "default_hourly_rate",
+    "rounding",
+    "rounding_minutes",
+    "only_admins_may_create_projects",
+    "only_admins_may_create_tags",
+    "only_admins_see_team_dashboard",
+    "projects_billable_by_default",
+    "projects_private_by_default",
+    "projects_enforce_billable",
+    "limit_public_project_data",
+    "reports_collapse",
+)
+# What a key of the workspace kinds needs beyond the Free plan: a paid-only key on a Free
+# workspace is a plan error naming the key and this plan. Keys: `settings.<field>`,
+# `groups`, `members.rate`, `tasks`.
+PAID_WORKSPACE_KEYS: Mapping[str, PlanTier] = {
+    "settings.default_hourly_rate": "starter",
+    "settings.projects_billable_by_default": "starter",
+    "settings.projects_enforce_billable": "starter",
+    "settings.rounding": "starter",
+    "settings.rounding_minutes": "starter",
+    "groups": "starter",
+    "members.rate": "starter",
+    "tasks": "starter",
+}
+TASK_FIELDS: tuple[str, ...] = ("active", "estimated_hours", "assignee")  # assignee: an e-mail
+MEMBER_FIELDS: tuple[str, ...] = ("manager", "rate")
+
+
 @dataclass(frozen=True)
 class SourceLocation:
     """Where a spec object was written, for messages: file, 1-based line and column."""
@@ -161,6 +209,52 @@ class DesiredClient:
 
 
 @dataclass(frozen=True)
+class DesiredMember:
+    """One `members:` entry of a project: a workspace user (by e-mail) or a group (by name)."""
+
+    user: str | None = None  # an e-mail, as written (compared ignoring case)
+    group: str | None = None  # a group name; exactly one of user/group is set
+    fields: Mapping[str, Any] = field(default_factory=dict)  # subset of MEMBER_FIELDS
+    source: SourceLocation | None = None
+
+    @property
+    def member_key(self) -> str:
+        """`user:<e-mail>` or `group:<name>`: the member's address within its project."""
+        return f"user:{self.user}" if self.user is not None else f"group:{escape_name(self.group or '')}"
+
+
+@dataclass(frozen=True)
+class DesiredTask:
+    """One `tasks:` entry of a project; name-keyed within the project like projects in clients."""
+
+    name: str
+    fields: Mapping[str, Any] = field(default_factory=dict)  # subset of TASK_FIELDS
+    previous_names: tuple[str, ...] = ()
+    delete: bool = False
+    source: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
+class DesiredGroup:
+    """One `groups:` entry: an organization group attached to this workspace."""
+
+    name: str
+    members: tuple[str, ...] | None = None  # e-mails; None: membership not managed
+    previous_names: tuple[str, ...] = ()
+    delete: bool = False
+    source: SourceLocation | None = None
+    member_sources: tuple[SourceLocation | None, ...] = ()  # one per members entry
+
+
+@dataclass(frozen=True)
+class DesiredSettings:
+    """The spec's `settings:` block: only the keys written (subset of SETTINGS_FIELDS)."""
+
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    sources: Mapping[str, SourceLocation] = field(default_factory=dict)  # per key
+
+
+@dataclass(frozen=True)
 class DesiredProject:
     name: str
     client: str | None = None
@@ -175,6 +269,10 @@ class DesiredProject:
     # a project under another client.
     move_from: str | None = None
     source: SourceLocation | None = None
+    # None: the entry has no `members:` / `tasks:` key, so that kind is not managed on it
+    # (an empty list is managed: nothing listed, `unmanaged.members`/`tasks` decide the rest).
+    members: tuple[DesiredMember, ...] | None = None
+    tasks: tuple[DesiredTask, ...] | None = None
 
     @property
     def address(self) -> str:
@@ -236,6 +334,29 @@ class DesiredState:
     spec_hash: str = ""  # sha256 of the spec files' bytes, in load order
     files: tuple[str, ...] = ()
     rules: tuple[HouseRule, ...] = ()  # house rules, from every file of the workspace
+    # The workspace kinds; None (or no project with members/tasks) means the spec does not
+    # mention that kind, and nothing of it is read or planned.
+    organization: str | int | None = None  # with it, apply creates a missing workspace
+    organization_source: SourceLocation | None = None
+    settings: DesiredSettings | None = None
+    groups: tuple[DesiredGroup, ...] | None = None
+
+    @property
+    def mentions_members(self) -> bool:
+        return any(project.members is not None for project in self.projects)
+
+    @property
+    def mentions_tasks(self) -> bool:
+        return any(project.tasks is not None for project in self.projects)
+
+    @property
+    def mentioned_emails(self) -> bool:
+        """Whether any entry names a user by e-mail (group members, members, assignees)."""
+        return (any(group.members for group in self.groups or ())
+                or any(member.user is not None for project in self.projects
+                       for member in project.members or ())
+                or any("assignee" in task.fields for project in self.projects
+                       for task in project.tasks or ()))
 
 
 # ---------------------------------------------------------------- live state (Toggl)
@@ -270,6 +391,51 @@ class LiveTag:
 
 
 @dataclass(frozen=True)
+class LiveUser:
+    """A user of the workspace (GET /workspaces/{wid}/users): how e-mails become ids."""
+
+    id: int
+    email: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveGroup:
+    """An organization group (GET /organizations/{oid}/groups)."""
+
+    id: int
+    name: str
+    user_ids: tuple[int, ...] = ()
+    workspace_ids: tuple[int, ...] = ()  # the workspaces it is attached to
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveMember:
+    """A project member: a project_user (user_id set) or a project_group (group_id set)."""
+
+    id: int
+    project_id: int
+    user_id: int | None = None
+    group_id: int | None = None
+    manager: bool = False
+    rate: float | None = None
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveTask:
+    id: int
+    name: str
+    project_id: int
+    active: bool = True
+    estimated_seconds: int | None = None
+    user_id: int | None = None  # the assignee
+    tracked_seconds: int = 0
+    at: str | None = None
+
+
+@dataclass(frozen=True)
 class QuotaStatus:
     """What Toggl last said of the hourly quota (X-Toggl-Quota-* headers); None = not reported."""
 
@@ -287,4 +453,14 @@ class LiveState:
     tags: tuple[LiveTag, ...] = ()
     reads: int = 0  # API requests spent reading this state
     quota: QuotaStatus = field(default_factory=QuotaStatus)
+    # The workspace kinds, read only when the spec mentions them (None: not read).
+    organization_id: int | None = None
+    settings: Mapping[str, Any] | None = None  # SETTINGS_FIELDS as GET /workspaces/{wid} gave them
+    users: tuple[LiveUser, ...] | None = None
+    groups: tuple[LiveGroup, ...] | None = None  # every group of the organization
+    members: tuple[LiveMember, ...] | None = None  # project users and project groups
+    tasks: tuple[LiveTask, ...] | None = None
+    # True when the spec's workspace does not exist yet and `organization:` lets apply create
+    # it: every list above is empty and workspace_id is 0 until the create runs.
+    workspace_missing: bool = False
 

@@ -68,6 +68,7 @@ class BlastRadius:
 
     tracked_seconds: int = 0
     projects: int = 0
+    people: int = 0  # members and groups: how many people lose (or change) project access
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class Change:
     address: str  # `Client/Project`, or a client or tag name: unique within its kind
     name: str  # the object's name after the change (for removals, its live name)
     client: str | None = None  # projects: the client name after the change
+    # Tasks and members: the address of the project they belong to (`Client/Project`).
+    parent: str | None = None
     live_id: int | None = None  # None only for creates
     live_at: str | None = None  # the live object's `at`: its fingerprint for `apply --plan`
     fields: tuple[FieldChange, ...] = ()
@@ -122,6 +125,7 @@ class Change:
             "address": self.address,
             "name": self.name,
             "client": self.client,
+            "parent": self.parent,
             "live_id": self.live_id,
             "live_at": self.live_at,
             "fields": [
@@ -129,7 +133,8 @@ class Change:
             ],
             "blast": None
             if self.blast is None
-            else {"tracked_seconds": self.blast.tracked_seconds, "projects": self.blast.projects},
+            else {"tracked_seconds": self.blast.tracked_seconds, "projects": self.blast.projects,
+                  "people": self.blast.people},
             "options": dict(self.options),
             "reason": self.reason,
             "fingerprint": dict(self.fingerprint),
@@ -145,6 +150,7 @@ class Change:
             address=data["address"],
             name=data["name"],
             client=data.get("client"),
+            parent=data.get("parent"),
             live_id=data.get("live_id"),
             live_at=data.get("live_at"),
             fields=tuple(
@@ -152,7 +158,8 @@ class Change:
             ),
             blast=None
             if blast is None
-            else BlastRadius(int(blast["tracked_seconds"]), int(blast["projects"])),
+            else BlastRadius(int(blast["tracked_seconds"]), int(blast["projects"]),
+                             int(blast.get("people", 0))),
             options=dict(data.get("options") or {}),
             reason=data.get("reason", ""),
             fingerprint=dict(data.get("fingerprint") or {}),
