@@ -136,7 +136,7 @@ def _plain_entry(entry: dict[str, Any]) -> bool:
     return (type(name) is str and name.isascii() and name.isprintable()
             and (client is None or (type(client) is str and client.isascii()
                                     and client.isprintable()))
-            and "previous_names" not in entry)
+            and "previous_names" not in entry and "assignee" not in entry)
 
 
 def _entry_slots(entry: dict[str, Any], path: DataPath) -> Iterator[Slot]:

@@ -101,10 +101,15 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
     elif keyword == "type":
         types = [expected] if isinstance(expected, str) else list(expected)
         yield Issue(file, path, f"expected {_words(types)}, got {describe(value)}"
-                    f"{_entry_hint(path, types, value)}", quote_hint="string" in types,
+                    f"{_entry_hint(path, types, value)}", quote_hint=_may_quote(path, types),
                     number_hint=bool({"number", "integer"} & set(types)))
     else:
         yield Issue(file, path, _keyword_message(keyword, expected, value, path))
+
+
+def _may_quote(path: tuple[Any, ...], types: list[str]) -> bool:
+    """Whether quoting the value could help: not for a currency, where no word would."""
+    return "string" in types and path[-1:] != ("default_currency",)
 
 
 def _entry_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:

@@ -95,8 +95,8 @@ def _on_deleted(entry: Entry, keys: tuple[str, ...], kind: str, reason: str) -> 
         return
     for key in keys:
         if key in entry.body:
-            yield Issue(entry.file, entry.path + (key,), f"{key} on a {kind} with delete: true; "
-                        f"{reason}: remove {key}, or delete: true", at_key=True)
+            yield Issue(entry.file, entry.path + (key,), f"{key} on a {kind} with delete: true: "
+                        f"{reason}; remove {key} or the delete", at_key=True)
 
 
 def _duplicate_members(project: Entry) -> Iterator[Issue]:

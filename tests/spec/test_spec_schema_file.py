@@ -155,7 +155,9 @@ def test_compiled_checker_agrees_with_jsonschema(document):
 
 
 @pytest.mark.parametrize("pointer", ["#/$defs/client", "#/$defs/project", "#/$defs/tag",
-                                     "#/$defs/rule", "#/properties/tags/items"])
+                                     "#/$defs/rule", "#/properties/tags/items", "#/$defs/group",
+                                     "#/$defs/member", "#/$defs/task", "#/$defs/settings",
+                                     "#/$defs/email"])
 @settings(max_examples=150, deadline=None, derandomize=True)
 @given(data=st.data())
 def test_entry_checkers_agree_with_jsonschema(pointer, data):
@@ -164,3 +166,8 @@ def test_entry_checkers_agree_with_jsonschema(pointer, data):
     root = jsonschema.Draft202012Validator(schema)
     validator = root.evolve(schema={"$ref": schema["$id"] + pointer})
     assert spec_schema.checker(pointer)(entry) == validator.is_valid(entry)
+
+
+def test_the_compiled_checker_implements_not():
+    check = compile_schema({"type": "object", "not": {"required": ["group"]}})
+    assert check({"user": "a@b"}) and not check({"group": "G"})
