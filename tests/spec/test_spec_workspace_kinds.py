@@ -568,3 +568,14 @@ def test_the_full_example_is_valid_against_the_schema_file():
         assert {f"{block}.{key}" for key in keys} <= written
     project_keys = {key for project in document["projects"] for key in project}
     assert {"members", "tasks"} <= project_keys
+
+
+def test_the_readme_example_of_the_new_keys_validates(write_spec):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Workspace settings, groups, members and tasks"):]
+    block = section[section.index("```yaml\n") + 8:section.index("```\n", 8)]
+    path = write_spec("readme.yaml", HEAD + "clients: [{name: Globex}]\n" + block)
+    assert validate_paths([path]) == []
+    [state] = load_specs([path])
+    assert state.settings and state.groups and state.projects[0].members
+    assert state.projects[0].tasks
