@@ -74,6 +74,7 @@ def workspace_kind_issues(files: Sequence[SpecFile], trusted: Sequence[bool],
                           projects: Sequence[Entry], groups: Sequence[Entry]) -> list[Issue]:
     """Every cross-entry problem of the workspace kinds in the files of ONE workspace."""
     issues: list[Issue] = list(_organization_disagreements(files, trusted))
+    known = _GroupNames(groups)
     for project in projects:
         if "tasks" not in project.body and "members" not in project.body:
             continue
@@ -83,11 +84,45 @@ def workspace_kind_issues(files: Sequence[SpecFile], trusted: Sequence[bool],
         issues += duplicates(tasks)
         issues += rename_collisions(tasks)
         issues += _duplicate_members(project)
+        issues += known.member_issues(project)
     for group in groups:
         issues += _on_deleted(group, ("members",), "group",
                               "a deleted group has no members")
         issues += _duplicate_group_members(group)
     return issues
+
+
+class _GroupNames:
+    """The `groups:` entries by name and by previous name, for the members that name one."""
+
+    def __init__(self, groups: Sequence[Entry]) -> None:
+        self.by_name: dict[str, Entry] = {}
+        self.by_previous: dict[str, Entry] = {}
+        for group in groups:
+            self.by_name.setdefault(name_key(group.body["name"]), group)
+            for old_name in group.body.get("previous_names", ()):
+                self.by_previous.setdefault(name_key(old_name), group)
+
+    def member_issues(self, project: Entry) -> Iterator[Issue]:
+        """A member naming a group the spec deletes, or a group by the name it is renamed from.
+        A group the spec does not list is no problem here: it may exist live."""
+        if not self.by_name and not self.by_previous:
+            return
+        for index, member in enumerate(project.body.get("members") or ()):
+            if "group" not in member:
+                continue
+            key = name_key(member["group"])
+            path = project.path + ("members", index, "group")
+            group = self.by_name.get(key)
+            if group is not None and group.body.get("delete") and not project.body.get("delete"):
+                yield Issue(project.file, path, f"group {member['group']!r} has delete: true (at "
+                            f"{where(group.file, group.path)}); remove the member or keep the "
+                            "group")
+            renamed = self.by_previous.get(key) if group is None else None
+            if renamed is not None:
+                yield Issue(project.file, path, f"{member['group']!r} is a previous name of group "
+                            f"{renamed.body['name']!r} (at {where(renamed.file, renamed.path)}); "
+                            "name the group by its new name")
 
 
 def _on_deleted(entry: Entry, keys: tuple[str, ...], kind: str, reason: str) -> Iterator[Issue]:

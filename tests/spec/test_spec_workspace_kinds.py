@@ -579,3 +579,19 @@ def test_the_readme_example_of_the_new_keys_validates(write_spec):
     [state] = load_specs([path])
     assert state.settings and state.groups and state.projects[0].members
     assert state.projects[0].tasks
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("groups:\n  - {name: Old, delete: true}\nprojects:\n  - name: P\n    members:\n"
+     "      - group: old\n",
+     ["x.yaml:8:16: projects[0] (project 'P'): members[0] (group 'old'): group: group 'old' has "
+      "delete: true (at x.yaml:4:5); remove the member or keep the group"]),
+    ("groups:\n  - {name: Developers, previous_names: [Devs]}\nprojects:\n  - name: P\n"
+     "    members:\n      - group: Devs\n",
+     ["x.yaml:8:16: projects[0] (project 'P'): members[0] (group 'Devs'): group: 'Devs' is a "
+      "previous name of group 'Developers' (at x.yaml:4:5); name the group by its new name"]),
+    ("groups:\n  - {name: Developers, previous_names: [developers]}\nprojects:\n  - name: P\n"
+     "    members:\n      - group: Developers\n", []),
+])
+def test_members_naming_a_deleted_or_renamed_group(write_spec, text, expected):
+    assert _messages(write_spec, text) == expected
