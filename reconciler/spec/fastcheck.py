@@ -182,6 +182,11 @@ def _one_of(compiler: _Compiler, schemas: list[Any]) -> Check:
     return lambda value: sum(1 for one in checks if one(value)) == 1
 
 
+def _not(compiler: _Compiler, schema: Any) -> Check:
+    check = compiler.compile(schema)
+    return lambda value: not check(value)
+
+
 def _ref(compiler: _Compiler, target: str) -> Check:
     return compiler.ref(target)
 
@@ -198,6 +203,7 @@ _KEYWORDS: Mapping[str, Callable[[_Compiler, Any], Check]] = {
     "items": _items,
     "anyOf": _any_of,
     "oneOf": _one_of,
+    "not": _not,
     "$ref": _ref,
 }
 

@@ -35,20 +35,35 @@ _CONTROL_NAMES = {
 _SHOWN_CHARACTERS = 3  # at most this many different invisible characters named per message
 
 
+# What a slot holds: a name Toggl stores (held to its limits), a name that only matches live
+# names (previous names, references, protection patterns), or a user's e-mail.
+_LIMITED, _MATCHED, _EMAIL = "limited", "matched", "email"
+
+
 def check_names(file: SpecFile) -> list[Issue]:
-    """NFC-normalizes every name of the file in place; returns the names that cannot be used."""
+    """NFC-normalizes every name and e-mail of the file in place; returns those that cannot be
+    used."""
     issues: list[Issue] = []
-    for holder, key, path, limited in _name_slots(file.data):
+    for holder, key, path, slot in _name_slots(file.data):
         name = holder[key]
         if not isinstance(name, str) or (name.isascii() and name.isprintable()):
             continue  # ASCII: a byte is a character, so the schema's maxLength is the limit
         if name.isprintable() and not unicodedata.is_normalized("NFC", name):
             name = holder[key] = unicodedata.normalize("NFC", name)
-        problem = name_problem(name, limited=limited)
+        problem = (email_problem(name) if slot == _EMAIL
+                   else name_problem(name, limited=slot == _LIMITED))
         if problem:
             issues.append(Issue(file, path, problem))
     issues += _notes_issues(file)
     return issues
+
+
+def email_problem(email: str) -> str | None:
+    """Why a spec cannot hold this e-mail beyond the schema's shape (None when it can): a
+    character nobody can see in a review (a zero-width space would make another address)."""
+    if email.isprintable():
+        return None
+    return _invisible_message(email, "e-mail")
 
 
 def name_problem(name: str, *, limited: bool = True) -> str | None:
@@ -58,7 +73,7 @@ def name_problem(name: str, *, limited: bool = True) -> str | None:
     if name.isascii() and name.isprintable():
         return None
     if not name.isprintable():
-        return _invisible_message(name)
+        return _invisible_message(name, "name")
     size = len(unicodedata.normalize("NFC", name).encode("utf-8", "surrogatepass"))
     if limited and size > MAX_NAME_BYTES:
         return _too_long_message(name, size, MAX_NAME_BYTES, "a name")
@@ -73,34 +88,46 @@ def notes_problem(notes: str) -> str | None:
     return _too_long_message(notes, size, MAX_NOTES_BYTES, "notes") if size > MAX_NOTES_BYTES else None
 
 
-def _name_slots(data: dict[str, Any]) -> Iterator[tuple[Any, Any, DataPath, bool]]:
-    """(container, key, data path, limited) for every string the spec uses as a name.
+Slot = tuple[Any, Any, DataPath, str]
 
-    `limited`: the name of an object the plan may create or rename (held to Toggl's limits);
-    the other names (previous names, references, protection patterns) only match live names.
+
+def _name_slots(data: dict[str, Any]) -> Iterator[Slot]:
+    """(container, key, data path, what) for every string the spec uses as a name or e-mail.
+
+    `what`: _LIMITED for the name of an object the plan may create or rename (held to Toggl's
+    limits), _MATCHED for names that only match live names (previous names, references,
+    protection patterns), _EMAIL for a user's e-mail.
     """
-    if isinstance(data.get("workspace"), str):
-        yield data, "workspace", ("workspace",), False
+    for key in ("workspace", "organization"):
+        if isinstance(data.get(key), str):
+            yield data, key, (key,), _MATCHED
     defaults = data.get("defaults")
     project_defaults = defaults.get("project") if isinstance(defaults, dict) else None
     if isinstance(project_defaults, dict) and "client" in project_defaults:
-        yield project_defaults, "client", ("defaults", "project", "client"), False
-    for section in ("clients", "projects", "tags"):
+        yield project_defaults, "client", ("defaults", "project", "client"), _MATCHED
+    for section in ("clients", "projects", "tags", "groups"):
         items = data.get(section)
-        if not isinstance(items, list):
-            continue
-        for index, item in enumerate(items):
-            if isinstance(item, str):  # a tag written as a bare name
-                if not (item.isascii() and item.isprintable()):
-                    yield items, index, (section, index), True
-            elif isinstance(item, dict) and not _plain_entry(item):
-                yield from _entry_slots(item, (section, index))
+        if isinstance(items, list):
+            yield from _list_slots(items, (section,))
     protected = data.get("protected")
     if isinstance(protected, dict):
         for section, patterns in protected.items():
             if isinstance(patterns, list):
                 for index in range(len(patterns)):
-                    yield patterns, index, ("protected", section, index), False
+                    yield patterns, index, ("protected", section, index), _MATCHED
+
+
+def _list_slots(items: list[Any], path: DataPath) -> Iterator[Slot]:
+    """The slots of a list of named entries (written as mappings, or tags and tasks as names)."""
+    for index, item in enumerate(items):
+        if isinstance(item, str):  # a tag or task written as a bare name
+            if not (item.isascii() and item.isprintable()):
+                yield items, index, path + (index,), _LIMITED
+        elif isinstance(item, dict):
+            if not _plain_entry(item):
+                yield from _entry_slots(item, path + (index,))
+            if "members" in item or "tasks" in item:
+                yield from _inner_slots(item, path + (index,))
 
 
 def _plain_entry(entry: dict[str, Any]) -> bool:
@@ -109,18 +136,37 @@ def _plain_entry(entry: dict[str, Any]) -> bool:
     return (type(name) is str and name.isascii() and name.isprintable()
             and (client is None or (type(client) is str and client.isascii()
                                     and client.isprintable()))
-            and "previous_names" not in entry)
+            and "previous_names" not in entry and "assignee" not in entry)
 
 
-def _entry_slots(entry: dict[str, Any], path: DataPath) -> Iterator[tuple[Any, Any, DataPath, bool]]:
+def _entry_slots(entry: dict[str, Any], path: DataPath) -> Iterator[Slot]:
     if "name" in entry:
-        yield entry, "name", path + ("name",), True
+        yield entry, "name", path + ("name",), _LIMITED
     if "client" in entry:
-        yield entry, "client", path + ("client",), False
+        yield entry, "client", path + ("client",), _MATCHED
+    if "assignee" in entry:  # a task's
+        yield entry, "assignee", path + ("assignee",), _EMAIL
     previous = entry.get("previous_names")
     if isinstance(previous, list):
         for index in range(len(previous)):
-            yield previous, index, path + ("previous_names", index), False
+            yield previous, index, path + ("previous_names", index), _MATCHED
+
+
+def _inner_slots(entry: dict[str, Any], path: DataPath) -> Iterator[Slot]:
+    """A group's member e-mails; a project's members (e-mails, group names) and tasks."""
+    members = entry.get("members")
+    if isinstance(members, list):
+        for index, member in enumerate(members):
+            if isinstance(member, str):  # a group's member
+                yield members, index, path + ("members", index), _EMAIL
+            elif isinstance(member, dict):
+                if "user" in member:
+                    yield member, "user", path + ("members", index, "user"), _EMAIL
+                if "group" in member:
+                    yield member, "group", path + ("members", index, "group"), _MATCHED
+    tasks = entry.get("tasks")
+    if isinstance(tasks, list):
+        yield from _list_slots(tasks, path + ("tasks",))
 
 
 def _notes_issues(file: SpecFile) -> Iterator[Issue]:
@@ -141,7 +187,7 @@ def _too_long_message(text: str, size: int, limit: int, what: str) -> str:
             f"{limit} bytes: shorten it")
 
 
-def _invisible_message(name: str) -> str:
+def _invisible_message(name: str, what: str) -> str:
     found: dict[str, int] = {}
     for position, character in enumerate(name, start=1):
         if not character.isprintable():
@@ -152,9 +198,10 @@ def _invisible_message(name: str) -> str:
     listing = ", ".join(described) + (f" and {more} more" if more > 0 else "")
     plural = "s" if len(found) > 1 else ""
     them = "them" if plural else "it"
-    return (f"name {_escaped(name)} contains invisible or control character{plural} "
-            f"{listing}; a reviewer cannot see {them}, so two different names would look the "
-            f"same: remove {them} (or write a plain space)")
+    advice = "(or write a plain space)" if what == "name" else "(an e-mail has no spaces)"
+    return (f"{what} {_escaped(name)} contains invisible or control character{plural} "
+            f"{listing}; a reviewer cannot see {them}, so two different {what}s would look the "
+            f"same: remove {them} {advice}")
 
 
 def _code(character: str) -> str:

@@ -24,7 +24,12 @@ _PATTERN_MEANINGS = {
     # Toggl trims names, so one written with spaces around it would never match live.
     "^\\S([\\s\\S]*\\S)?$": "a name that is not empty and neither starts nor ends with spaces",
     "^#[0-9a-fA-F]{6}$": "#rrggbb",
+    "^[^@\\s]+@[^@\\s]+$": "an e-mail address such as ana@acme.test (one @, no spaces)",
 }
+# A project member names exactly one of these; only a user member has the rest.
+_MEMBER_REFERENCES = ("user", "group")
+_USER_MEMBER_FIELDS = ("manager", "rate")
+_MEMBER_TITLE = "Project member"
 # Enums longer than this are not listed in full in a message (the currency codes).
 _LISTED_ENUM = 10
 _TYPE_WORDS = {
@@ -87,6 +92,8 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
         for key in expected:
             if key not in value:
                 yield Issue(file, path, f"missing required key {key!r}")
+    elif keyword in ("anyOf", "oneOf") and error.schema.get("title") == _MEMBER_TITLE:
+        yield from _explain_member(file, path, value)
     elif keyword in ("anyOf", "oneOf"):
         yield from _explain_alternatives(file, error)
     elif keyword == "type" and path == ("version",):
@@ -94,19 +101,45 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
     elif keyword == "type":
         types = [expected] if isinstance(expected, str) else list(expected)
         yield Issue(file, path, f"expected {_words(types)}, got {describe(value)}"
-                    f"{_entry_hint(path, types, value)}", quote_hint="string" in types,
+                    f"{_entry_hint(path, types, value)}", quote_hint=_may_quote(path, types),
                     number_hint=bool({"number", "integer"} & set(types)))
     else:
         yield Issue(file, path, _keyword_message(keyword, expected, value, path))
 
 
+def _may_quote(path: tuple[Any, ...], types: list[str]) -> bool:
+    """Whether quoting the value could help: not for a currency, where no word would."""
+    return "string" in types and path[-1:] != ("default_currency",)
+
+
 def _entry_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
     """`clients: [Globex]`: an entry written as a bare name where a mapping is wanted."""
-    if "object" not in types or not isinstance(value, str) or len(path) != 2:
+    if "object" not in types or not isinstance(value, str):
         return ""
-    if path[0] not in ("clients", "projects"):
+    if len(path) == 4 and path[0] == "projects" and path[2] == "members":
+        key = "user" if "@" in value else "group"
+        return f" (a member is a mapping: write `- {key}: {value}`)"
+    if len(path) != 2 or path[0] not in ("clients", "projects", "groups"):
         return ""
     return f" (an entry is a mapping: write `- name: {value}`)"
+
+
+def _explain_member(file: SpecFile, path: tuple[Any, ...], value: Any) -> Iterator[Issue]:
+    """A project member that names both or neither of user/group, or a group with user fields."""
+    if not isinstance(value, dict):
+        return
+    named = [key for key in _MEMBER_REFERENCES if key in value]
+    if not named:
+        yield Issue(file, path, "a member needs user (an e-mail) or group (a group name)")
+    elif len(named) == 2:
+        yield Issue(file, path + ("group",), "a member is one user or one group: give user or "
+                    "group, not both (list them as two members)", at_key=True)
+    else:
+        for key in _USER_MEMBER_FIELDS:
+            if named == ["group"] and key in value:
+                yield Issue(file, path + (key,), f"{key} applies to a user member only: Toggl's "
+                            "project groups have no manager or rate (set them on the users)",
+                            at_key=True)
 
 
 def _unknown_key(key: str, allowed: list[str]) -> str:
@@ -132,7 +165,7 @@ def _keyword_message(keyword: str, expected: Any, value: Any, path: tuple[Any, .
         return f"expected a number >= {expected}, got {describe(value)}"
     if keyword == "maximum":
         reason = " (a bound chosen to stay inside what Toggl stores)" if path and path[-1] in (
-            "rate", "estimated_hours", "workspace") else ""
+            "rate", "estimated_hours", "workspace", "organization", "default_hourly_rate") else ""
         return f"expected a number <= {_number(expected)}, got {_number(value)}{reason}"
     if keyword == "minLength":
         return f"expected at least {expected} characters, got {describe(value)}"
@@ -150,7 +183,8 @@ def _number(value: Any) -> str:
 
 def _long_enum_message(expected: list[Any], value: Any, path: tuple[Any, ...]) -> str:
     codes = [option for option in expected if isinstance(option, str)]
-    what = "an ISO 4217 currency code" if path and path[-1] == "currency" else "a known value"
+    currency = bool(path) and path[-1] in ("currency", "default_currency")
+    what = "an ISO 4217 currency code" if currency else "a known value"
     hint = ""
     if isinstance(value, str):
         if value.strip().upper() in codes:
@@ -159,7 +193,8 @@ def _long_enum_message(expected: list[Any], value: Any, path: tuple[Any, ...]) -
             guess = difflib.get_close_matches(value.upper(), codes, n=1)
             hint = f" (did you mean {guess[0]!r}?)" if guess else ""
     examples = ", ".join(code for code in ("EUR", "USD", "GBP") if code in codes)
-    nullable = " or null" if None in expected else ""
+    # default_currency takes the project codes but not null (its schema adds type: string).
+    nullable = " or null" if None in expected and path[-1:] != ("default_currency",) else ""
     return (f"{describe(value)} is not {what}{hint}; expected one such as {examples}{nullable}")
 
 

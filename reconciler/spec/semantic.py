@@ -7,20 +7,21 @@ Entries that fail the schema are left out here: the schema problem is already re
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Hashable, Iterator, Mapping, Sequence
 
 from reconciler.model import name_key, project_address, project_key
 from reconciler.spec.house_rules import house_rule_issues
+from reconciler.spec.identity import duplicates, looks, rename_collisions
 from reconciler.spec.schema import checker
 from reconciler.spec.source import ENTRY_KINDS, DataPath, Issue, SpecFile, describe, where
+from reconciler.spec.workspace_checks import workspace_kind_issues
 
 _ENTRY_SCHEMAS = {"clients": "#/$defs/client", "projects": "#/$defs/project",
-                  "tags": "#/properties/tags/items"}
+                  "tags": "#/properties/tags/items", "groups": "#/$defs/group"}
 _DEFAULTS_SCHEMA = "#/properties/defaults/properties/project"
-_AGREED_BLOCKS = ("unmanaged", "safety")
+_AGREED_BLOCKS = ("unmanaged", "safety", "settings")
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -29,7 +30,7 @@ class Entry:
     """One list entry of a spec file, with the values the checks compare."""
 
     file: SpecFile
-    section: str  # clients, projects or tags
+    section: str  # clients, projects, tags or groups
     index: int
     body: Mapping[str, Any]  # a tag written as a bare name reads as {"name": name}
     client: str | None  # projects: the client after defaults
@@ -53,18 +54,13 @@ class Entry:
         if name.isascii() and (client is None or client.isascii()):
             return None  # NFKC changes no ASCII text: the look is the key
         if self.section == "projects":
-            return (_looks(client) if client else "", _looks(name))
-        return _looks(name)
+            return (looks(client) if client else "", looks(name))
+        return looks(name)
 
     def key(self, name: str | None = None) -> Hashable:
         """Identity of this entry (or of another name it had): projects are keyed per client."""
         name = self.body["name"] if name is None else name
         return project_key(self.client, name) if self.section == "projects" else name_key(name)
-
-
-def _looks(name: str) -> str:
-    # NFKC, fold, NFKC again: folding can produce text that NFKC changes further.
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
 
 
 def project_defaults(file: SpecFile, trusted: bool = True) -> Mapping[str, Any]:
@@ -98,61 +94,15 @@ def semantic_issues(files: Sequence[SpecFile], trusted: Sequence[bool]) -> list[
                for section in ENTRY_KINDS}
     issues: list[Issue] = []
     for section, section_entries in grouped.items():
-        issues += _duplicates(section_entries)
-        issues += _rename_collisions(section_entries)
+        issues += duplicates(section_entries)
+        issues += rename_collisions(section_entries)
     clients = {name_key(entry.body["name"]): entry for entry in grouped["clients"]}
     issues += _client_references(files, trusted, grouped["projects"], clients)
     issues += _project_flags(grouped["projects"])
     issues += _disagreements(files, trusted)
+    issues += workspace_kind_issues(files, trusted, grouped["projects"], grouped["groups"])
     issues += house_rule_issues(files, trusted, grouped)
     return issues
-
-
-def _duplicates(section_entries: list[Entry]) -> Iterator[Issue]:
-    first_by_key: dict[Hashable, Entry] = {}
-    first_by_look: dict[Hashable, Entry] = {}
-    for entry in section_entries:
-        key = entry.key()
-        first = first_by_key.setdefault(key, entry)
-        if first is not entry:
-            yield Issue(entry.file, entry.path, f"{entry.kind} {entry.address!r} is defined "
-                        f"twice (names ignore case): also at {where(first.file, first.path)}")
-            continue
-        look = entry.look_key()
-        similar = first_by_look.setdefault(key if look is None else look, entry)
-        if similar is not entry:
-            yield Issue(entry.file, entry.path, _lookalike_message(entry, similar))
-
-
-def _lookalike_message(entry: Entry, similar: Entry) -> str:
-    return (f"{entry.kind} {entry.address!r} looks like {similar.kind} {similar.address!r} "
-            f"(at {where(similar.file, similar.path)}): the names differ only in Unicode "
-            "compatibility forms such as full-width letters, ligatures or superscripts "
-            "(they are equal after NFKC and ignoring case), so a reviewer cannot tell them "
-            "apart and Toggl may take them for one name; rename one of them")
-
-
-def _rename_collisions(section_entries: list[Entry]) -> Iterator[Issue]:
-    names = {entry.key(): entry for entry in reversed(section_entries)}  # first one wins
-    previous: dict[Hashable, Entry] = {}
-    for entry in section_entries:
-        own_key = entry.key()
-        for position, old_name in enumerate(entry.body.get("previous_names", ())):
-            key = entry.key(old_name)
-            if key == own_key:
-                continue  # a change of case only: renames the object to itself
-            path = entry.path + ("previous_names", position)
-            holder = names.get(key)
-            if holder is not None:
-                yield Issue(entry.file, path, f"previous name {old_name!r} is the name of "
-                            f"another {entry.kind} (at {where(holder.file, holder.path)})")
-                continue
-            earlier = previous.setdefault(key, entry)
-            if earlier is not entry:
-                yield Issue(entry.file, path, f"previous name {old_name!r} is also a previous "
-                            f"name of {entry.kind} {earlier.address!r} (at "
-                            f"{where(earlier.file, earlier.path)}): a live object can be "
-                            "renamed to one of them only")
 
 
 def _client_references(files: Sequence[SpecFile], trusted: Sequence[bool],

@@ -22,7 +22,10 @@ DataPath = tuple[PathSegment, ...]
 STR_TAG = "tag:yaml.org,2002:str"
 MERGE_TAG = "tag:yaml.org,2002:merge"
 # Spec sections whose list entries are named objects, and the word for one entry.
-ENTRY_KINDS = {"clients": "client", "projects": "project", "tags": "tag"}
+ENTRY_KINDS = {"clients": "client", "projects": "project", "tags": "tag", "groups": "group"}
+# The lists inside a project entry, labelled like entries in breadcrumbs
+# (`projects[0] (project 'P'): tasks[1] (task 'Wireframes')`).
+_PROJECT_LISTS = {"tasks": "task", "members": "member"}
 _TAG_WORDS = {
     "tag:yaml.org,2002:bool": "a boolean",
     "tag:yaml.org,2002:int": "a number",
@@ -152,6 +155,8 @@ def breadcrumb(data: Any, path: DataPath) -> str:
             label = (parts.pop() if parts else "") + f"[{segment}]"
             if depth == 1 and path[0] in ENTRY_KINDS:
                 label += _entry_label(data, str(path[0]), segment)
+            elif depth == 3 and path[0] == "projects" and path[2] in _PROJECT_LISTS:
+                label += _inner_label(data, path[:3], segment)
             parts.append(label)
         else:
             parts.append(segment)
@@ -168,9 +173,33 @@ def _entry_label(data: Any, section: str, index: int) -> str:
         return ""
     client = entry.get("client") if isinstance(entry, dict) else None
     address = f"{client}/{name}" if isinstance(client, str) else name
+    return _label(ENTRY_KINDS[section], address)
+
+
+def _inner_label(data: Any, path: DataPath, index: int) -> str:
+    """` (task 'Wireframes')`, ` (user 'ana@acme.test')`, ` (group 'Designers')`."""
+    holder: Any = data
+    for segment in path:
+        if isinstance(segment, int):
+            holder = holder[segment] if isinstance(holder, list) and 0 <= segment < len(holder) else None
+        else:
+            holder = holder.get(segment) if isinstance(holder, dict) else None
+    if not isinstance(holder, list) or not 0 <= index < len(holder):
+        return ""
+    item = holder[index]
+    if path[-1] == "tasks":
+        name = item.get("name") if isinstance(item, dict) else item
+        return _label("task", name) if isinstance(name, str) else ""
+    for key in ("user", "group"):
+        if isinstance(item, dict) and isinstance(item.get(key), str):
+            return _label(key, item[key])
+    return ""
+
+
+def _label(kind: str, address: str) -> str:
     if len(address) > 60:  # a 5 MB name must not make a 5 MB message
         address = address[:57] + "..."
-    return f" ({ENTRY_KINDS[section]} {address!r})"
+    return f" ({kind} {address!r})"
 
 
 def position(node: Node) -> tuple[int, int]:

@@ -47,11 +47,12 @@ CASES = [
     ("unknown key", HEAD + "projects:\n  - name: P\n    colour: '#0b83d9'\n",
      ["x.yaml:5:5: projects[0] (project 'P'): colour: unknown key 'colour' (did you mean "
       "'color'?); allowed keys: active, auto_estimates, billable, client, color, currency, "
-      "delete, delete_time_entries, estimated_hours, is_private, move_from, name, previous_names, "
-      "rate, template"]),
+      "delete, delete_time_entries, estimated_hours, is_private, members, move_from, name, "
+      "previous_names, rate, tasks, template"]),
     ("unknown top-level key", HEAD + "client: []\n",
      ["x.yaml:3:1: client: unknown key 'client' (did you mean 'clients'?); allowed keys: "
-      "clients, defaults, projects, protected, rules, safety, tags, unmanaged, version, workspace"]),
+      "clients, defaults, groups, organization, projects, protected, rules, safety, settings, "
+      "tags, unmanaged, version, workspace"]),
     ("wrong type", HEAD + "clients:\n  - name: A\n    archived: maybe\n",
      ["x.yaml:5:15: clients[0] (client 'A'): archived: expected true or false, got 'maybe'"]),
     ("list instead of mapping", HEAD + "safety: [1, 2]\n",

@@ -4,6 +4,7 @@ SpecError, never another exception, and always quickly."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import tempfile
 import time
 
@@ -71,4 +72,44 @@ _JSON_VALUES = st.recursive(
                                         "protected", "safety", "unmanaged", "defaults"]),
                        _JSON_VALUES, max_size=6))
 def test_random_documents_dumped_as_yaml(document):
+    _load_text(yaml.safe_dump(document, allow_unicode=True).encode("utf-8"))
+
+
+_FULL_EXAMPLE = (Path(__file__).resolve().parents[2] / "examples" / "workspace-full.yaml"
+                 ).read_text(encoding="utf-8")
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(position=st.integers(0, len(_FULL_EXAMPLE) - 1),
+       garbage=st.text(_YAML_ALPHABET, max_size=4))
+def test_the_full_example_with_a_random_edit(position, garbage):
+    _load_text((_FULL_EXAMPLE[:position] + garbage
+                + _FULL_EXAMPLE[position + len(garbage):]).encode())
+
+
+_PROJECT_WITH_KINDS = st.fixed_dictionaries({"name": st.sampled_from(["P", "p", "Q"])}, optional={
+    "members": _JSON_VALUES | st.lists(st.dictionaries(
+        st.sampled_from(["user", "group", "manager", "rate"]),
+        st.sampled_from(["a@b", "A@B", "G", "g", True, 1, None]), max_size=3), max_size=4),
+    "tasks": _JSON_VALUES | st.lists(st.sampled_from(["T", "t", {"name": "T"},
+                                                      {"name": "U", "previous_names": ["T"]},
+                                                      {"name": "V", "assignee": "a@b"}]),
+                                     max_size=4),
+    "delete": st.booleans(),
+})
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(document=st.fixed_dictionaries({"version": st.just(1), "workspace": st.just("W")},
+                                      optional={
+    "organization": _JSON_VALUES, "settings": _JSON_VALUES,
+    "groups": _JSON_VALUES | st.lists(st.fixed_dictionaries(
+        {"name": st.sampled_from(["G", "g", "H"])},
+        optional={"members": st.lists(st.sampled_from(["a@b", "A@b", "x"])),
+                  "previous_names": st.lists(st.sampled_from(["G", "H", "I"])),
+                  "delete": st.booleans()}), max_size=3),
+    "projects": st.lists(_PROJECT_WITH_KINDS, max_size=3),
+    "unmanaged": _JSON_VALUES, "protected": _JSON_VALUES,
+}))
+def test_random_documents_with_the_workspace_kinds(document):
     _load_text(yaml.safe_dump(document, allow_unicode=True).encode("utf-8"))

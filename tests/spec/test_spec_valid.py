@@ -139,7 +139,8 @@ def test_merge_keys_and_small_aliases_are_fine(write_spec):
                       "  - <<: *base\n    name: Q\n")
     assert [str(p) for p in validate_paths([path])] == [
         "x.yaml:3:1: x-common: unknown key 'x-common'; allowed keys: clients, defaults, "
-        "projects, protected, rules, safety, tags, unmanaged, version, workspace"]
+        "groups, organization, projects, protected, rules, safety, settings, tags, unmanaged, "
+        "version, workspace"]
     path = write_spec("y.yaml", HEAD + "projects:\n  - &base {name: P, color: '#0b83d9'}\n"
                       "  - <<: *base\n    name: Q\n")
     [state] = load_specs([path])
