@@ -94,6 +94,9 @@ class SandboxConfig:
     # use requester user ID", while GET calls it the assignee and v8 said "not required".
     # Unassigned ("none") is our default; "requester" follows the v9 text.
     task_default_assignee: Literal["none", "requester"] = "none"
+    # The largest `per_page` of GET /workspaces/{wid}/tasks: undocumented (default 50 is
+    # documented). 200 like projects; larger values are clamped to it.
+    task_max_per_page: int = 200
     # The reference calls `default_currency` a "premium feature"; the spec (model.py
     # PAID_WORKSPACE_KEYS) does not. False: any plan may set it; True refuses it on free.
     free_default_currency_refused: bool = False
@@ -151,6 +154,8 @@ def validate_config(config: SandboxConfig) -> None:
     if config.task_default_assignee not in ("none", "requester"):
         raise ValueError("task_default_assignee must be none or requester")
     _validate_user_emails(config.users)
+    if config.task_max_per_page < 1:
+        raise ValueError("task_max_per_page must be at least 1")
     if config.rate_burst < 1:
         raise ValueError("rate_burst must be at least 1")
     if config.quota_window_seconds <= 0:

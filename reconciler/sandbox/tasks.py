@@ -28,7 +28,6 @@ TASK_NOT_FOUND = "Task not found"  # our wording
 INVALID_PROJECT = "Invalid project_id"  # documented (GET project tasks, 400)
 INVALID_USER = "Invalid user_id"  # documented for project users; the same text here is ours
 DEFAULT_PAGE_SIZE = 50  # documented default of per_page
-MAX_PAGE_SIZE = 200  # our choice (no source): like projects; larger values are clamped
 MAX_ESTIMATED_SECONDS = 500_000 * 3600  # the spec's estimated_hours limit, in seconds
 SORT_FIELDS: Mapping[str, str] = {"name": "t.name_key", "created_at": "t.created_ts"}
 _ACTIVE: Mapping[str, str] = {"true": "t.active = 1", "false": "t.active = 0", "both": "1 = 1"}
@@ -105,7 +104,9 @@ def list_workspace_tasks(store: Store, wid: int, query: Mapping[str, str]) -> di
     if sort_order not in ("ASC", "DESC"):
         raise bad_request("sort_order must be ASC or DESC")  # our wording
     page = params.positive_int(query, "page", 1)
-    per_page = min(params.positive_int(query, "per_page", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
+    # The maximum is not documented: SandboxConfig.task_max_per_page (200), clamped.
+    per_page = min(params.positive_int(query, "per_page", DEFAULT_PAGE_SIZE),
+                   store.config.task_max_per_page)
     conditions, args = ["t.wid = ?", _ACTIVE[active]], [wid]
     if "since" in query:
         conditions.append("t.at_ts >= ?")
