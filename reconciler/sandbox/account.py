@@ -15,7 +15,9 @@ from reconciler.sandbox.identity import (
     MASKED_TOKEN, ORGANIZATION_ID, ORGANIZATION_NAME, USER_EMAIL, USER_FULLNAME, USER_ID,
     USER_TIMEZONE,
 )
+from reconciler.sandbox.settings import refuse_taken_workspace_name, settings_of, update_settings
 from reconciler.sandbox.timefmt import micro_z_style, seconds_style
+from reconciler.sandbox.users import all_users, user_count
 
 if TYPE_CHECKING:
     from reconciler.sandbox.store import Store
@@ -23,22 +25,31 @@ if TYPE_CHECKING:
 PLAN_NAMES: Mapping[str, str] = {"free": "Free", "starter": "Starter", "premium": "Premium"}
 
 
-def workspace_json(row: sqlite3.Row) -> dict[str, Any]:
+def workspace_json(store: Store, row: sqlite3.Row) -> dict[str, Any]:
     """Key set of the newest recording (Dec 2024) plus `profile` and `permissions` (recorded
     Apr 2024, documented; see tests/contract/drifts.py). `premium` means Starter and
-    `business_ws` means Premium (documented)."""
+    `business_ws` means Premium (documented). The settings come from settings.py; `admin`
+    and `role` follow SandboxConfig.admin."""
     tier = row["tier"]
+    admin = store.config.admin
+    values = settings_of(row)
     return {
         "id": row["id"], "organization_id": ORGANIZATION_ID, "name": row["name"],
         "profile": 0, "premium": tier in ("starter", "premium"), "business_ws": tier == "premium",
-        "admin": True, "role": "admin", "suspended_at": None, "server_deleted_at": None,
-        "default_hourly_rate": None, "rate_last_updated": None, "default_currency": "USD",
-        "only_admins_may_create_projects": False, "only_admins_may_create_tags": False,
-        "only_admins_see_billable_rates": False, "only_admins_see_team_dashboard": False,
-        "projects_billable_by_default": True,
-        "projects_private_by_default": bool(row["projects_private_by_default"]),
-        "projects_enforce_billable": False, "limit_public_project_data": False,
-        "last_modified": None, "reports_collapse": True, "rounding": 1, "rounding_minutes": 0,
+        "admin": admin, "role": "admin" if admin else "user", "suspended_at": None,
+        "server_deleted_at": None,
+        "default_hourly_rate": values["default_hourly_rate"], "rate_last_updated": None,
+        "default_currency": values["default_currency"],
+        "only_admins_may_create_projects": values["only_admins_may_create_projects"],
+        "only_admins_may_create_tags": values["only_admins_may_create_tags"],
+        "only_admins_see_billable_rates": values["only_admins_see_billable_rates"],
+        "only_admins_see_team_dashboard": values["only_admins_see_team_dashboard"],
+        "projects_billable_by_default": values["projects_billable_by_default"],
+        "projects_private_by_default": values["projects_private_by_default"],
+        "projects_enforce_billable": values["projects_enforce_billable"],
+        "limit_public_project_data": values["limit_public_project_data"],
+        "last_modified": None, "reports_collapse": values["reports_collapse"],
+        "rounding": values["rounding"], "rounding_minutes": values["rounding_minutes"],
         "api_token": MASKED_TOKEN, "at": seconds_style(row["at_ts"]),
         "logo_url": "https://assets.track.toggl.com/images/workspace.jpg",
         "ical_url": f"/ical/workspace_user/{row['id']:032d}", "ical_enabled": True,
@@ -164,22 +175,29 @@ def _related_data(store: Store) -> dict[str, list[dict[str, Any]]]:
 
 
 def my_workspaces(store: Store) -> list[dict[str, Any]]:
-    return [workspace_json(row) for row in store.workspace_rows()]
+    return [workspace_json(store, row) for row in store.workspace_rows()]
 
 
 def get_workspace(store: Store, wid: int) -> dict[str, Any]:
-    return workspace_json(store.workspace_row(wid))
+    return workspace_json(store, store.workspace_row(wid))
+
+
+def update_workspace(store: Store, wid: int, body: Any) -> dict[str, Any]:
+    """`PUT /workspaces/{wid}`: a partial update of the settings (and `name`); see settings.py."""
+    update_settings(store, wid, body)
+    return get_workspace(store, wid)
 
 
 def workspace_users(store: Store, wid: int) -> list[dict[str, Any]]:
     """Recorded key set (toggl_rb, Apr 2024): `id, fullname, email, is_active, is_admin,
-    inactive`. The reference adds `role`; recorded beats documented, so it is left out."""
+    inactive`. The reference adds `role`; recorded beats documented, so it is left out.
+    The sandbox user first, then the extra users (SandboxConfig.users, the demo seed) by id;
+    only the sandbox user is an admin, and only while SandboxConfig.admin is set."""
     store.workspace_row(wid)
-    user = user_json(store)
     return [{
-        "id": USER_ID, "fullname": user["fullname"], "email": user["email"],
-        "is_active": True, "is_admin": True, "inactive": False,
-    }]
+        "id": user.id, "fullname": user.fullname, "email": user.email,
+        "is_active": True, "is_admin": user.is_self and store.config.admin, "inactive": False,
+    } for user in all_users(store)]
 
 
 WORKSPACE_USER_ID_BASE = 5_000_000  # a workspace-user id per workspace (ours)
@@ -190,17 +208,21 @@ def workspace_memberships(store: Store, wid: int) -> list[dict[str, Any]]:
     shape; the fields are our choice, after Toggl's workspace-user object: the membership id,
     the user, admin/role/active flags, rates and the groups the user is in there."""
     store.workspace_row(wid)
-    user = user_json(store)
-    group_ids = [int(row["id"]) for row in groups.groups_of_workspace(store, wid)
-                 if USER_ID in json.loads(row["user_ids"])]
-    return [{
-        "id": WORKSPACE_USER_ID_BASE + wid % WORKSPACE_USER_ID_BASE, "user_id": USER_ID,
-        "workspace_id": wid, "organization_id": ORGANIZATION_ID, "email": user["email"],
-        "name": user["fullname"], "timezone": user["timezone"], "admin": True,
-        "role": "admin", "active": True, "inactive": False, "group_ids": group_ids,
-        "rate": None, "rate_last_updated": None, "labour_cost": None,
-        "at": micro_z_style(store.created_ts()),
-    }]
+    groups_here = groups.groups_of_workspace(store, wid)
+    answer = []
+    for position, user in enumerate(all_users(store)):
+        admin = user.is_self and store.config.admin
+        answer.append({
+            "id": WORKSPACE_USER_ID_BASE + (wid % 100_000) * 1000 + position, "user_id": user.id,
+            "workspace_id": wid, "organization_id": ORGANIZATION_ID, "email": user.email,
+            "name": user.fullname, "timezone": USER_TIMEZONE, "admin": admin,
+            "role": "admin" if admin else "user", "active": True, "inactive": False,
+            "group_ids": [int(row["id"]) for row in groups_here
+                          if user.id in json.loads(row["user_ids"])],
+            "rate": None, "rate_last_updated": None, "labour_cost": None,
+            "at": micro_z_style(store.created_ts()),
+        })
+    return answer
 
 
 def organization_json(store: Store) -> dict[str, Any]:
@@ -210,13 +232,14 @@ def organization_json(store: Store) -> dict[str, Any]:
         "created_at": created, "at": created, "server_deleted_at": None,
         # Recorded false for free organizations (both recordings); paid ones: our reading.
         "is_multi_workspace_enabled": store.config.tier != "free", "suspended_at": None,
-        "user_count": 1,
+        "user_count": user_count(store),
         "trial_info": {
             "trial": False, "trial_available": False, "trial_end_date": None,
             "next_payment_date": None, "last_pricing_plan_id": None, "can_have_trial": False,
             "trial_plan_id": None,
         },
-        "is_unified": False, "max_workspaces": 20, "permissions": None, "admin": True,
+        "is_unified": False, "max_workspaces": 20, "permissions": None,
+        "admin": store.config.admin,
         "owner": True, "pricing_plan_name": PLAN_NAMES[store.config.tier],
         "pricing_plan_enterprise": False,
     }
@@ -233,14 +256,16 @@ def get_organization(store: Store, organization_id: int) -> dict[str, Any]:
 
 
 def create_workspace(store: Store, organization_id: int, body: Any) -> dict[str, Any]:
-    """`POST /organizations/{oid}/workspaces`. Recorded (go-api-libs, Dec 2024): 403 "User
-    does not have access to this resource" in a FREE organization whose
-    `is_multi_workspace_enabled` was false; we read that as "free organizations cannot add
-    workspaces" (a choice) and create the workspace, in the organization's plan, otherwise."""
-    if organization_id != ORGANIZATION_ID or store.config.tier == "free":
+    """`POST /organizations/{oid}/workspaces` `{"name": ...}` (documented minimal body).
+    Recorded (go-api-libs, Dec 2024): 403 "User does not have access to this resource" in a
+    FREE organization whose `is_multi_workspace_enabled` was false; we read that as "free
+    organizations cannot add workspaces" (a choice) and create the workspace, in the
+    organization's plan and with a new workspace's default settings, otherwise. Names are
+    unique in the organization, case-insensitively (our choice)."""
+    if organization_id != ORGANIZATION_ID or store.config.tier == "free" \
+            or not store.config.admin:
         raise ApiError(403, "User does not have access to this resource")  # recorded text
     body = rules.require_object(body)
     name = rules.require_name(body, "Workspace")
-    if store.db.execute("SELECT 1 FROM workspaces WHERE name = ?", (name,)).fetchone():
-        raise bad_request("Workspace with this name already exists")  # our wording
+    refuse_taken_workspace_name(store, name)
     return get_workspace(store, store.ensure_workspace(name))

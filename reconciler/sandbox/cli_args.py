@@ -64,6 +64,20 @@ def whole_number(text: str) -> int:
     return int(_number(text, int))
 
 
+def email_list(text: str) -> tuple[str, ...]:
+    """`a@x,b@y` -> ("a@x", "b@y"): extra workspace users; each must look like an e-mail."""
+    emails = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not emails:
+        raise argparse.ArgumentTypeError("expected e-mail addresses separated by commas")
+    for email in emails:
+        if email.count("@") != 1 or any(ch.isspace() or ord(ch) < 32 for ch in email) \
+                or email.startswith("@") or email.endswith("@"):
+            raise argparse.ArgumentTypeError(f"not an e-mail address: {email!r}")
+    if len({email.casefold() for email in emails}) != len(emails):
+        raise argparse.ArgumentTypeError("an e-mail address is listed twice")
+    return emails
+
+
 def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=port_number, default=0, help="port to listen on (0: a free one)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -93,6 +107,10 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds to wait before answering each request")
     parser.add_argument("--user-quota", type=int, default=0, metavar="N",
                         help="/me... requests per quota window before 402 (Toggl: 30; 0: off)")
+    parser.add_argument("--users", type=email_list, default=(), metavar="EMAILS",
+                        help="extra workspace users, e.g. ana@acme.test,bo@acme.test")
+    parser.add_argument("--no-admin", action="store_true",
+                        help="the sandbox user is not a workspace admin (admin-only writes: 403)")
     parser.add_argument("--maton-rate-limit", type=float, default=10.0, metavar="R",
                         help="requests per second per Maton key before the gateway's 429 (0: off)")
 
@@ -108,4 +126,5 @@ def config_from_args(ns: argparse.Namespace) -> SandboxConfig:
         fault_seed=ns.fault_seed, latency_seconds=ns.latency,
         user_hourly_quota=ns.user_quota or None,
         maton_rate_limit_per_second=ns.maton_rate_limit or None,
+        users=ns.users, admin=not ns.no_admin,
     )

@@ -6,6 +6,7 @@ choice made as its default and the reason next to it, so a test can flip it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
@@ -14,6 +15,8 @@ from reconciler.sandbox.rules import DEFAULT_LIMITS, ValueLimits
 Tier = Literal["free", "starter", "premium"]
 TIERS: tuple[Tier, ...] = ("free", "starter", "premium")
 DEFAULT_TOKEN = "sandbox-token"
+# Loose, like the spec's e-mail check: one `@`, no spaces or control characters.
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+")
 
 
 @dataclass
@@ -76,8 +79,31 @@ class SandboxConfig:
     # Name, notes, number and currency limits: no source states most of Toggl's; these are the
     # spec schema's choices, so that what `validate` passes the sandbox takes (rules.py).
     value_limits: ValueLimits = DEFAULT_LIMITS
+    # ---- issue 12: users, admin rights, tasks (docs/TOGGL-API-FACTS.md has the sources)
+    # Extra workspace users by e-mail, besides the sandbox's own user (always a member and
+    # admin). Every workspace of the organization has every user (a choice: the sandbox has
+    # one organization and no invitations). Ids are given in order from USERS_ID_BASE.
+    users: tuple[str, ...] = ()
+    # The sandbox user is a workspace admin; False models a plain member: writes to workspace
+    # settings, groups, project members and tasks then answer 403 (documented status).
+    admin: bool = True
+    # Documented (v9 reference, tasks): "The value tracked_seconds is in milliseconds, not in
+    # seconds." No recording settles it; we follow the reference. "seconds" for the other.
+    task_tracked_unit: Literal["milliseconds", "seconds"] = "milliseconds"
+    # A task created without `user_id`: the v9 reference says "Creator ID, if omitted, will
+    # use requester user ID", while GET calls it the assignee and v8 said "not required".
+    # Unassigned ("none") is our default; "requester" follows the v9 text.
+    task_default_assignee: Literal["none", "requester"] = "none"
+    # The largest `per_page` of GET /workspaces/{wid}/tasks: undocumented (default 50 is
+    # documented). 200 like projects; larger values are clamped to it.
+    task_max_per_page: int = 200
+    # The reference calls `default_currency` a "premium feature"; the spec (model.py
+    # PAID_WORKSPACE_KEYS) does not. False: any plan may set it; True refuses it on free.
+    free_default_currency_refused: bool = False
 
     def __post_init__(self) -> None:
+        if isinstance(self.users, list):
+            self.users = tuple(self.users)
         validate_config(self)
 
     def replace(self, **changes: Any) -> SandboxConfig:
@@ -123,6 +149,13 @@ def validate_config(config: SandboxConfig) -> None:
         raise ValueError("running_duration_style must be minus_one or minus_start")
     if config.project_name_filter not in ("contains", "exact"):
         raise ValueError("project_name_filter must be contains or exact")
+    if config.task_tracked_unit not in ("milliseconds", "seconds"):
+        raise ValueError("task_tracked_unit must be milliseconds or seconds")
+    if config.task_default_assignee not in ("none", "requester"):
+        raise ValueError("task_default_assignee must be none or requester")
+    _validate_user_emails(config.users)
+    if config.task_max_per_page < 1:
+        raise ValueError("task_max_per_page must be at least 1")
     if config.rate_burst < 1:
         raise ValueError("rate_burst must be at least 1")
     if config.quota_window_seconds <= 0:
@@ -131,6 +164,18 @@ def validate_config(config: SandboxConfig) -> None:
         raise ValueError("latency_seconds must not be negative")
     if not 0 <= config.port <= 65535:
         raise ValueError("port must be between 0 and 65535")
+
+
+def _validate_user_emails(emails: tuple[str, ...]) -> None:
+    if isinstance(emails, str) or not isinstance(emails, (tuple, list)):
+        raise ValueError("users must be a tuple of e-mail addresses")
+    seen: set[str] = set()
+    for email in emails:
+        if not isinstance(email, str) or not _EMAIL.fullmatch(email):
+            raise ValueError(f"users: not an e-mail address: {email!r}")
+        if email.casefold() in seen:
+            raise ValueError(f"users: {email!r} is listed twice")
+        seen.add(email.casefold())
 
 
 def _require_positive_or_none(name: str, value: float | None) -> None:

@@ -15,28 +15,33 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING, Any, Mapping
 
-from reconciler.sandbox import rules
-from reconciler.sandbox.errors import ApiError, bad_request
-from reconciler.sandbox.identity import ORGANIZATION_ID, USER_FULLNAME, USER_ID
+from reconciler.sandbox import access, rules
+from reconciler.sandbox.errors import ApiError, bad_request, paid_plan_required
+from reconciler.sandbox.identity import ORGANIZATION_ID, USER_ID
 from reconciler.sandbox.timefmt import micro_z_style
+from reconciler.sandbox.users import users_by_id
 
 if TYPE_CHECKING:
     from reconciler.sandbox.store import Store
 
-GROUP_NOT_FOUND = "Group not found"  # our wording
-GROUP_NAME_TAKEN = "Group with this name already exists"  # our wording
+# Documented texts (v9 reference, groups: POST/PUT 400 and PUT 404).
+GROUP_NOT_FOUND = "Invalid group ID."
+GROUP_NAME_TAKEN = "Name has already been taken"
+GROUP_NAME_MISSING = "Group name must be present"
+MAX_GROUP_NAME_LENGTH = 200  # documented: "Group name too long, maximum length is 200"
 _PATCH_FIELDS = ("name", "users", "workspaces")
 
 
 # ------------------------------------------------------------------ shapes
 
 
-def organization_group_json(row: sqlite3.Row) -> dict[str, Any]:
+def organization_group_json(store: Store, row: sqlite3.Row) -> dict[str, Any]:
     """Recorded key set; `users` entries as recorded (`user_id, name, avatar_url, joined`)."""
+    known = users_by_id(store)
     return {
         "group_id": row["id"], "name": row["name"], "at": micro_z_style(row["at_ts"]),
         "workspaces": json.loads(row["workspace_ids"]),
-        "users": [_member(user_id) for user_id in json.loads(row["user_ids"])],
+        "users": [_member(user_id, known) for user_id in json.loads(row["user_ids"])],
     }
 
 
@@ -44,8 +49,10 @@ def workspace_group_json(row: sqlite3.Row, wid: int) -> dict[str, Any]:
     return {"id": row["id"], "wid": wid, "name": row["name"], "at": micro_z_style(row["at_ts"])}
 
 
-def _member(user_id: int) -> dict[str, Any]:
-    return {"user_id": user_id, "name": USER_FULLNAME, "avatar_url": "", "joined": True}
+def _member(user_id: int, known: Mapping[int, Any]) -> dict[str, Any]:
+    user = known.get(user_id)
+    name = user.fullname if user is not None else ""
+    return {"user_id": user_id, "name": name, "avatar_url": "", "joined": True}
 
 
 # ------------------------------------------------------------------ reads
@@ -76,7 +83,7 @@ def groups_of_workspace(store: Store, wid: int) -> list[sqlite3.Row]:
 
 def list_organization_groups(store: Store, organization_id: int) -> list[dict[str, Any]]:
     _check_organization(organization_id)
-    return [organization_group_json(row) for row in _live_groups(store)]
+    return [organization_group_json(store, row) for row in _live_groups(store)]
 
 
 def list_groups_in_workspace(
@@ -84,7 +91,7 @@ def list_groups_in_workspace(
 ) -> list[dict[str, Any]]:
     """Recorded: the organization groups assigned to the workspace, sorted by name."""
     _check_organization(organization_id)
-    return [organization_group_json(row) for row in groups_of_workspace(store, wid)]
+    return [organization_group_json(store, row) for row in groups_of_workspace(store, wid)]
 
 
 def list_workspace_groups(store: Store, wid: int) -> list[dict[str, Any]]:
@@ -95,7 +102,13 @@ def list_workspace_groups(store: Store, wid: int) -> list[dict[str, Any]]:
 
 
 def _name(store: Store, body: Mapping[str, Any], own_id: int | None = None) -> str:
-    name = rules.require_name(body, "Group")
+    """Documented texts; names are unique in the organization, case-insensitively (ours)."""
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise bad_request(GROUP_NAME_MISSING)
+    name = name.strip()
+    if len(name) > MAX_GROUP_NAME_LENGTH:
+        raise bad_request(f"Group name too long, maximum length is {MAX_GROUP_NAME_LENGTH}")
     taken = store.db.execute(
         "SELECT 1 FROM groups WHERE name_key = ? AND deleted_ts IS NULL AND id IS NOT ?",
         (rules.name_key(name), own_id),
@@ -107,17 +120,37 @@ def _name(store: Store, body: Mapping[str, Any], own_id: int | None = None) -> s
 
 def _workspace_ids(store: Store, value: Any) -> list[int]:
     ids = rules.require_id_array(value if value is not None else [])
+    known = {int(row["id"]) for row in store.workspace_rows()}
     for wid in ids:
-        store.workspace_row(wid)
+        if wid not in known:  # documented text
+            raise bad_request(f"Workspace {wid} not exists in the organization {ORGANIZATION_ID}")
     return list(dict.fromkeys(ids))
 
 
-def _user_ids(value: Any) -> list[int]:
-    """The sandbox has one user: other user ids cannot be group members."""
+def _user_ids(store: Store, value: Any) -> list[int]:
+    """Members must be users of the organization (= of its workspaces here: users.py)."""
     ids = rules.require_id_array(value if value is not None else [])
-    if any(user_id != USER_ID for user_id in ids):
-        raise bad_request("Invalid user ids")  # our wording
+    known = users_by_id(store)
+    for user_id in ids:
+        if user_id not in known:  # documented text
+            raise bad_request(f"User {user_id} not exists in the organization {ORGANIZATION_ID}")
     return list(dict.fromkeys(ids))
+
+
+def _check_plan(store: Store, workspace_ids: list[int]) -> None:
+    """Groups are a paid feature: 402 in a free organization or for a free workspace."""
+    if store.config.tier == "free" or any(access.is_free(store, wid) for wid in workspace_ids):
+        raise paid_plan_required(access.GROUPS_PAID)
+
+
+def _checked(store: Store, body: Mapping[str, Any], own_id: int | None = None
+             ) -> tuple[str, list[int], list[int]]:
+    """(name, workspace ids, user ids) of a create or replace, validated, plan checked."""
+    name = _name(store, body, own_id)
+    workspace_ids = _workspace_ids(store, body.get("workspaces"))
+    user_ids = _user_ids(store, body.get("users"))
+    _check_plan(store, workspace_ids)
+    return name, workspace_ids, user_ids
 
 
 def _insert(store: Store, name: str, workspace_ids: list[int], user_ids: list[int]) -> int:
@@ -145,10 +178,10 @@ def create_organization_group(
 ) -> dict[str, Any]:
     """`POST /organizations/{oid}/groups` `{name, users, workspaces}`."""
     _check_organization(organization_id)
+    access.require_admin(store)
     body = rules.require_object(body)
-    group_id = _insert(store, _name(store, body), _workspace_ids(store, body.get("workspaces")),
-                       _user_ids(body.get("users")))
-    return organization_group_json(_group_row(store, group_id))
+    group_id = _insert(store, *_checked(store, body))
+    return organization_group_json(store, _group_row(store, group_id))
 
 
 def replace_organization_group(
@@ -156,11 +189,11 @@ def replace_organization_group(
 ) -> dict[str, Any]:
     """`PUT`: name, users and workspaces as sent (absent lists become empty: a replace)."""
     _check_organization(organization_id)
+    access.require_admin(store)
     body = rules.require_object(body)
     row = _group_row(store, group_id)
-    _update(store, row, _name(store, body, group_id),
-            _workspace_ids(store, body.get("workspaces")), _user_ids(body.get("users")))
-    return organization_group_json(_group_row(store, group_id))
+    _update(store, row, *_checked(store, body, group_id))
+    return organization_group_json(store, _group_row(store, group_id))
 
 
 def patch_organization_group(
@@ -170,6 +203,7 @@ def patch_organization_group(
     `remove` of ids for the lists, `replace` for any). The body format is our reading of the
     documented verb; no source shows it."""
     _check_organization(organization_id)
+    access.require_admin(store)
     row = _group_row(store, group_id)
     state: dict[str, Any] = {
         "name": row["name"], "workspaces": json.loads(row["workspace_ids"]),
@@ -177,9 +211,8 @@ def patch_organization_group(
     }
     for operation in rules.require_patch_ops(body):
         _apply_operation(state, operation)
-    _update(store, row, _name(store, state, group_id), _workspace_ids(store, state["workspaces"]),
-            _user_ids(state["users"]))
-    return organization_group_json(_group_row(store, group_id))
+    _update(store, row, *_checked(store, state, group_id))
+    return organization_group_json(store, _group_row(store, group_id))
 
 
 def _apply_operation(state: dict[str, Any], operation: Mapping[str, Any]) -> None:
@@ -198,10 +231,14 @@ def _apply_operation(state: dict[str, Any], operation: Mapping[str, Any]) -> Non
 
 
 def delete_group(store: Store, group_id: int) -> None:
+    """Deletes the group and its project groups (its access to projects goes with it)."""
+    access.require_admin(store)
     _group_row(store, group_id)
     now = store.now()
     store.db.execute("UPDATE groups SET deleted_ts = ?, at_ts = ? WHERE id = ?",
                      (now, now, group_id))
+    store.db.execute("UPDATE project_groups SET deleted_ts = ?, at_ts = ? WHERE group_id = ? "
+                     "AND deleted_ts IS NULL", (now, now, group_id))
 
 
 def delete_organization_group(store: Store, organization_id: int, group_id: int) -> None:
@@ -212,8 +249,11 @@ def delete_organization_group(store: Store, organization_id: int, group_id: int)
 def create_workspace_group(store: Store, wid: int, body: Any) -> dict[str, Any]:
     """`POST /workspaces/{wid}/groups` `{name}`: an organization group assigned to `wid`."""
     store.workspace_row(wid)
+    access.require_admin(store)
     body = rules.require_object(body)
-    group_id = _insert(store, _name(store, body), [wid], [])
+    name = _name(store, body)
+    _check_plan(store, [wid])
+    group_id = _insert(store, name, [wid], [])
     return workspace_group_json(_group_row(store, group_id), wid)
 
 
@@ -226,10 +266,12 @@ def _workspace_group_row(store: Store, wid: int, group_id: int) -> sqlite3.Row:
 
 
 def rename_workspace_group(store: Store, wid: int, group_id: int, body: Any) -> dict[str, Any]:
+    access.require_admin(store)
     body = rules.require_object(body)
     row = _workspace_group_row(store, wid, group_id)
-    _update(store, row, _name(store, body, group_id), json.loads(row["workspace_ids"]),
-            json.loads(row["user_ids"]))
+    name = _name(store, body, group_id)
+    _check_plan(store, json.loads(row["workspace_ids"]))
+    _update(store, row, name, json.loads(row["workspace_ids"]), json.loads(row["user_ids"]))
     return workspace_group_json(_group_row(store, group_id), wid)
 
 

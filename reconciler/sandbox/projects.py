@@ -7,7 +7,7 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from reconciler.sandbox import params, rules
+from reconciler.sandbox import params, project_members, rules
 from reconciler.sandbox.encoding import encode_json, json_array
 from reconciler.sandbox.errors import ApiError, bad_request
 from reconciler.sandbox.listing_cache import EncodedRows
@@ -396,12 +396,13 @@ def delete_project(store: Store, wid: int, project_id: int, query: Mapping[str, 
         )
     else:
         store.db.execute(
-            "UPDATE time_entries SET project_id = NULL, at_ts = ? WHERE project_id = ? "
-            "AND deleted_ts IS NULL", (now, project_id),
+            "UPDATE time_entries SET project_id = NULL, task_id = NULL, at_ts = ? "
+            "WHERE project_id = ? AND deleted_ts IS NULL", (now, project_id),
         )
     store.db.execute(
         "UPDATE projects SET deleted_ts = ?, at_ts = ? WHERE id = ?", (now, now, project_id)
     )
+    project_members.remove_from_project(store, project_id, now)
     return project_id
 
 

@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from reconciler.sandbox import account, clients, groups, projects, tags, time_entries
+from reconciler.sandbox import (
+    account, clients, groups, project_members, projects, tags, tasks, time_entries,
+)
 from reconciler.sandbox.errors import ApiError, bad_request
 from reconciler.sandbox.rules import MAX_ID
 
@@ -99,6 +101,7 @@ def _project_page(call: Call) -> Reply:
 _WS = r"/workspaces/(?P<wid>\d+)"
 _ORG = r"/organizations/(?P<oid>\d+)"
 _GROUP = r"/groups/(?P<gid>\d+)"
+_PROJECT = r"/projects/(?P<pid>\d+)"
 _ID = r"(?P<id>\d+)"
 _IDS = r"(?P<ids>\d+(?:,\d+)*)"
 _ROUTE_ROWS: list[tuple[str, str, Handler]] = [
@@ -119,6 +122,7 @@ _ROUTE_ROWS: list[tuple[str, str, Handler]] = [
     ("POST", _ORG + r"/workspaces",
      lambda c: _json(account.create_workspace(c.store, c.number("oid"), c.body()))),
     ("GET", _WS, lambda c: _json(account.get_workspace(c.store, c.wid))),
+    ("PUT", _WS, lambda c: _json(account.update_workspace(c.store, c.wid, c.body()))),
     ("GET", _WS + r"/users", lambda c: _json(account.workspace_users(c.store, c.wid))),
     ("GET", _WS + r"/workspace_users",
      lambda c: _json(account.workspace_memberships(c.store, c.wid))),
@@ -142,6 +146,38 @@ _ROUTE_ROWS: list[tuple[str, str, Handler]] = [
         groups.rename_workspace_group(c.store, c.wid, c.number("gid"), c.body()))),
     ("DELETE", _WS + _GROUP, _no_content(
         lambda c: groups.delete_workspace_group(c.store, c.wid, c.number("gid")))),
+    # project members (users and groups)
+    ("GET", _WS + r"/project_users",
+     lambda c: _json(project_members.list_project_users(c.store, c.wid, c.query))),
+    ("POST", _WS + r"/project_users",
+     lambda c: _json(project_members.create_project_user(c.store, c.wid, c.body()))),
+    ("PUT", _WS + r"/project_users/" + _ID, lambda c: _json(
+        project_members.update_project_user(c.store, c.wid, c.number("id"), c.body()))),
+    ("DELETE", _WS + r"/project_users/" + _ID, _no_content(
+        lambda c: project_members.delete_project_user(c.store, c.wid, c.number("id")))),
+    ("PATCH", _WS + r"/project_users/" + _IDS, lambda c: _json(
+        project_members.patch_project_users(c.store, c.wid, c.params["ids"], c.body()))),
+    ("GET", _WS + r"/project_groups",
+     lambda c: _json(project_members.list_project_groups(c.store, c.wid, c.query))),
+    ("POST", _WS + r"/project_groups",
+     lambda c: _json(project_members.create_project_group(c.store, c.wid, c.body()))),
+    ("DELETE", _WS + r"/project_groups/" + _ID, _no_content(
+        lambda c: project_members.delete_project_group(c.store, c.wid, c.number("id")))),
+    # tasks
+    ("GET", _WS + r"/tasks",
+     lambda c: _json(tasks.list_workspace_tasks(c.store, c.wid, c.query))),
+    ("GET", _WS + _PROJECT + r"/tasks",
+     lambda c: _json(tasks.list_project_tasks(c.store, c.wid, c.number("pid")))),
+    ("POST", _WS + _PROJECT + r"/tasks",
+     lambda c: _json(tasks.create_task(c.store, c.wid, c.number("pid"), c.body()))),
+    ("GET", _WS + _PROJECT + r"/tasks/" + _ID, lambda c: _json(
+        tasks.get_task(c.store, c.wid, c.number("pid"), c.number("id")))),
+    ("PUT", _WS + _PROJECT + r"/tasks/" + _ID, lambda c: _json(
+        tasks.update_task(c.store, c.wid, c.number("pid"), c.number("id"), c.body()))),
+    ("DELETE", _WS + _PROJECT + r"/tasks/" + _ID, _no_content(
+        lambda c: tasks.delete_task(c.store, c.wid, c.number("pid"), c.number("id")))),
+    ("PATCH", _WS + _PROJECT + r"/tasks/" + _IDS, lambda c: _json(tasks.bulk_patch_tasks(
+        c.store, c.wid, c.number("pid"), c.params["ids"], c.body()))),
     # time entries
     ("GET", r"/me/time_entries", lambda c: _json(time_entries.list_my_entries(c.store, c.query))),
     ("GET", r"/me/time_entries/current", lambda c: _json(time_entries.current_entry(c.store))),

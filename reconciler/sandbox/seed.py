@@ -1,5 +1,6 @@
 """The demo workspace a new sandbox database starts with: small, but with every case the
-reconciler meets (a client-less project, archived client and projects, tracked time)."""
+reconciler meets (a client-less project, archived client and projects, tracked time, and
+three more workspace users for members, groups and task assignees)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ _DEMO_PROJECTS: tuple[tuple[str | None, str, bool, str, int], ...] = (
     (None, "Old Experiments", False, "#06a893", 1),
 )
 _DEMO_TAGS = ("billable", "meeting", "deep-work", "support", "research")
+DEMO_USERS = ("ana@acme.test", "bo@acme.test", "cy@acme.test")
 
 
 def seed_demo(store: Store) -> int:
     """Creates the demo workspace (in the configured tier) and answers its id."""
     with store.transaction():
         wid = store.ensure_workspace(DEMO_WORKSPACE_NAME)
+        store.add_users(DEMO_USERS)
         client_ids = {
             "Acme Corp": store.add_client(wid, "Acme Corp", notes="Our oldest customer"),
             "Globex": store.add_client(wid, "Globex"),

@@ -163,6 +163,7 @@ class Sandbox:
             raise ValueError(f"cannot change {', '.join(fixed)} while running")
         previous, self.config = self.config, self.config.replace(**changes)
         self.store.config = self.config
+        self.store.ensure_config_users()
         self._dispatcher.apply_config(self.config, previous)
 
     def _bind(self) -> _SandboxHTTPServer:

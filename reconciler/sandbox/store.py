@@ -19,9 +19,13 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from reconciler.sandbox import clients as client_rules
+from reconciler.sandbox import groups as group_rules
+from reconciler.sandbox import project_members as member_rules
 from reconciler.sandbox import projects as project_rules
 from reconciler.sandbox import tags as tag_rules
+from reconciler.sandbox import tasks as task_rules
 from reconciler.sandbox import time_entries as entry_rules
+from reconciler.sandbox import users as user_rules
 from reconciler.sandbox.config import TIERS, SandboxConfig, Tier
 from reconciler.sandbox.errors import ApiError
 from reconciler.sandbox.identity import DEMO_WORKSPACE_NAME
@@ -38,6 +42,10 @@ _ID_BASES: Mapping[str, int] = {
     "tags": 15_900_000,
     "time_entries": 3_400_000_000,
     "groups": 188_900,
+    "users": 10_700_000,
+    "tasks": 90_100_000,
+    "project_users": 120_300_000,
+    "project_groups": 6_400_000,
 }
 
 # Tables added after the first release: created on open when a kept database lacks them.
@@ -45,7 +53,31 @@ _LATER_SCHEMA = """
 CREATE TABLE IF NOT EXISTS groups (
     id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, name_key TEXT NOT NULL,
     workspace_ids TEXT NOT NULL, user_ids TEXT NOT NULL, at_ts REAL NOT NULL, deleted_ts REAL);
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL, email_key TEXT NOT NULL UNIQUE,
+    fullname TEXT NOT NULL, at_ts REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, wid INTEGER NOT NULL, project_id INTEGER NOT NULL,
+    name TEXT NOT NULL, name_key TEXT NOT NULL, active INTEGER NOT NULL,
+    estimated_seconds INTEGER, user_id INTEGER, created_ts REAL NOT NULL, at_ts REAL NOT NULL,
+    deleted_ts REAL);
+CREATE INDEX IF NOT EXISTS tasks_by_project ON tasks (project_id, name_key);
+CREATE INDEX IF NOT EXISTS tasks_by_workspace ON tasks (wid, name_key);
+CREATE TABLE IF NOT EXISTS project_users (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, wid INTEGER NOT NULL, project_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL, manager INTEGER NOT NULL DEFAULT 0, rate REAL, labor_cost REAL,
+    rate_ts REAL, labor_cost_ts REAL, at_ts REAL NOT NULL, deleted_ts REAL);
+CREATE INDEX IF NOT EXISTS project_users_by_workspace ON project_users (wid, project_id);
+CREATE TABLE IF NOT EXISTS project_groups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, wid INTEGER NOT NULL, project_id INTEGER NOT NULL,
+    group_id INTEGER NOT NULL, at_ts REAL NOT NULL, deleted_ts REAL);
+CREATE INDEX IF NOT EXISTS project_groups_by_workspace ON project_groups (wid, project_id);
 """
+# Columns added after the first release: (table, column, declaration).
+_LATER_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("time_entries", "task_id", "INTEGER"),
+    ("workspaces", "settings", "TEXT"),
+)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -106,6 +138,7 @@ class Store:
         if self.created_now:
             self._create_schema()
         self._add_later_tables()
+        self.ensure_config_users()
 
     # ------------------------------------------------------------ plumbing
 
@@ -137,13 +170,24 @@ class Store:
     def _add_later_tables(self) -> None:
         self.db.executescript(_LATER_SCHEMA)
         with self.transaction():
-            for table in ("groups",):
+            for table, column, declaration in _LATER_COLUMNS:
+                present = {row["name"] for row in self.db.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            self.db.execute("CREATE INDEX IF NOT EXISTS time_entries_by_task "
+                            "ON time_entries (task_id)")
+            for table in ("groups", "users", "tasks", "project_users", "project_groups"):
                 known = self.db.execute(
                     "SELECT 1 FROM sqlite_sequence WHERE name = ?", (table,)
                 ).fetchone()
                 if known is None:
                     self.db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)",
                                     (table, _ID_BASES[table]))
+
+    def ensure_config_users(self) -> None:
+        """Adds the users SandboxConfig.users names (kept ones stay: a database outlives runs)."""
+        if self.config.users:
+            user_rules.ensure_users(self, self.config.users)
 
     # The user's settings that `PUT /me` changes, kept in `meta` as `user.<field>` (JSON).
     def user_settings(self) -> dict[str, Any]:
@@ -339,6 +383,95 @@ class Store:
         with self.transaction():
             return int(entry_rules.create_time_entry(self, wid, body)["id"])
 
+    def add_users(self, emails: Iterable[str]) -> list[int]:
+        """Workspace users by e-mail (every workspace has every user); their ids, in order."""
+        return user_rules.ensure_users(self, list(emails))
+
+    def add_task(self, wid: int, project_id: int, name: str, *, active: bool = True,
+                 estimated_seconds: int | None = None, user_id: int | None = None) -> int:
+        """A task, through the API's rules but without its plan and admin checks."""
+        with self.transaction():
+            task_rules._project(self, wid, project_id)
+            task_rules._refuse_taken_name(self, project_id, name)
+            now = self.now()
+            cursor = self.db.execute(
+                "INSERT INTO tasks (wid, project_id, name, name_key, active, estimated_seconds, "
+                "user_id, created_ts, at_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (wid, project_id, name, name_key(name), int(active), estimated_seconds, user_id,
+                 now, now),
+            )
+            return int(cursor.lastrowid)
+
+    def add_task_time(self, wid: int, task_id: int, seconds: int) -> int:
+        """A stopped time entry of `seconds` on a task (and so on the task's project)."""
+        with self.transaction():
+            task = task_rules.task_of_workspace(self, wid, task_id)
+            entry = self.add_time_entry(wid, int(task["project_id"]), seconds)
+            self.db.execute("UPDATE time_entries SET task_id = ? WHERE id = ?", (task_id, entry))
+            return entry
+
+    def add_project_user(self, wid: int, project_id: int, user_id: int, *,
+                         manager: bool = False, rate: float | None = None) -> int:
+        with self.transaction():
+            now = self.now()
+            cursor = self.db.execute(
+                "INSERT INTO project_users (wid, project_id, user_id, manager, rate, rate_ts, "
+                "at_ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (wid, project_id, user_id, int(manager), rate, None if rate is None else now, now),
+            )
+            return int(cursor.lastrowid)
+
+    def add_project_group(self, wid: int, project_id: int, group_id: int) -> int:
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO project_groups (wid, project_id, group_id, at_ts) VALUES (?, ?, ?, ?)",
+                (wid, project_id, group_id, self.now()),
+            )
+            return int(cursor.lastrowid)
+
+    def add_group(self, name: str, workspace_ids: list[int],
+                  user_ids: list[int] | None = None) -> int:
+        """An organization group (default member: the sandbox user)."""
+        return group_rules.add_group(self, name, workspace_ids, user_ids)
+
+    def bulk_add_tasks(self, wid: int, rows: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Fast insert of many tasks: rows of project_id, name, active, estimated_seconds,
+        user_id. Names must be unique per project (checked within the rows and the table)."""
+        records = list(rows)
+        with self.transaction():
+            self.workspace_row(wid)
+            existing = {(r["project_id"], r["name_key"]) for r in self.db.execute(
+                "SELECT project_id, name_key FROM tasks WHERE wid = ? AND deleted_ts IS NULL",
+                (wid,))}
+            now, first = self.now(), self._next_id("tasks")
+            values = []
+            for row in records:
+                key = (row["project_id"], name_key(row["name"]))
+                if key in existing:
+                    raise ApiError(400, self.config.duplicate_name_message)
+                existing.add(key)
+                values.append((wid, row["project_id"], row["name"], key[1],
+                               int(row.get("active", True)), row.get("estimated_seconds"),
+                               row.get("user_id"), now, now))
+            self.db.executemany(
+                "INSERT INTO tasks (wid, project_id, name, name_key, active, estimated_seconds, "
+                "user_id, created_ts, at_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+            return list(range(first, first + len(values)))
+
+    def bulk_add_project_users(self, wid: int, rows: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Fast insert of many project users: rows of project_id, user_id, manager, rate."""
+        records = list(rows)
+        with self.transaction():
+            self.workspace_row(wid)
+            now, first = self.now(), self._next_id("project_users")
+            self.db.executemany(
+                "INSERT INTO project_users (wid, project_id, user_id, manager, rate, rate_ts, "
+                "at_ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(wid, row["project_id"], row["user_id"], int(row.get("manager", False)),
+                  row.get("rate"), None if row.get("rate") is None else now, now)
+                 for row in records])
+            return list(range(first, first + len(records)))
+
     def bulk_add_clients(self, wid: int, names: Iterable[str]) -> list[int]:
         rows = [{"name": name} for name in names]
         return self._bulk_insert("clients", wid, rows, lambda row, now: {})
@@ -428,6 +561,22 @@ class Store:
         with self.transaction():
             return entry_rules.workspace_entries(self, wid)
 
+    def tasks(self, wid: int) -> list[dict[str, Any]]:
+        """Every live task of the workspace (done ones too), by name, as the API shapes them."""
+        with self.transaction():
+            rows = self.db.execute(
+                task_rules._SELECT + " WHERE t.wid = ? AND t.deleted_ts IS NULL "
+                "ORDER BY t.name_key, t.id", (wid,)).fetchall()
+            return [task_rules.task_json(self, row) for row in rows]
+
+    def project_users(self, wid: int) -> list[dict[str, Any]]:
+        with self.transaction():
+            return member_rules.list_project_users(self, wid, {})
+
+    def project_groups(self, wid: int) -> list[dict[str, Any]]:
+        with self.transaction():
+            return member_rules.list_project_groups(self, wid, {})
+
     def counts(self, wid: int) -> dict[str, int]:
         """Live (not deleted) objects per kind, with archived ones counted separately too."""
         with self.transaction():
@@ -438,6 +587,10 @@ class Store:
                 "archived_projects": self._count("projects", wid, "active = 0"),
                 "tags": self._count("tags", wid),
                 "time_entries": self._count("time_entries", wid),
+                "tasks": self._count("tasks", wid),
+                "done_tasks": self._count("tasks", wid, "active = 0"),
+                "project_users": self._count("project_users", wid),
+                "project_groups": self._count("project_groups", wid),
             }
 
     def _count(self, table: str, wid: int, condition: str = "1 = 1") -> int:

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Mapping
 
 from reconciler.sandbox import params, rules, tags
+from reconciler.sandbox import tasks as task_rules
 from reconciler.sandbox.errors import ApiError, bad_request
 from reconciler.sandbox.identity import USER_FULLNAME, USER_ID
 from reconciler.sandbox.timefmt import micro_z_style, parse_timestamp, seconds_style
@@ -23,7 +24,7 @@ RUNNING = -1  # observed: a running entry reads back with duration -1
 # `/pid` is recorded (toggl_rb bulk_patch_time_entries_success) and documented.
 _PATCH_PATHS = frozenset({
     "description", "project_id", "pid", "billable", "tags", "tag_ids", "start", "stop",
-    "duration",
+    "duration", "task_id", "tid",
 })
 MIN_START_YEAR, MAX_START_YEAR = 2006, 2030  # recorded range and text
 START_YEAR_MESSAGE = f"Start time year must be between {MIN_START_YEAR} and {MAX_START_YEAR}"
@@ -49,7 +50,7 @@ def entry_json(
     empty = None if null_empty_tags and row["tag_ids"] is None else []
     shaped: dict[str, Any] = {
         "id": row["id"], "workspace_id": row["wid"], "project_id": row["project_id"],
-        "task_id": None, "billable": bool(row["billable"]), "start": seconds_style(row["start_ts"]),
+        "task_id": row["task_id"], "billable": bool(row["billable"]), "start": seconds_style(row["start_ts"]),
         "stop": _maybe_time(row["stop_ts"]),
         "duration": _duration(store, row), "description": row["description"],
         "tags": [names_of[i] for i in live_ids] if live_ids else empty,
@@ -186,14 +187,15 @@ def create_time_entry(store: Store, wid: int, body: Any) -> dict[str, Any]:
     _require_creation_fields(body, wid)
     duration, stop = _timing(start, body.get("duration"), body.get("stop"))
     project_id = _project_id(store, wid, body)
+    project_id, task_id = _task_and_project(store, wid, body, project_id)
     tag_ids = _tag_ids(store, wid, body)
     now = store.now()
     if stop is None:
         _stop_running(store, now)  # one timer at a time: a new one stops the old (recorded)
     cursor = store.db.execute(
-        "INSERT INTO time_entries (wid, project_id, description, billable, start_ts, stop_ts, "
-        "duration, tag_ids, created_with, at_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (wid, project_id, rules.optional_text(body, "description"),
+        "INSERT INTO time_entries (wid, project_id, task_id, description, billable, start_ts, "
+        "stop_ts, duration, tag_ids, created_with, at_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (wid, project_id, task_id, rules.optional_text(body, "description"),
          int(bool(rules.optional_bool(body, "billable"))), start, stop, duration,
          None if tag_ids is None else json.dumps(tag_ids), body["created_with"], now),
     )
@@ -271,6 +273,19 @@ def _project_id(store: Store, wid: int, body: Mapping[str, Any]) -> int | None:
     return project_id
 
 
+def _task_and_project(store: Store, wid: int, body: Mapping[str, Any],
+                      project_id: int | None) -> tuple[int | None, int | None]:
+    """`task_id` (legacy `tid`): a task of the workspace; the entry takes the task's project
+    when it names none, and must name the task's project when it names one (our choices)."""
+    task_id = body.get("task_id", body.get("tid"))
+    if task_id is None:
+        return project_id, None
+    task = task_rules.task_of_workspace(store, wid, task_id)
+    if project_id is not None and project_id != task["project_id"]:
+        raise bad_request("Task does not belong to the project")  # our wording
+    return int(task["project_id"]), int(task_id)
+
+
 def _tag_ids(store: Store, wid: int, body: Mapping[str, Any]) -> list[int] | None:
     """Tag ids from `tags` (names; unknown ones are created) and `tag_ids`; None if neither."""
     if body.get("tags") is None and body.get("tag_ids") is None:
@@ -300,8 +315,7 @@ def _apply_changes(store: Store, wid: int, row: sqlite3.Row, changes: Mapping[st
         values["description"] = rules.optional_text(changes, "description")
     if "billable" in changes:
         values["billable"] = int(bool(rules.optional_bool(changes, "billable")))
-    if "project_id" in changes or "pid" in changes:
-        values["project_id"] = _project_id(store, wid, changes)
+    values.update(_edited_project_and_task(store, wid, row, changes))
     if "tags" in changes or "tag_ids" in changes:
         values["tag_ids"] = json.dumps(_edited_tags(store, wid, row, changes))
     values.update(_retimed(row, changes))
@@ -309,6 +323,26 @@ def _apply_changes(store: Store, wid: int, row: sqlite3.Row, changes: Mapping[st
     store.db.execute(
         f"UPDATE time_entries SET {assignments} WHERE id = ?", (*values.values(), row["id"])
     )
+
+
+def _edited_project_and_task(
+    store: Store, wid: int, row: sqlite3.Row, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A new project drops a task of another project; a new task brings its project."""
+    values: dict[str, Any] = {}
+    project_changed = "project_id" in changes or "pid" in changes
+    if project_changed:
+        values["project_id"] = _project_id(store, wid, changes)
+    if "task_id" in changes or "tid" in changes:
+        named = values["project_id"] if project_changed else None
+        project_id, task_id = _task_and_project(store, wid, changes, named)
+        values["task_id"] = task_id
+        if task_id is not None:
+            values["project_id"] = project_id
+    elif project_changed and row["task_id"] is not None \
+            and values["project_id"] != row["project_id"]:
+        values["task_id"] = None
+    return values
 
 
 def _edited_tags(

@@ -167,7 +167,7 @@ def test_organization_groups_crud(api, wid: int) -> None:
     created = api.post(base, {"name": "Cool Kids", "users": [USER_ID], "workspaces": [wid]}).json()
     assert set(created) == {"group_id", "name", "at", "workspaces", "users"}
     assert created["users"] == [{"user_id": USER_ID, "name": "Sandbox User", "avatar_url": "", "joined": True}]
-    assert api.post(base, {"name": "cool kids"}).json() == "Group with this name already exists"
+    assert api.post(base, {"name": "cool kids"}).json() == "Name has already been taken"  # documented
     group = created["group_id"]
     renamed = api.put(f"{base}/{group}", {"name": "Crew", "workspaces": [wid]}).json()
     assert (renamed["name"], renamed["users"]) == ("Crew", [])

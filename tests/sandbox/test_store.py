@@ -37,7 +37,9 @@ def test_helpers_answer_api_shaped_dicts_archived_included(store: Store) -> None
         False, client, "#d94182")
     assert (shown_project["actual_seconds"], shown_project["billable"]) == (90, True)
     assert store.counts(wid) == {"clients": 1, "archived_clients": 1, "projects": 1,
-                                 "archived_projects": 1, "tags": 1, "time_entries": 0}
+                                 "archived_projects": 1, "tags": 1, "time_entries": 0,
+                                 "tasks": 0, "done_tasks": 0, "project_users": 0,
+                                 "project_groups": 0}
 
 
 @pytest.mark.parametrize("kind", ["clients", "tags"])
