@@ -16,7 +16,7 @@ list call for the whole workspace (tasks: one per 200), never one per project:
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from reconciler.errors import UsageError
 from reconciler.model import (
@@ -265,19 +265,33 @@ def _with_workspace_kinds(client: TogglClient, state: LiveState, reads: Workspac
     tasks = bill.spend("tasks", lambda: client.list_tasks(wid, active="both")) if reads.tasks else None
     return replace(
         state,
-        users=None if users is None else tuple(live_user(u) for u in users),
+        users=None if users is None else _unique(live_user(user) for user in users if user.id),
         groups=groups,
         members=members,
-        tasks=None if tasks is None else tuple(t for t in (live_task(task) for task in tasks) if t),
+        tasks=None if tasks is None else _unique(live_task(task) for task in tasks),
     )
+
+
+Identified = TypeVar("Identified", LiveUser, LiveGroup, LiveMember, LiveTask)
+
+
+def _unique(records: Iterable[Identified | None]) -> tuple[Identified, ...]:
+    """The records in order, each id once (the first wins), Nones (unusable rows) left out."""
+    seen: dict[int, Identified] = {}
+    for record in records:
+        if record is not None and record.id not in seen:
+            seen[record.id] = record
+    return tuple(seen.values())
 
 
 def _read_members(client: TogglClient, wid: int, bill: _ReadBill) -> tuple[LiveMember, ...]:
     project_users = bill.spend("members", lambda: client.list_project_users(wid))
     project_groups = bill.spend("members", lambda: client.list_project_groups(wid))
-    found = [live_project_user(row) for row in project_users]
-    found += [live_project_group(row) for row in project_groups]
-    return tuple(member for member in found if member is not None)
+    # The two tables number their rows apart: a project_user and a project_group may share an
+    # id, so each is made unique (a server repeating a row must not plan a change twice) alone.
+    users = _unique(live_project_user(row) for row in project_users)
+    groups = _unique(live_project_group(row) for row in project_groups)
+    return users + groups
 
 
 def _read_groups(client: TogglClient, state: LiveState, bill: _ReadBill) -> tuple[LiveGroup, ...]:
@@ -288,7 +302,7 @@ def _read_groups(client: TogglClient, state: LiveState, bill: _ReadBill) -> tupl
             "groups belong to an organization: they cannot be read. Remove `groups:` (and group "
             "members) from the spec, or check the API root.")
     listed = bill.spend("groups", lambda: client.list_organization_groups(organization_id))
-    return tuple(live_group(group) for group in listed if group.id)
+    return _unique(live_group(group) for group in listed if group.id)
 
 
 def _missing_workspace(client: TogglClient, target: ResolvedWorkspace,
@@ -311,17 +325,19 @@ def _missing_workspace(client: TogglClient, target: ResolvedWorkspace,
         state = replace(state, users=(LiveUser(id=me.id, email=me.email or "", name=me.fullname),))
     if reads.groups:
         listed = bill.spend("groups", lambda: client.list_organization_groups(found.id))
-        state = replace(state, groups=tuple(live_group(group) for group in listed if group.id))
+        state = replace(state, groups=_unique(live_group(group) for group in listed if group.id))
     return _billed(state, client, bill, reads_before)
 
 
 def _organization(reference: str | int, organizations: list[Organization]) -> Organization:
-    """The organization a spec names, by id or by name (exactly, else ignoring case)."""
-    if isinstance(reference, int) or (isinstance(reference, str) and reference.isdigit()):
-        matches = [o for o in organizations if o.id == int(reference)]
+    """The organization a spec names, by id or by name (exactly, else ignoring case); a name
+    of digits that no organization has is taken as an id."""
+    if isinstance(reference, int):
+        matches = [o for o in organizations if o.id == reference]
     else:
         matches = ([o for o in organizations if o.name == reference]
-                   or [o for o in organizations if name_key(o.name) == name_key(reference)])
+                   or [o for o in organizations if name_key(o.name) == name_key(reference)]
+                   or [o for o in organizations if reference.strip().isdigit() and o.id == int(reference)])
     if len(matches) == 1:
         return matches[0]
     listed = ", ".join(f"{quoted(o.name)} (id {o.id})" for o in organizations) or "none"

@@ -309,3 +309,18 @@ def test_resolution_marks_missing_names_only_where_an_organization_is_given(sand
         resolve_workspaces(client, ["Acme", "New"], organizations=["Org"])
     live = read_live_state(client, found[1], organization="Sandbox Organization")
     assert live.workspace_missing and live.read_counts == {"organizations": 1}
+
+
+def test_repeated_and_unusable_rows_are_taken_once_or_left_out(sandbox: Sandbox, traced: Any,
+                                                              gaps: responses.RequestsMock) -> None:
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    _served(gaps, sandbox, wid, project_users=[
+        {"id": 40, "project_id": 11, "user_id": 5}, {"id": 40, "project_id": 11, "user_id": 5},
+        {"id": 43, "project_id": None, "user_id": 5}, {"id": 44, "project_id": 11}, "not an object",
+    ], project_groups=[{"id": 40, "project_id": 11, "group_id": 3}, {"id": 51, "project_id": 11}],
+        tasks=[{"id": 1, "name": "T", "project_id": 11}, {"id": 2, "name": "No project"}])
+    live = read_live_state(client, wid, reads=WorkspaceReads(members=True, tasks=True))
+    # a project_user and a project_group may share an id: both are kept
+    assert live.members == (LiveMember(40, 11, user_id=5), LiveMember(40, 11, group_id=3))
+    assert live.tasks == (LiveTask(1, "T", 11),)
