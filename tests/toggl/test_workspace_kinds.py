@@ -353,3 +353,15 @@ def test_task_create_without_an_answer_is_ambiguous_but_an_update_is_retried(
     mocked.put(f"{WS}/projects/11/tasks/1", json=_task(1))
     assert client.update_task(1, 11, 1, {"name": "T1"}).id == 1
     assert len(mocked.calls) == 3
+
+
+def test_a_task_page_that_fails_is_retried_alone(mocked: Mock, client: TogglClient) -> None:
+    def on_page(number: int) -> list[Any]:
+        return [matchers.query_param_matcher({"active": "both", "per_page": "2", "page": str(number)})]
+
+    mocked.get(f"{WS}/tasks", json={"data": [_task(1), _task(2)], "total_count": 3}, match=on_page(1))
+    mocked.get(f"{WS}/tasks", status=503, match=on_page(2))
+    mocked.get(f"{WS}/tasks", json={"data": [_task(3)], "total_count": 3}, match=on_page(2))
+    assert [t.id for t in client.list_tasks(1, per_page=2)] == [1, 2, 3]
+    assert [call.request.params["page"] for call in mocked.calls] == ["1", "2", "2"]
+    assert client.stats.reads == 3 and client.stats.retries == 1
