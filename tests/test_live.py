@@ -225,7 +225,8 @@ def test_tasks_of_every_project_in_pages_not_per_project(sandbox: Sandbox, trace
 
     def page(number: int, ids: range) -> None:
         rows = [{"id": n, "name": f"T{n}", "project_id": 100 + n % 7, "active": n % 3 != 0,
-                 "estimated_seconds": 3600 * n, "user_id": 5, "tracked_seconds": n, "at": "2024-01-01T00:00:00Z"}
+                 "estimated_seconds": 3600 * n, "user_id": 5, "tracked_seconds": 1000 * n,  # documented: ms
+                 "at": "2024-01-01T00:00:00Z"}
                 for n in ids]
         gaps.get(url, json={"data": rows, "total_count": 450}, match=[
             responses.matchers.query_param_matcher({"active": "both", "per_page": "200", "page": str(number)})])
@@ -324,3 +325,16 @@ def test_repeated_and_unusable_rows_are_taken_once_or_left_out(sandbox: Sandbox,
     # a project_user and a project_group may share an id: both are kept
     assert live.members == (LiveMember(40, 11, user_id=5), LiveMember(40, 11, group_id=3))
     assert live.tasks == (LiveTask(1, "T", 11),)
+
+
+def test_a_free_workspace_spends_no_read_on_tasks_toggl_would_refuse(sandbox: Sandbox, traced: Any,
+                                                                    gaps: responses.RequestsMock) -> None:
+    client, events = traced
+    wid = sandbox.store.ensure_workspace("Solo", tier="free")
+    _served(gaps, sandbox, wid)
+    gaps.replace(responses.GET, f"{sandbox.url}/api/v9/workspaces/{wid}/tasks", status=402,
+                 json="Tasks available only for premium plans")
+    live = read_live_state(client, "Solo", reads=WorkspaceReads(tasks=True))
+    assert (live.tier, live.tasks) == ("free", ())
+    assert not any(path.endswith("/tasks") for path in _paths(events))
+    assert "tasks" not in live.read_counts

@@ -237,7 +237,8 @@ class ProjectUser:
             manager=bool(data.get("manager")),
             rate=_number(data.get("rate")),
             labor_cost=_number(data.get("labor_cost")),
-            group_id=_int(data.get("group_id")),
+            # Documented: both `group_id` and `gid` (null on a direct member).
+            group_id=_int(_first(data, "group_id", "gid")),
             at=_str(data.get("at")),
             raw=dict(data),
         )
@@ -266,10 +267,17 @@ class ProjectGroup:
         )
 
 
+# Documented (v9 reference, tasks): "The value tracked_seconds is in milliseconds, not in
+# seconds." No recording settles it; we follow the reference (the sandbox serves either unit:
+# SandboxConfig.task_tracked_unit). v8 documented seconds; the field name still says so.
+TASK_TRACKED_UNITS_PER_SECOND = 1000
+
+
 @dataclass(frozen=True)
 class Task:
     """A project's task (documented: id, name, project_id, workspace_id, user_id, active,
-    estimated_seconds, tracked_seconds, at, server_deleted_at, ...)."""
+    estimated_seconds, tracked_seconds, at, server_deleted_at, ...). `tracked_seconds` is the
+    value as sent (milliseconds, see above); `seconds_tracked` is it in seconds."""
 
     id: int
     name: str
@@ -299,6 +307,13 @@ class Task:
             server_deleted_at=_str(data.get("server_deleted_at")),
             raw=dict(data),
         )
+
+    @property
+    def seconds_tracked(self) -> int:
+        """Time tracked on the task in whole seconds, rounded up: a plan that shows what a
+        delete loses must never show less than there is."""
+        units = max(self.tracked_seconds, 0)
+        return -(-units // TASK_TRACKED_UNITS_PER_SECOND)
 
 
 @dataclass(frozen=True)

@@ -148,3 +148,17 @@ def test_task_without_active_is_active_and_counts_default_to_zero() -> None:
 def test_workspace_settings_leave_out_other_and_absent_keys() -> None:
     workspace = Workspace.from_api({"id": 1, "rounding": 0, "reports_collapse": False, "logo_url": "x"})
     assert workspace.settings == {"rounding": 0, "reports_collapse": False}
+
+
+@pytest.mark.parametrize(("sent", "seconds"), [(0, 0), (1, 1), (999, 1), (1000, 1), (1001, 2), (7_200_000, 7200),
+                                               (-5, 0), (None, 0)])
+def test_task_tracked_time_is_documented_milliseconds_rounded_up_to_seconds(sent: Any, seconds: int) -> None:
+    task = Task.from_api({"id": 1, "tracked_seconds": sent})
+    assert task.seconds_tracked == seconds
+    assert task.raw["tracked_seconds"] == sent
+
+
+def test_project_user_group_from_either_documented_key() -> None:
+    assert ProjectUser.from_api({"id": 1, "gid": 4}).group_id == 4
+    assert ProjectUser.from_api({"id": 1, "group_id": 5, "gid": 4}).group_id == 5
+    assert ProjectUser.from_api({"id": 1, "group_id": None, "gid": None}).group_id is None
