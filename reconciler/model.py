@@ -463,4 +463,7 @@ class LiveState:
     # True when the spec's workspace does not exist yet and `organization:` lets apply create
     # it: every list above is empty and workspace_id is 0 until the create runs.
     workspace_missing: bool = False
+    # Requests spent per kind of read (live.READ_KINDS: "clients", "projects", "workspace",
+    # "users", "groups", "members", "tasks", ...): only the kinds read; they add up to `reads`.
+    read_counts: Mapping[str, int] = field(default_factory=dict)
 

@@ -1,13 +1,37 @@
-"""Resolving the spec's workspace references: one lookup, exact names first, ambiguity refused."""
+"""The live read: resolving workspace references (one lookup, exact names first, ambiguity
+refused), and the workspace kinds, read only when a spec mentions them, one list call each."""
 
 from __future__ import annotations
 
+from typing import Any, Iterator
+
 import pytest
+import responses
 
 from reconciler.errors import UsageError
-from reconciler.live import ResolvedWorkspace, resolve_workspaces
+from reconciler.live import (
+    ResolvedWorkspace,
+    WorkspaceReads,
+    read_live_state,
+    resolve_workspaces,
+    workspace_reads,
+)
+from reconciler.model import (
+    SETTINGS_FIELDS,
+    DesiredGroup,
+    DesiredMember,
+    DesiredProject,
+    DesiredSettings,
+    DesiredState,
+    DesiredTask,
+    LiveGroup,
+    LiveMember,
+    LiveTask,
+    LiveUser,
+)
 from reconciler.sandbox import Sandbox
-from reconciler.toggl import TogglClient
+from reconciler.sandbox.identity import ORGANIZATION_ID, ORGANIZATION_NAME, USER_EMAIL, USER_ID
+from reconciler.toggl import RequestEvent, TogglClient, transport_from_env
 
 
 def test_ids_alone_cost_no_request(sandbox: Sandbox, client: TogglClient) -> None:
@@ -34,3 +58,283 @@ def test_a_name_several_workspaces_answer_to_is_refused_naming_them(sandbox: San
     with pytest.raises(UsageError) as raised:
         resolve_workspaces(client, ["acme"])
     assert f"(id {first})" in str(raised.value) and f"(id {second})" in str(raised.value)
+
+
+# ---------------------------------------------------------------- the workspace kinds
+
+OLD_SPEC = DesiredState(workspace="Acme", projects=(DesiredProject("Site", client="Globex"),))
+
+
+@pytest.fixture
+def traced(sandbox: Sandbox) -> Iterator[tuple[TogglClient, list[RequestEvent]]]:
+    """A client over real HTTP to the sandbox that records every request it sends."""
+    events: list[RequestEvent] = []
+    env = {"TOGGL_API_TOKEN": sandbox.token, "TOGGL_API_URL": sandbox.url}
+    with TogglClient(transport_from_env(env), backoff_base=0.001, on_request=events.append) as toggl:
+        yield toggl, events
+
+
+@pytest.fixture
+def gaps(sandbox: Sandbox) -> Iterator[responses.RequestsMock]:
+    """`responses` for the endpoints the sandbox does not serve yet; the rest passes through."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_passthru(sandbox.url)
+        yield mock
+
+
+def _paths(events: list[RequestEvent]) -> list[str]:
+    return [f"{e.method} {e.path.removeprefix('/api/v9')}" for e in events]
+
+
+def _served(mock: responses.RequestsMock, sandbox: Sandbox, wid: int, *,
+            project_users: Any = (), project_groups: Any = (), tasks: Any = None) -> None:
+    base = f"{sandbox.url}/api/v9/workspaces/{wid}"
+    mock.get(f"{base}/project_users", json=list(project_users))
+    mock.get(f"{base}/project_groups", json=list(project_groups))
+    mock.get(f"{base}/tasks", json=tasks if tasks is not None else {"data": [], "total_count": 0})
+
+
+# ----- which kinds a spec reads (pure)
+
+
+def test_a_spec_without_the_new_keys_reads_none_of_them() -> None:
+    assert workspace_reads(OLD_SPEC) == WorkspaceReads()
+    assert not workspace_reads(OLD_SPEC).any
+    # `unmanaged:` of the old kinds changes nothing either
+    assert not workspace_reads(DesiredState(workspace=1, unmanaged={"client": "delete", "project": "archive",
+                                                                     "tag": "delete"})).any
+
+
+@pytest.mark.parametrize(("desired", "expected"), [
+    (DesiredState(workspace=1, settings=DesiredSettings({"rounding": 1})), WorkspaceReads(settings=True)),
+    (DesiredState(workspace=1, groups=()), WorkspaceReads(groups=True)),
+    (DesiredState(workspace=1, groups=(DesiredGroup("Design", members=("ana@acme.test",)),)),
+     WorkspaceReads(groups=True, users=True)),
+    (DesiredState(workspace=1, projects=(DesiredProject("Site", members=(DesiredMember(user="a@x.test"),)),)),
+     WorkspaceReads(users=True, members=True)),
+    (DesiredState(workspace=1, projects=(DesiredProject("Site", members=(DesiredMember(group="Design"),)),)),
+     WorkspaceReads(groups=True, members=True)),
+    (DesiredState(workspace=1, projects=(DesiredProject("Site", members=()),),
+                  unmanaged={"client": "ignore", "project": "ignore", "tag": "ignore", "member": "remove"}),
+     WorkspaceReads(users=True, groups=True, members=True)),
+    (DesiredState(workspace=1, projects=(DesiredProject("Site", tasks=(DesiredTask("T"),)),)),
+     WorkspaceReads(tasks=True)),
+    (DesiredState(workspace=1, projects=(DesiredProject("Site", tasks=(
+        DesiredTask("T", fields={"assignee": "a@x.test"}),)),)), WorkspaceReads(tasks=True, users=True)),
+    (DesiredState(workspace=1, unmanaged={"client": "ignore", "project": "ignore", "tag": "ignore",
+                                          "group": "delete"}), WorkspaceReads(groups=True)),
+])
+def test_workspace_reads_follow_what_the_spec_mentions(desired: DesiredState, expected: WorkspaceReads) -> None:
+    assert workspace_reads(desired) == expected
+
+
+# ----- requests
+
+
+def test_a_spec_without_the_new_keys_makes_exactly_todays_requests(sandbox: Sandbox, traced: Any) -> None:
+    client, events = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    before = read_live_state(client, "Acme")
+    today = _paths(events)
+    events.clear()
+    after = read_live_state(client, "Acme", reads=workspace_reads(OLD_SPEC))
+    assert _paths(events) == today == [
+        "GET /me/workspaces", f"GET /workspaces/{wid}/clients", f"GET /workspaces/{wid}/tags",
+        f"GET /workspaces/{wid}/projects"]
+    assert (after.users, after.groups, after.members, after.tasks, after.settings) == (None,) * 5
+    assert after.read_counts == before.read_counts == {"workspaces": 1, "clients": 1, "tags": 1, "projects": 1}
+    assert after.reads == 4
+
+
+def test_settings_come_from_one_workspace_read(sandbox: Sandbox, traced: Any) -> None:
+    client, events = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    live = read_live_state(client, wid, reads=WorkspaceReads(settings=True))
+    assert _paths(events)[-1] == f"GET /workspaces/{wid}"
+    assert live.settings is not None and set(live.settings) <= set(SETTINGS_FIELDS)
+    assert (live.settings["rounding"], live.settings["default_currency"]) == (1, "USD")
+    assert "api_token" not in live.settings
+    assert (live.tier, live.organization_id, live.workspace_name) == ("premium", ORGANIZATION_ID, "Acme")
+    assert live.read_counts["workspace"] == 1
+
+
+def test_a_lookup_that_gave_tier_and_organization_spares_the_workspace_read(sandbox: Sandbox,
+                                                                           traced: Any) -> None:
+    client, events = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    live = read_live_state(client, "Acme", reads=WorkspaceReads(users=True, groups=True))
+    assert f"GET /workspaces/{wid}" not in _paths(events)
+    assert _paths(events)[-2:] == [f"GET /workspaces/{wid}/users", f"GET /organizations/{ORGANIZATION_ID}/groups"]
+    assert (live.tier, live.organization_id) == ("premium", ORGANIZATION_ID)
+    # by id, nothing is known: the one workspace read gives the organization the groups need
+    events.clear()
+    read_live_state(client, wid, reads=WorkspaceReads(groups=True))
+    assert _paths(events)[3:] == [f"GET /workspaces/{wid}", f"GET /organizations/{ORGANIZATION_ID}/groups"]
+
+
+def test_users_are_one_read(sandbox: Sandbox, traced: Any) -> None:
+    client, events = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    live = read_live_state(client, wid, reads=WorkspaceReads(users=True))
+    assert live.users is not None and LiveUser(USER_ID, USER_EMAIL, "Sandbox User") in live.users
+    assert _paths(events).count(f"GET /workspaces/{wid}/users") == 1
+    assert live.read_counts["users"] == 1
+
+
+def test_groups_of_the_organization_with_their_users_and_workspaces(sandbox: Sandbox, traced: Any) -> None:
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    other = sandbox.store.ensure_workspace("Other")
+    created = client.create_group(ORGANIZATION_ID, "Designers", [USER_ID], [wid, other])
+    client.create_group(ORGANIZATION_ID, "Elsewhere", [], [other])
+    live = read_live_state(client, wid, reads=WorkspaceReads(groups=True))
+    assert live.groups is not None
+    by_name = {group.name: group for group in live.groups}
+    assert set(by_name) == {"Designers", "Elsewhere"}  # every group of the organization
+    designers = by_name["Designers"]
+    assert (designers.id, designers.user_ids, set(designers.workspace_ids)) == (created.id, (USER_ID,), {wid, other})
+    assert isinstance(designers, LiveGroup) and designers.at
+    assert live.read_counts["groups"] == 1
+
+
+def test_members_from_project_users_and_project_groups_in_two_reads(sandbox: Sandbox, traced: Any,
+                                                                   gaps: responses.RequestsMock) -> None:
+    client, events = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    _served(gaps, sandbox, wid, project_users=[
+        {"id": 40, "project_id": 11, "user_id": 5, "manager": True, "rate": 120, "at": "2024-01-01T00:00:00Z"},
+        {"id": 41, "project_id": 12, "user_id": 6, "manager": False, "rate": None},
+        {"id": 42, "project_id": 11, "user_id": 7, "group_id": 3},  # access through a group
+    ], project_groups=[{"id": 50, "project_id": 11, "group_id": 3, "at": "2024-02-01T00:00:00Z"}])
+    live = read_live_state(client, wid, reads=WorkspaceReads(members=True))
+    assert live.members == (
+        LiveMember(40, 11, user_id=5, manager=True, rate=120.0, at="2024-01-01T00:00:00Z"),
+        LiveMember(41, 12, user_id=6),
+        LiveMember(50, 11, group_id=3, at="2024-02-01T00:00:00Z"),
+    )
+    assert live.read_counts["members"] == 2
+    assert [p for p in _paths(events) if "project_" in p] == [
+        f"GET /workspaces/{wid}/project_users", f"GET /workspaces/{wid}/project_groups"]
+
+
+def test_tasks_of_every_project_in_pages_not_per_project(sandbox: Sandbox, traced: Any,
+                                                        gaps: responses.RequestsMock) -> None:
+    client, events = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    url = f"{sandbox.url}/api/v9/workspaces/{wid}/tasks"
+
+    def page(number: int, ids: range) -> None:
+        rows = [{"id": n, "name": f"T{n}", "project_id": 100 + n % 7, "active": n % 3 != 0,
+                 "estimated_seconds": 3600 * n, "user_id": 5, "tracked_seconds": 1000 * n,  # documented: ms
+                 "at": "2024-01-01T00:00:00Z"}
+                for n in ids]
+        gaps.get(url, json={"data": rows, "total_count": 450}, match=[
+            responses.matchers.query_param_matcher({"active": "both", "per_page": "200", "page": str(number)})])
+
+    page(1, range(1, 201))
+    page(2, range(201, 401))
+    page(3, range(401, 451))
+    live = read_live_state(client, wid, reads=WorkspaceReads(tasks=True))
+    assert live.tasks is not None and len(live.tasks) == 450
+    assert live.tasks[2] == LiveTask(id=3, name="T3", project_id=103, active=False, estimated_seconds=10800,
+                                     user_id=5, tracked_seconds=3, at="2024-01-01T00:00:00Z")
+    assert live.read_counts["tasks"] == 3
+    assert sum(live.read_counts.values()) == live.reads == 3 + 3 + 1  # clients, tags, projects, workspace
+
+
+def test_every_kind_at_once_bills_each_and_adds_up(sandbox: Sandbox, traced: Any,
+                                                   gaps: responses.RequestsMock) -> None:
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    _served(gaps, sandbox, wid)
+    live = read_live_state(client, "Acme", reads=WorkspaceReads.everything())
+    assert live.read_counts == {"workspaces": 1, "clients": 1, "tags": 1, "projects": 1, "workspace": 1,
+                                "users": 1, "members": 2, "groups": 1, "tasks": 1}
+    assert sum(live.read_counts.values()) == live.reads == 10
+    assert (live.members, live.tasks, live.groups) == ((), (), ())
+
+
+# ----- a workspace apply will create
+
+
+def test_a_missing_workspace_with_an_organization_is_planned_for_creation(sandbox: Sandbox,
+                                                                         traced: Any) -> None:
+    client, events = traced
+    sandbox.store.ensure_workspace("Acme")
+    group = client.create_group(ORGANIZATION_ID, "Designers", [USER_ID], [])
+    events.clear()
+    for organization in (ORGANIZATION_NAME, ORGANIZATION_NAME.upper(), ORGANIZATION_ID, str(ORGANIZATION_ID)):
+        live = read_live_state(client, "New Workspace", organization=organization)
+        assert (live.workspace_missing, live.workspace_id, live.workspace_name) == (True, 0, "New Workspace")
+        assert (live.organization_id, live.tier) == (ORGANIZATION_ID, "premium")
+        assert (live.clients, live.projects, live.tags) == ((), (), ())
+        assert live.read_counts == {"workspaces": 1, "organizations": 1} and live.reads == 2
+    assert _paths(events)[:2] == ["GET /me/workspaces", "GET /me/organizations"]
+    events.clear()
+    live = read_live_state(client, "New Workspace", reads=WorkspaceReads.everything(), organization=ORGANIZATION_ID)
+    assert live.settings == {} and (live.members, live.tasks) == ((), ())
+    assert live.users == (LiveUser(USER_ID, USER_EMAIL, "Sandbox User"),)  # the creator, its one user
+    assert live.groups is not None and [g.id for g in live.groups] == [group.id]  # the organization's
+    assert not any("/workspaces/0" in path for path in _paths(events))
+
+
+def test_a_missing_workspace_without_an_organization_is_still_an_error(sandbox: Sandbox,
+                                                                      client: TogglClient) -> None:
+    sandbox.store.ensure_workspace("Acme")
+    with pytest.raises(UsageError, match="'New Workspace' was not found"):
+        read_live_state(client, "New Workspace")
+
+
+def test_an_unknown_organization_is_an_error_naming_the_ones_there_are(sandbox: Sandbox,
+                                                                      client: TogglClient) -> None:
+    sandbox.store.ensure_workspace("Acme")
+    with pytest.raises(UsageError, match=f"organization 'Nope' was not found.*{ORGANIZATION_NAME}"):
+        read_live_state(client, "New Workspace", organization="Nope")
+
+
+def test_an_existing_workspace_is_read_as_always_when_the_spec_has_an_organization(sandbox: Sandbox,
+                                                                                  client: TogglClient) -> None:
+    wid = sandbox.store.ensure_workspace("Acme")
+    live = read_live_state(client, "acme", organization="Whatever")  # found: the organization is not read
+    assert (live.workspace_id, live.workspace_missing) == (wid, False)
+    assert "organizations" not in live.read_counts
+
+
+def test_resolution_marks_missing_names_only_where_an_organization_is_given(sandbox: Sandbox,
+                                                                          client: TogglClient) -> None:
+    wid = sandbox.store.ensure_workspace("Acme")
+    found = resolve_workspaces(client, ["Acme", "New"], organizations=[None, "Org"])
+    assert found == [ResolvedWorkspace(wid, "Acme", "premium", ORGANIZATION_ID),
+                     ResolvedWorkspace(0, "New", missing=True)]
+    with pytest.raises(UsageError, match="'New' was not found"):
+        resolve_workspaces(client, ["Acme", "New"], organizations=["Org"])
+    live = read_live_state(client, found[1], organization="Sandbox Organization")
+    assert live.workspace_missing and live.read_counts == {"organizations": 1}
+
+
+def test_repeated_and_unusable_rows_are_taken_once_or_left_out(sandbox: Sandbox, traced: Any,
+                                                              gaps: responses.RequestsMock) -> None:
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    _served(gaps, sandbox, wid, project_users=[
+        {"id": 40, "project_id": 11, "user_id": 5}, {"id": 40, "project_id": 11, "user_id": 5},
+        {"id": 43, "project_id": None, "user_id": 5}, {"id": 44, "project_id": 11}, "not an object",
+    ], project_groups=[{"id": 40, "project_id": 11, "group_id": 3}, {"id": 51, "project_id": 11}],
+        tasks=[{"id": 1, "name": "T", "project_id": 11}, {"id": 2, "name": "No project"}])
+    live = read_live_state(client, wid, reads=WorkspaceReads(members=True, tasks=True))
+    # a project_user and a project_group may share an id: both are kept
+    assert live.members == (LiveMember(40, 11, user_id=5), LiveMember(40, 11, group_id=3))
+    assert live.tasks == (LiveTask(1, "T", 11),)
+
+
+def test_a_free_workspace_spends_no_read_on_tasks_toggl_would_refuse(sandbox: Sandbox, traced: Any,
+                                                                    gaps: responses.RequestsMock) -> None:
+    client, events = traced
+    wid = sandbox.store.ensure_workspace("Solo", tier="free")
+    _served(gaps, sandbox, wid)
+    gaps.replace(responses.GET, f"{sandbox.url}/api/v9/workspaces/{wid}/tasks", status=402,
+                 json="Tasks available only for premium plans")
+    live = read_live_state(client, "Solo", reads=WorkspaceReads(tasks=True))
+    assert (live.tier, live.tasks) == ("free", ())
+    assert not any(path.endswith("/tasks") for path in _paths(events))
+    assert "tasks" not in live.read_counts

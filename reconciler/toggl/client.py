@@ -54,12 +54,18 @@ from reconciler.toggl.transport import Transport, TransportKind, transport_from_
 from reconciler.toggl.types import (
     BulkResult,
     Client,
+    Group,
+    Organization,
     Project,
+    ProjectGroup,
+    ProjectUser,
     QuotaInfo,
     Tag,
+    Task,
     TimeEntry,
     User,
     Workspace,
+    WorkspaceUser,
     QUOTA_REMAINING_HEADER,
     QUOTA_RESETS_IN_HEADER,
     int_list,
@@ -70,6 +76,9 @@ USER_AGENT = f"toggl-reconciler/{reconciler.__version__} (+python-requests)"
 CREATED_WITH = "toggl-reconciler"
 MAX_PER_PAGE = 200  # Toggl's documented maximum page size for projects
 MAX_BULK_IDS = 100  # Toggl's documented limit for one bulk PATCH
+# Tasks: documented default 50 a page, no documented maximum. We ask for 200 (the projects'
+# maximum); if Toggl caps it lower, the listing's own total_count/per_page keep it going.
+TASKS_PER_PAGE = 200
 REDACTED = "***"
 DEFAULT_DEADLINE = 60.0  # seconds for one whole attempt (headers and body), whatever trickles
 MAX_REDIRECTS = 3  # same-origin redirects of one read; Toggl itself never redirects
@@ -280,8 +289,45 @@ class TogglClient:
     def get_workspace(self, wid: int) -> Workspace:
         return Workspace.from_api(self._object("GET", f"/workspaces/{wid}"))
 
-    def list_workspace_users(self, wid: int) -> list[dict[str, Any]]:
-        return [dict(item) for item in self._list("GET", f"/workspaces/{wid}/users")]
+    def list_workspace_users(self, wid: int) -> list[WorkspaceUser]:
+        """Every user of the workspace, in one call (Toggl does not page this listing)."""
+        return [WorkspaceUser.from_api(item) for item in self._list("GET", f"/workspaces/{wid}/users")]
+
+    def update_workspace_settings(self, wid: int, fields: Mapping[str, Any],
+                                  name: str | None = None) -> Workspace:
+        """PUT /workspaces/{wid} with only the given settings (the documented body has no
+        required key; a key not sent keeps its value). `name` is sent only when given."""
+        body = {**({"name": name} if name is not None else {}), **dict(fields)}
+        return Workspace.from_api(self._object("PUT", f"/workspaces/{wid}", body=body))
+
+    def create_workspace(self, oid: int, name: str) -> Workspace:
+        """A new workspace in organization `oid`. Recorded: 403 in a Free organization that
+        already has its one workspace. A plain POST: an unknown fate raises AmbiguousWriteError."""
+        return Workspace.from_api(self._object("POST", f"/organizations/{oid}/workspaces", body={"name": name}))
+
+    def list_organizations(self) -> list[Organization]:
+        """The organizations the user belongs to (documented: an empty list without access)."""
+        return [Organization.from_api(item) for item in self._list("GET", "/me/organizations")]
+
+    # ------------------------------------------------------------ groups (of the organization)
+
+    def list_organization_groups(self, oid: int) -> list[Group]:
+        """Every group of the organization with its users and workspaces, in one call."""
+        return [Group.from_api(item) for item in self._list("GET", f"/organizations/{oid}/groups")]
+
+    def create_group(self, oid: int, name: str, user_ids: Sequence[int],
+                     workspace_ids: Sequence[int]) -> Group:
+        body = {"name": name, "users": list(user_ids), "workspaces": list(workspace_ids)}
+        return Group.from_api(self._object("POST", f"/organizations/{oid}/groups", body=body))
+
+    def update_group(self, oid: int, gid: int, name: str, user_ids: Sequence[int],
+                     workspace_ids: Sequence[int]) -> Group:
+        """PUT replaces name, users and workspaces together: send the whole group every time."""
+        body = {"name": name, "users": list(user_ids), "workspaces": list(workspace_ids)}
+        return Group.from_api(self._object("PUT", f"/organizations/{oid}/groups/{gid}", body=body))
+
+    def delete_group(self, oid: int, gid: int) -> None:
+        self._request("DELETE", f"/organizations/{oid}/groups/{gid}")
 
     def get_quota(self) -> list[QuotaInfo]:
         data = self._request("GET", "/me/quota")
@@ -343,31 +389,45 @@ class TogglClient:
         """Every page, in order: Toggl sends no total, so a short (or empty) page ends the list."""
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise ValueError(f"per_page must be between 1 and {MAX_PER_PAGE}, got {per_page}")
-        path = f"/workspaces/{wid}/projects"
         base = {"active": active, "per_page": per_page, **({"since": since} if since is not None else {})}
-        projects: list[Project] = []
-        seen: set[int] = set()
+        raws = self._paged(f"/workspaces/{wid}/projects", base, per_page, "projects", "project")
+        return [Project.from_api(item) for item in raws]
+
+    def _paged(self, path: str, base: Mapping[str, Any], per_page: int, plural: str,
+               noun: str) -> list[Mapping[str, Any]]:
+        """Every page of a `page`-numbered listing, each object once (by id), in order.
+
+        A page is a bare JSON list or an object `{"data": [...], "total_count": n, "per_page":
+        m}` (the documented task listing). A short or empty page ends the listing, unless the
+        server said a total and more are due: a server that caps `per_page` below what was asked
+        then still yields every object. A full page with nothing new also ends it (the server
+        ignores `page`). Bounded by `max_listing_pages` and `max_listing_bytes` whatever it says.
+        """
+        items: list[Mapping[str, Any]] = []
+        seen: set[Any] = set()
         page, listing_bytes = 1, 0
         while True:
             if page > self.max_listing_pages:
                 raise AnswerTooLargeError(
-                    f"stopped after {self.max_listing_pages} pages ({len(projects)} projects) without "
+                    f"stopped after {self.max_listing_pages} pages ({len(items)} {plural}) without "
                     "a short page: Toggl ends every listing with one, so this server is not paginating "
                     "as Toggl does. Nothing was planned from this listing.",
                     method="GET", path=API_PREFIX + path)
-            items = [Project.from_api(item) for item in self._list("GET", path, params={**base, "page": page})]
+            data = self._request("GET", path, params={**base, "page": page})
             listing_bytes += self._last_answer_bytes
             if listing_bytes > self.max_listing_bytes:
                 raise AnswerTooLargeError(
-                    f"the project listing passed {_mib(self.max_listing_bytes)} over {page} pages; "
+                    f"the {noun} listing passed {_mib(self.max_listing_bytes)} over {page} pages; "
                     "far more than any real workspace, so it was stopped.",
                     method="GET", path=API_PREFIX + path)
-            fresh = [project for project in items if project.id not in seen]
-            projects.extend(fresh)
-            seen.update(project.id for project in fresh)
-            # A full page of nothing new means the server ignores `page`: stop instead of looping.
-            if len(items) < per_page or not fresh:
-                return projects
+            rows, total, page_size = _page_rows(data, "GET", API_PREFIX + path)
+            fresh = [row for row in rows if _row_key(row) not in seen]
+            items.extend(fresh)
+            seen.update(_row_key(row) for row in fresh)
+            full = len(rows) >= min(per_page, page_size or per_page)
+            more_due = total is not None and len(items) < total and bool(rows)
+            if not fresh or not (full or more_due):
+                return items
             page += 1
 
     def list_projects_page(
@@ -399,13 +459,7 @@ class TogglClient:
 
     def bulk_patch_projects(self, wid: int, ids: Sequence[int], operations: Sequence[Mapping[str, Any]]) -> BulkResult:
         """One JSON-Patch list applied to up to 100 projects; partial success is possible."""
-        if len(ids) > MAX_BULK_IDS:
-            raise ValueError(f"at most {MAX_BULK_IDS} projects per bulk PATCH, got {len(ids)}")
-        if not ids:
-            return BulkResult()
-        path = f"/workspaces/{wid}/projects/{','.join(str(pid) for pid in ids)}"
-        data = self._request("PATCH", path, body=[dict(op) for op in operations])
-        return BulkResult.from_api(data, ids)
+        return self._bulk_patch(f"/workspaces/{wid}/projects", ids, operations, "projects")
 
     # ------------------------------------------------------------ tags
 
@@ -420,6 +474,84 @@ class TogglClient:
 
     def delete_tag(self, wid: int, tid: int) -> None:
         self._request("DELETE", f"/workspaces/{wid}/tags/{tid}")
+
+    # ------------------------------------------------------------ project members
+
+    def list_project_users(self, wid: int) -> list[ProjectUser]:
+        """The user members of every project of the workspace, in one call."""
+        return [ProjectUser.from_api(item) for item in self._list("GET", f"/workspaces/{wid}/project_users")]
+
+    def create_project_user(self, wid: int, project_id: int, user_id: int, manager: bool = False,
+                            rate: float | None = None) -> ProjectUser:
+        """`rate` (a paid-plan field) is sent only when given, so a Free workspace never sees it."""
+        body = {"project_id": project_id, "user_id": user_id, "manager": bool(manager),
+                **({"rate": rate} if rate is not None else {})}
+        return ProjectUser.from_api(self._object("POST", f"/workspaces/{wid}/project_users", body=body))
+
+    def update_project_user(self, wid: int, id: int, manager: bool,
+                            rate: float | None = UNSET) -> ProjectUser:
+        """`rate` only when given (None clears it): a Free workspace is never sent one."""
+        body: dict[str, Any] = {"manager": bool(manager), **({} if rate is UNSET else {"rate": rate})}
+        return ProjectUser.from_api(self._object("PUT", f"/workspaces/{wid}/project_users/{id}", body=body))
+
+    def patch_project_users(self, wid: int, ids: Sequence[int],
+                            operations: Sequence[Mapping[str, Any]]) -> BulkResult:
+        """One JSON-Patch list applied to up to 100 project users; partial success is possible."""
+        return self._bulk_patch(f"/workspaces/{wid}/project_users", ids, operations, "project users")
+
+    def delete_project_user(self, wid: int, id: int) -> None:
+        self._request("DELETE", f"/workspaces/{wid}/project_users/{id}")
+
+    def list_project_groups(self, wid: int) -> list[ProjectGroup]:
+        """The group members of every project of the workspace, in one call."""
+        return [ProjectGroup.from_api(item) for item in self._list("GET", f"/workspaces/{wid}/project_groups")]
+
+    def create_project_group(self, wid: int, project_id: int, group_id: int) -> ProjectGroup:
+        body = {"project_id": project_id, "group_id": group_id}
+        return ProjectGroup.from_api(self._object("POST", f"/workspaces/{wid}/project_groups", body=body))
+
+    def delete_project_group(self, wid: int, id: int) -> None:
+        self._request("DELETE", f"/workspaces/{wid}/project_groups/{id}")
+
+    # ------------------------------------------------------------ tasks
+
+    def list_tasks(self, wid: int, *, active: ActiveFilter = "both",
+                   per_page: int = TASKS_PER_PAGE) -> list[Task]:
+        """Every task of the workspace (all projects), done ones too, page by page. Pages are a
+        bare list or the documented `{"data": [...], "total_count": n}`: both are read."""
+        if not 1 <= per_page <= TASKS_PER_PAGE:
+            raise ValueError(f"per_page must be between 1 and {TASKS_PER_PAGE}, got {per_page}")
+        base = {"active": active, "per_page": per_page}
+        raws = self._paged(f"/workspaces/{wid}/tasks", base, per_page, "tasks", "task")
+        return [task for task in (Task.from_api(item) for item in raws) if not task.server_deleted_at]
+
+    def create_task(self, wid: int, pid: int, fields: Mapping[str, Any]) -> Task:
+        """`fields` in Toggl's names (name, active, estimated_seconds, user_id); `active` is
+        always sent so that a task is never created done by a default."""
+        body = {**fields, "active": fields.get("active", True)}
+        return Task.from_api(self._object("POST", f"/workspaces/{wid}/projects/{pid}/tasks", body=body))
+
+    def update_task(self, wid: int, pid: int, tid: int, fields: Mapping[str, Any]) -> Task:
+        path = f"/workspaces/{wid}/projects/{pid}/tasks/{tid}"
+        return Task.from_api(self._object("PUT", path, body=dict(fields)))
+
+    def patch_tasks(self, wid: int, pid: int, ids: Sequence[int],
+                    operations: Sequence[Mapping[str, Any]]) -> BulkResult:
+        """One JSON-Patch list applied to up to 100 tasks of one project."""
+        return self._bulk_patch(f"/workspaces/{wid}/projects/{pid}/tasks", ids, operations, "tasks")
+
+    def delete_task(self, wid: int, pid: int, tid: int) -> None:
+        self._request("DELETE", f"/workspaces/{wid}/projects/{pid}/tasks/{tid}")
+
+    def _bulk_patch(self, collection: str, ids: Sequence[int],
+                    operations: Sequence[Mapping[str, Any]], plural: str) -> BulkResult:
+        if len(ids) > MAX_BULK_IDS:
+            raise ValueError(f"at most {MAX_BULK_IDS} {plural} per bulk PATCH, got {len(ids)}")
+        if not ids:
+            return BulkResult()
+        path = f"{collection}/{','.join(str(number) for number in ids)}"
+        data = self._request("PATCH", path, body=[dict(op) for op in operations])
+        return BulkResult.from_api(data, ids)
 
     # ------------------------------------------------------------ time entries
 
@@ -863,6 +995,26 @@ def _mappings(data: Any, method: str, path: str) -> list[Mapping[str, Any]]:
     if isinstance(data, list):
         return [item for item in data if isinstance(item, Mapping)]
     raise UnexpectedResponseError(f"expected a JSON list, got {_shape(data)}", method=method, path=path)
+
+
+def _page_rows(data: Any, method: str, path: str) -> tuple[list[Mapping[str, Any]], int | None, int | None]:
+    """The objects of one listing page, with the total and page size it declared (if any):
+    a bare list (or null), or an object whose `data` is one."""
+    if isinstance(data, Mapping) and ("data" in data or "total_count" in data):
+        total = _whole(data.get("total_count"))
+        return _mappings(data.get("data"), method, path), total, _whole(data.get("per_page"))
+    return _mappings(data, method, path), None, None
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _row_key(row: Mapping[str, Any]) -> Any:
+    """What makes a listed object the same one on another page: its id (an object without
+    one is kept, keyed by its content)."""
+    key = row.get("id")
+    return key if isinstance(key, (int, str)) else json.dumps(row, sort_keys=True, default=str)
 
 
 def _shape(data: Any) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Sequence
 
-from reconciler.model import QuotaStatus
+from reconciler.model import SETTINGS_FIELDS, PlanTier, QuotaStatus
 
 Tier = Literal["free", "starter", "premium"]
 QUOTA_REMAINING_HEADER = "x-toggl-quota-remaining"
@@ -33,6 +33,23 @@ def _first(data: Mapping[str, Any], *keys: str) -> Any:
         if data.get(key) is not None:
             return data[key]
     return None
+
+
+def _number(value: Any) -> float | int | None:
+    """A rate or amount: an int or float as sent, a numeric string parsed; None otherwise."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _bool(value: Any, default: bool = False) -> bool:
+    """A JSON boolean; null or absent is `default` (Toggl omits false flags on some objects)."""
+    return default if value is None else bool(value)
 
 
 def _strings(value: Any) -> list[str]:
@@ -94,6 +111,209 @@ class Workspace:
         if self.business_ws:
             return "premium"
         return "starter" if self.premium else "free"
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The manageable settings (model.SETTINGS_FIELDS) this answer carried, as sent."""
+        return {key: self.raw[key] for key in SETTINGS_FIELDS if key in self.raw}
+
+
+@dataclass(frozen=True)
+class Organization:
+    """One of `GET /me/organizations` (documented: id, name, pricing_plan_name, ...)."""
+
+    id: int
+    name: str
+    pricing_plan_name: str | None
+    pricing_plan_enterprise: bool
+    admin: bool
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Organization:
+        return cls(
+            id=_int(data.get("id")) or 0,
+            name=_str(data.get("name")) or "",
+            pricing_plan_name=_str(data.get("pricing_plan_name")),
+            pricing_plan_enterprise=bool(data.get("pricing_plan_enterprise")),
+            admin=bool(data.get("admin")),
+            raw=dict(data),
+        )
+
+    @property
+    def tier(self) -> PlanTier | None:
+        """The plan a new workspace of this organization gets, from the plan's name (recorded:
+        "Free"); None when the name says nothing we know (recorded once: "")."""
+        if self.pricing_plan_enterprise:
+            return "premium"
+        plan = (self.pricing_plan_name or "").lower()
+        for word, tier in (("enterprise", "premium"), ("premium", "premium"),
+                           ("starter", "starter"), ("free", "free")):
+            if word in plan:
+                return tier  # type: ignore[return-value]
+        return None
+
+
+@dataclass(frozen=True)
+class WorkspaceUser:
+    """A user of a workspace (`GET /workspaces/{wid}/users`, recorded: id, fullname, email,
+    is_active, is_admin, inactive). `id` is the user's id, the one project users and groups
+    name; an answer that also carries `user_id` (the workspace_users form) has `user_id` win."""
+
+    id: int
+    email: str | None
+    fullname: str | None
+    is_admin: bool
+    is_active: bool
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> WorkspaceUser:
+        return cls(
+            id=_int(_first(data, "user_id", "id")) or 0,
+            email=_str(data.get("email")),
+            fullname=_str(_first(data, "fullname", "name")),
+            is_admin=bool(_first(data, "is_admin", "admin")),
+            # An `inactive: true` user (invited, never joined) is not active whatever else says.
+            is_active=_bool(data.get("is_active"), True) and not data.get("inactive"),
+            raw=dict(data),
+        )
+
+
+@dataclass(frozen=True)
+class Group:
+    """An organization group (`GET /organizations/{oid}/groups`, recorded: group_id, name, at,
+    workspaces [ids], users [{user_id, name, avatar_url, joined}])."""
+
+    id: int
+    name: str
+    user_ids: tuple[int, ...]
+    workspace_ids: tuple[int, ...]
+    at: str | None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Group:
+        return cls(
+            id=_int(_first(data, "group_id", "id")) or 0,
+            name=_str(data.get("name")) or "",
+            user_ids=_member_ids(data.get("users"), "user_id"),
+            workspace_ids=_member_ids(data.get("workspaces"), "workspace_id"),
+            at=_str(data.get("at")),
+            raw=dict(data),
+        )
+
+
+def _member_ids(value: Any, key: str) -> tuple[int, ...]:
+    """Ids of a list holding bare ids or objects (`{"user_id": 5, ...}`), in order, once each."""
+    items = value if isinstance(value, list) else []
+    ids = (_int(_first(item, key, "id")) if isinstance(item, Mapping) else _int(item) for item in items)
+    return tuple(dict.fromkeys(number for number in ids if number is not None))
+
+
+@dataclass(frozen=True)
+class ProjectUser:
+    """A user's membership of a project (`/workspaces/{wid}/project_users`). `group_id` is set
+    on the rows Toggl keeps for users who reach the project through a group."""
+
+    id: int
+    project_id: int | None
+    user_id: int | None
+    workspace_id: int | None
+    manager: bool
+    rate: float | int | None
+    labor_cost: float | int | None
+    group_id: int | None
+    at: str | None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> ProjectUser:
+        return cls(
+            id=_int(data.get("id")) or 0,
+            project_id=_int(_first(data, "project_id", "pid")),
+            user_id=_int(_first(data, "user_id", "uid")),
+            workspace_id=_int(_first(data, "workspace_id", "wid")),
+            manager=bool(data.get("manager")),
+            rate=_number(data.get("rate")),
+            labor_cost=_number(data.get("labor_cost")),
+            # Documented: both `group_id` and `gid` (null on a direct member).
+            group_id=_int(_first(data, "group_id", "gid")),
+            at=_str(data.get("at")),
+            raw=dict(data),
+        )
+
+
+@dataclass(frozen=True)
+class ProjectGroup:
+    """A group's membership of a project (`/workspaces/{wid}/project_groups`)."""
+
+    id: int
+    project_id: int | None
+    group_id: int | None
+    workspace_id: int | None
+    at: str | None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> ProjectGroup:
+        return cls(
+            id=_int(data.get("id")) or 0,
+            project_id=_int(_first(data, "project_id", "pid")),
+            group_id=_int(data.get("group_id")),
+            workspace_id=_int(_first(data, "workspace_id", "wid")),
+            at=_str(data.get("at")),
+            raw=dict(data),
+        )
+
+
+# Documented (v9 reference, tasks): "The value tracked_seconds is in milliseconds, not in
+# seconds." No recording settles it; we follow the reference (the sandbox serves either unit:
+# SandboxConfig.task_tracked_unit). v8 documented seconds; the field name still says so.
+TASK_TRACKED_UNITS_PER_SECOND = 1000
+
+
+@dataclass(frozen=True)
+class Task:
+    """A project's task (documented: id, name, project_id, workspace_id, user_id, active,
+    estimated_seconds, tracked_seconds, at, server_deleted_at, ...). `tracked_seconds` is the
+    value as sent (milliseconds, see above); `seconds_tracked` is it in seconds."""
+
+    id: int
+    name: str
+    project_id: int | None
+    workspace_id: int | None
+    user_id: int | None  # the assignee
+    active: bool
+    estimated_seconds: int | None
+    tracked_seconds: int
+    at: str | None
+    server_deleted_at: str | None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Task:
+        return cls(
+            id=_int(data.get("id")) or 0,
+            name=_str(data.get("name")) or "",
+            project_id=_int(_first(data, "project_id", "pid")),
+            workspace_id=_int(_first(data, "workspace_id", "wid")),
+            user_id=_int(_first(data, "user_id", "uid")),
+            # Like projects: a task without `active` is active (done ones always say false).
+            active=_bool(data.get("active"), True),
+            estimated_seconds=_int(data.get("estimated_seconds")),
+            tracked_seconds=_int(data.get("tracked_seconds")) or 0,
+            at=_str(data.get("at")),
+            server_deleted_at=_str(data.get("server_deleted_at")),
+            raw=dict(data),
+        )
+
+    @property
+    def seconds_tracked(self) -> int:
+        """Time tracked on the task in whole seconds, rounded up: a plan that shows what a
+        delete loses must never show less than there is."""
+        units = max(self.tracked_seconds, 0)
+        return -(-units // TASK_TRACKED_UNITS_PER_SECOND)
 
 
 @dataclass(frozen=True)

@@ -56,10 +56,10 @@ def test_get_me_with_related_data_keeps_lists_in_raw(mocked: Mock, client: Toggl
 def test_workspace_reads(mocked: Mock, client: TogglClient) -> None:
     mocked.get(f"{API}/me/workspaces", json=[{"id": 1, "name": "A", "premium": True}])
     mocked.get(WS, json={"id": 1, "name": "A", "business_ws": True})
-    mocked.get(f"{WS}/users", json=[{"id": 8}])
+    mocked.get(f"{WS}/users", json=[{"id": 8, "email": "ana@acme.test"}])
     assert [w.tier for w in client.list_workspaces()] == ["starter"]
     assert client.get_workspace(1).tier == "premium"
-    assert client.list_workspace_users(1) == [{"id": 8}]
+    assert [(u.id, u.email) for u in client.list_workspace_users(1)] == [(8, "ana@acme.test")]
 
 
 @pytest.mark.parametrize("body", [[{"organization_id": 7, "remaining": 3}], {"organization_id": 7, "remaining": 3}])

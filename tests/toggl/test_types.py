@@ -9,16 +9,23 @@ from reconciler.toggl import (
     BulkFailure,
     BulkResult,
     Client,
+    Group,
+    Organization,
     Project,
+    ProjectGroup,
+    ProjectUser,
     QuotaInfo,
     Tag,
+    Task,
     TimeEntry,
     User,
     Workspace,
+    WorkspaceUser,
 )
 from reconciler.toggl.types import quota_from_headers
 
-ALL_TYPES = [User, Workspace, Client, Project, Tag, TimeEntry, QuotaInfo]
+ALL_TYPES = [User, Workspace, Client, Project, Tag, TimeEntry, QuotaInfo, Organization, WorkspaceUser,
+             Group, ProjectUser, ProjectGroup, Task]
 
 
 @pytest.mark.parametrize("kind", ALL_TYPES)
@@ -111,3 +118,47 @@ def test_quota_info() -> None:
 )
 def test_quota_from_headers(headers: dict[str, str], expected: QuotaStatus | None) -> None:
     assert quota_from_headers(headers) == expected
+
+
+ODD_VALUES = [None, True, "x", [], {}, 1.5, -3, "12"]
+
+
+@pytest.mark.parametrize("kind", [WorkspaceUser, Group, ProjectUser, ProjectGroup, Task, Organization])
+@pytest.mark.parametrize("odd", ODD_VALUES)
+def test_workspace_kind_types_tolerate_odd_values_in_every_field(kind: Any, odd: Any) -> None:
+    keys = ("id", "group_id", "user_id", "project_id", "workspace_id", "name", "email", "users",
+            "workspaces", "rate", "labor_cost", "manager", "active", "estimated_seconds",
+            "tracked_seconds", "at", "pricing_plan_name", "inactive", "is_active")
+    parsed = kind.from_api({key: odd for key in keys})
+    assert isinstance(parsed.id, int)
+    assert isinstance(parsed.name if hasattr(parsed, "name") else "", str)
+
+
+def test_group_ids_from_objects_or_bare_ids_once_each() -> None:
+    group = Group.from_api({"id": 3, "users": [{"user_id": 5}, 6, {"id": 7}, "8", {"user_id": None}, 5],
+                            "workspaces": [{"workspace_id": 1}, 2, True]})
+    assert (group.id, group.user_ids, group.workspace_ids) == (3, (5, 6, 7, 8), (1, 2))
+
+
+def test_task_without_active_is_active_and_counts_default_to_zero() -> None:
+    task = Task.from_api({"id": 1, "name": "T", "tracked_seconds": None})
+    assert (task.active, task.tracked_seconds, task.estimated_seconds) == (True, 0, None)
+
+
+def test_workspace_settings_leave_out_other_and_absent_keys() -> None:
+    workspace = Workspace.from_api({"id": 1, "rounding": 0, "reports_collapse": False, "logo_url": "x"})
+    assert workspace.settings == {"rounding": 0, "reports_collapse": False}
+
+
+@pytest.mark.parametrize(("sent", "seconds"), [(0, 0), (1, 1), (999, 1), (1000, 1), (1001, 2), (7_200_000, 7200),
+                                               (-5, 0), (None, 0)])
+def test_task_tracked_time_is_documented_milliseconds_rounded_up_to_seconds(sent: Any, seconds: int) -> None:
+    task = Task.from_api({"id": 1, "tracked_seconds": sent})
+    assert task.seconds_tracked == seconds
+    assert task.raw["tracked_seconds"] == sent
+
+
+def test_project_user_group_from_either_documented_key() -> None:
+    assert ProjectUser.from_api({"id": 1, "gid": 4}).group_id == 4
+    assert ProjectUser.from_api({"id": 1, "group_id": 5, "gid": 4}).group_id == 5
+    assert ProjectUser.from_api({"id": 1, "group_id": None, "gid": None}).group_id is None
