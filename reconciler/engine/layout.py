@@ -20,6 +20,7 @@ from reconciler.engine.matching import ClientMatch, Notes, Pair, ProjectIndex, c
 from reconciler.engine.plan import Action, BlastRadius
 from reconciler.engine.safety import Protector, has_patterns, protecting_pattern
 from reconciler.model import (
+    ALL_KINDS,
     KIND_SECTIONS,
     DesiredProject,
     DesiredState,
@@ -61,10 +62,17 @@ class PlanContext:
     guarded: dict[Kind, bool] = field(default_factory=dict)
     archiving: set[int] = field(default_factory=set)  # live client ids archived in phase 6
     restored: set[int] = field(default_factory=set)  # project ids a client restore brings back
+    # Each kind's spec entries paired with live objects, once its planner has matched them
+    # (clients: `clients.pairs`); later kinds read earlier ones here (members: projects, groups).
+    pairs: dict[Kind, Sequence[Pair[Any, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.guarded = {kind: has_patterns(self.desired, kind)
-                        for kind in ("client", "project", "tag")}
+        self.guarded = {kind: has_patterns(self.desired, kind) for kind in ALL_KINDS}
+        self.pairs.setdefault("client", self.clients.pairs)
+
+    def matched(self, kind: Kind) -> set[int]:
+        """Live ids of this kind that a spec entry manages (empty before the kind is matched)."""
+        return claimed_ids(self.pairs.get(kind, ()))
 
     def policy(self, kind: Kind) -> str:
         return self.desired.unmanaged.get(kind, "ignore")
