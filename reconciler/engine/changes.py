@@ -85,14 +85,15 @@ def make_change(
     """A Change of one object; `address` defaults to the kind's address of `name` (tasks and
     members, whose address includes their project's, pass their own)."""
     address = address if address is not None else object_address(kind, name, client)
+    if live is not None:
+        extra.setdefault("live_id", live.id)
+        extra.setdefault("live_at", live.at)
     return Change(
         action=action,
         kind=kind,
         address=address,
         name=name,
         client=client,
-        live_id=live.id if live is not None else None,
-        live_at=live.at if live is not None else None,
         fields=tuple(fields),
         **extra,
     )
@@ -162,8 +163,9 @@ def check_tier(changes: Iterable[Change], tier: str | None, notes: Notes,
             notes.problems.append(
                 f"{label}: archiving a client needs a paid plan; the workspace is on Free"
             )
+        # Only projects: a task's estimated_hours or a member's rate is checked by its kind.
         paid = [f.field for f in change.fields if f.field in PAID_PROJECT_FIELDS
-                and f.after is not None and f.after is not False]
+                and f.after is not None and f.after is not False] if change.kind == "project" else []
         if paid:
             notes.problems.append(
                 f"{label}: {', '.join(paid)} {'needs' if len(paid) == 1 else 'need'} a paid "

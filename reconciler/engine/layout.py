@@ -22,6 +22,7 @@ from reconciler.engine.safety import Protector, has_patterns, protecting_pattern
 from reconciler.model import (
     ALL_KINDS,
     KIND_SECTIONS,
+    WORKSPACE_KIND_SECTIONS,
     DesiredProject,
     DesiredState,
     DesiredTag,
@@ -65,6 +66,9 @@ class PlanContext:
     # Each kind's spec entries paired with live objects, once its planner has matched them
     # (clients: `clients.pairs`); later kinds read earlier ones here (members: projects, groups).
     pairs: dict[Kind, Sequence[Pair[Any, Any]]] = field(default_factory=dict)
+    # What several kinds' planners share, built once by the first that needs it (the
+    # workspace's users by e-mail: `kinds.directory`).
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.guarded = {kind: has_patterns(self.desired, kind) for kind in ALL_KINDS}
@@ -319,6 +323,14 @@ def _refuse_renames_out_of_protection(
                 kind, escape_name(live.name), escape_name(entry.name), guard))
 
 
+def refuse_renames_out_of_protection(
+    ctx: PlanContext, kind: Kind, pairs: Sequence[Pair[Any, Any]]
+) -> None:
+    """For kinds named by name alone (groups): a rename must stay inside protection."""
+    if has_patterns(ctx.desired, kind):
+        _refuse_renames_out_of_protection(ctx, kind, pairs)
+
+
 def _check_project_stays_protected(
     ctx: PlanContext, project: LiveProject, pair: Pair[DesiredProject, LiveProject] | None
 ) -> None:
@@ -339,7 +351,7 @@ def _check_project_stays_protected(
 
 
 def _lapse_problem(kind: Kind, before: str, after: str, guard: Protector) -> str:
-    section = KIND_SECTIONS[kind]
+    section = {**KIND_SECTIONS, **WORKSPACE_KIND_SECTIONS}[kind]
     return (
         f"{kind} {quoted(before)} is protected by {guard.describe(kind)}, but after this plan it "
         f"would be {quoted(after)}, which no pattern covers, and could then be archived or deleted: "

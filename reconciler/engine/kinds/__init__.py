@@ -12,14 +12,28 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from reconciler.engine.kinds import clients, projects, tags
+from reconciler.engine.kinds import (
+    clients,
+    groups,
+    members,
+    projects,
+    settings,
+    tags,
+    tasks,
+    workspace,
+)
 from reconciler.engine.kinds.base import KindPlanner, Phases
 from reconciler.model import Kind
 
 REGISTRY: tuple[KindPlanner, ...] = (
+    workspace.PLANNER,
+    settings.PLANNER,
     clients.PLANNER,
     projects.PLANNER,
     tags.PLANNER,
+    groups.PLANNER,
+    members.PLANNER,
+    tasks.PLANNER,
 )
 PHASES: Mapping[Kind, Phases] = {planner.kind: planner.phases for planner in REGISTRY}
 
