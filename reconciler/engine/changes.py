@@ -1,39 +1,27 @@
-"""Changes: the shared rules for building Change records, and the client and tag changes.
+"""Changes: the rules every kind's planner (`engine.kinds`) builds its Change records with.
 
 Each matched pair and each unmatched live object yields at most one Change. The helpers here
 (value comparison, the action a set of field changes amounts to, protection of removals, the
-display reason) are shared with `project_changes`. The free-plan tier check runs on the built
-changes because only then are the colours and paid fields a plan sends known.
+display reason) are shared by all kinds. The free-plan tier check runs on the built changes
+because only then are the colours and paid fields a plan sends known.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Protocol, Sequence
 
-from reconciler.engine.layout import (
-    PlanContext,
-    client_blast,
-    projects_to_restore,
-    unmatched_clients,
-)
-from reconciler.engine.matching import Notes, Pair, claimed_ids
+from reconciler.engine.layout import PlanContext
+from reconciler.engine.matching import Notes
 from reconciler.engine.plan import Action, Change, FieldChange
 from reconciler.model import (
-    CLIENT_FIELDS,
     FREE_PALETTE,
     PAID_PROJECT_FIELDS,
-    DesiredClient,
     DesiredState,
-    DesiredTag,
     Kind,
-    LiveClient,
-    LiveProject,
-    LiveTag,
     SourceLocation,
     escape_name,
     object_address,
-    spelling,
 )
 from reconciler.untrusted import quoted
 
@@ -77,24 +65,35 @@ def action_for(fields: Sequence[FieldChange]) -> Action | None:
 # ---------------------------------------------------------------- building changes
 
 
+class _LiveObject(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def at(self) -> str | None: ...
+
+
 def make_change(
     kind: Kind,
     action: Action,
     name: str,
-    live: LiveClient | LiveProject | LiveTag | None,
+    live: _LiveObject | None,
     fields: Sequence[FieldChange] = (),
     client: str | None = None,
+    address: str | None = None,
     **extra: Any,
 ) -> Change:
-    address = object_address(kind, name, client)
+    """A Change of one object; `address` defaults to the kind's address of `name` (tasks and
+    members, whose address includes their project's, pass their own)."""
+    address = address if address is not None else object_address(kind, name, client)
+    if live is not None:
+        extra.setdefault("live_id", live.id)
+        extra.setdefault("live_at", live.at)
     return Change(
         action=action,
         kind=kind,
         address=address,
         name=name,
         client=client,
-        live_id=live.id if live is not None else None,
-        live_at=live.at if live is not None else None,
         fields=tuple(fields),
         **extra,
     )
@@ -139,114 +138,6 @@ def reason_for(fields: Sequence[FieldChange], state: str) -> str:
     return "; ".join(parts)
 
 
-# ---------------------------------------------------------------- client changes
-
-
-def client_changes(ctx: PlanContext) -> list[Change]:
-    changes: list[Change | None] = []
-    for pair in ctx.clients.pairs:
-        if pair.desired.delete:
-            changes.append(_client_delete(ctx, pair.live, "delete: true in the spec",
-                                          pair.desired.previous_names))
-        elif pair.live is None:
-            changes.append(_client_create(pair.desired))
-        else:
-            changes.append(_client_update(ctx, pair))
-    changes.extend(_unmanaged_clients(ctx))
-    return [change for change in changes if change is not None]
-
-
-def _client_create(entry: DesiredClient) -> Change:
-    fields = [FieldChange(f, None, entry.fields[f]) for f in CLIENT_FIELDS if f in entry.fields]
-    return make_change("client", Action.CREATE, entry.name, None, fields, reason=CREATE_REASON)
-
-
-def _client_update(ctx: PlanContext, pair: Pair[DesiredClient, LiveClient]) -> Change | None:
-    live, entry = pair.live, pair.desired
-    assert live is not None
-    fields: list[FieldChange] = []
-    if spelling(live.name) != spelling(entry.name):  # NFC and NFD of one name: no rename
-        fields.append(FieldChange("name", live.name, entry.name))
-    if "notes" in entry.fields and not same_value("notes", live.notes, entry.fields["notes"]):
-        fields.append(FieldChange("notes", live.notes, entry.fields["notes"]))
-    wants_archived = entry.fields.get("archived") is True
-    if live.id in ctx.archiving or (live.archived and not wants_archived):
-        fields.append(FieldChange("archived", live.archived, wants_archived))
-    action = action_for(fields)
-    if action is None:
-        return None
-    extra: dict[str, Any] = {}
-    if action is Action.RESTORE:
-        extra["options"] = {"restore_project_ids": projects_to_restore(ctx, live.id)}
-    if action is Action.ARCHIVE:
-        extra["blast"] = client_blast(ctx, live.id, action)
-    reason = reason_for(fields, "the spec sets archived: true")
-    return make_change("client", action, entry.name, live, fields, reason=reason, **extra)
-
-
-def _client_delete(
-    ctx: PlanContext, live: LiveClient | None, reason: str, previous: Sequence[str] = ()
-) -> Change | None:
-    if live is None or live.id in ctx.clients.kept_for_projects:
-        return None  # kept: its projects would lose their protection (warned in matching)
-    change = make_change(
-        "client", Action.DELETE, live.name, live,
-        blast=client_blast(ctx, live.id, Action.DELETE), reason=reason,
-    )
-    return guard_removal(ctx, change, [(live.name, None), *((old, None) for old in previous)])
-
-
-def _unmanaged_clients(ctx: PlanContext) -> list[Change | None]:
-    policy = ctx.policy("client")
-    reason = f"not in the spec; unmanaged.clients is {policy}"
-    if policy == "delete":
-        return [_client_delete(ctx, live, reason) for live in unmatched_clients(ctx)]
-    if policy == "archive":
-        return [
-            make_change(
-                "client", Action.ARCHIVE, live.name, live, [FieldChange("archived", False, True)],
-                blast=client_blast(ctx, live.id, Action.ARCHIVE), reason=reason,
-            )
-            for live in unmatched_clients(ctx)
-            if live.id in ctx.archiving
-        ]
-    return []
-
-
-# ---------------------------------------------------------------- tags
-
-
-def tag_changes(ctx: PlanContext, pairs: Sequence[Pair[DesiredTag, LiveTag]]) -> list[Change]:
-    changes: list[Change | None] = []
-    for pair in pairs:
-        live, entry = pair.live, pair.desired
-        if entry.delete:
-            changes.append(_tag_delete(ctx, live, "delete: true in the spec"))
-        elif live is None:
-            create = make_change("tag", Action.CREATE, entry.name, None, reason=CREATE_REASON)
-            changes.append(create)
-        elif spelling(live.name) != spelling(entry.name):
-            fields = [FieldChange("name", live.name, entry.name)]
-            reason = reason_for(fields, "")
-            rename = make_change("tag", Action.RENAME, entry.name, live, fields, reason=reason)
-            changes.append(rename)
-    # Tags cannot be archived (the schema forbids the policy); anything but delete leaves them.
-    if ctx.policy("tag") == "delete":
-        matched = claimed_ids(pairs)
-        reason = "not in the spec; unmanaged.tags is delete"
-        changes.extend(
-            _tag_delete(ctx, live, reason) for live in ctx.live.tags if live.id not in matched
-        )
-    return [change for change in changes if change is not None]
-
-
-def _tag_delete(ctx: PlanContext, live: LiveTag | None, reason: str) -> Change | None:
-    if live is None:
-        return None
-    change = make_change("tag", Action.DELETE, live.name, live, reason=reason)
-    return guard_removal(ctx, change, [(live.name, None)])
-
-
 # ---------------------------------------------------------------- plan tier
 
 
@@ -272,8 +163,9 @@ def check_tier(changes: Iterable[Change], tier: str | None, notes: Notes,
             notes.problems.append(
                 f"{label}: archiving a client needs a paid plan; the workspace is on Free"
             )
+        # Only projects: a task's estimated_hours or a member's rate is checked by its kind.
         paid = [f.field for f in change.fields if f.field in PAID_PROJECT_FIELDS
-                and f.after is not None and f.after is not False]
+                and f.after is not None and f.after is not False] if change.kind == "project" else []
         if paid:
             notes.problems.append(
                 f"{label}: {', '.join(paid)} {'needs' if len(paid) == 1 else 'need'} a paid "

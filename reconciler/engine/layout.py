@@ -20,7 +20,9 @@ from reconciler.engine.matching import ClientMatch, Notes, Pair, ProjectIndex, c
 from reconciler.engine.plan import Action, BlastRadius
 from reconciler.engine.safety import Protector, has_patterns, protecting_pattern
 from reconciler.model import (
+    ALL_KINDS,
     KIND_SECTIONS,
+    WORKSPACE_KIND_SECTIONS,
     DesiredProject,
     DesiredState,
     DesiredTag,
@@ -61,10 +63,20 @@ class PlanContext:
     guarded: dict[Kind, bool] = field(default_factory=dict)
     archiving: set[int] = field(default_factory=set)  # live client ids archived in phase 6
     restored: set[int] = field(default_factory=set)  # project ids a client restore brings back
+    # Each kind's spec entries paired with live objects, once its planner has matched them
+    # (clients: `clients.pairs`); later kinds read earlier ones here (members: projects, groups).
+    pairs: dict[Kind, Sequence[Pair[Any, Any]]] = field(default_factory=dict)
+    # What several kinds' planners share, built once by the first that needs it (the
+    # workspace's users by e-mail: `kinds.directory`).
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.guarded = {kind: has_patterns(self.desired, kind)
-                        for kind in ("client", "project", "tag")}
+        self.guarded = {kind: has_patterns(self.desired, kind) for kind in ALL_KINDS}
+        self.pairs.setdefault("client", self.clients.pairs)
+
+    def matched(self, kind: Kind) -> set[int]:
+        """Live ids of this kind that a spec entry manages (empty before the kind is matched)."""
+        return claimed_ids(self.pairs.get(kind, ()))
 
     def policy(self, kind: Kind) -> str:
         return self.desired.unmanaged.get(kind, "ignore")
@@ -311,6 +323,14 @@ def _refuse_renames_out_of_protection(
                 kind, escape_name(live.name), escape_name(entry.name), guard))
 
 
+def refuse_renames_out_of_protection(
+    ctx: PlanContext, kind: Kind, pairs: Sequence[Pair[Any, Any]]
+) -> None:
+    """For kinds named by name alone (groups): a rename must stay inside protection."""
+    if has_patterns(ctx.desired, kind):
+        _refuse_renames_out_of_protection(ctx, kind, pairs)
+
+
 def _check_project_stays_protected(
     ctx: PlanContext, project: LiveProject, pair: Pair[DesiredProject, LiveProject] | None
 ) -> None:
@@ -331,7 +351,7 @@ def _check_project_stays_protected(
 
 
 def _lapse_problem(kind: Kind, before: str, after: str, guard: Protector) -> str:
-    section = KIND_SECTIONS[kind]
+    section = {**KIND_SECTIONS, **WORKSPACE_KIND_SECTIONS}[kind]
     return (
         f"{kind} {quoted(before)} is protected by {guard.describe(kind)}, but after this plan it "
         f"would be {quoted(after)}, which no pattern covers, and could then be archived or deleted: "

@@ -28,15 +28,20 @@ from typing import Any, Callable, Generic, Iterable, Sequence, TypeVar
 from reconciler.engine.safety import has_patterns, protecting_pattern
 from reconciler.model import (
     DesiredClient,
+    DesiredGroup,
     DesiredProject,
     DesiredState,
     DesiredTag,
+    DesiredTask,
     KIND_SECTIONS,
+    WORKSPACE_KIND_SECTIONS,
     Kind,
     LiveClient,
+    LiveGroup,
     LiveProject,
     LiveState,
     LiveTag,
+    LiveTask,
     escape_name,
     lookalike_key,
     name_key,
@@ -47,9 +52,10 @@ from reconciler.model import (
 )
 from reconciler.untrusted import quoted
 
-D = TypeVar("D", DesiredClient, DesiredProject, DesiredTag)
-L = TypeVar("L", LiveClient, LiveProject, LiveTag)
-AnyLive = LiveClient | LiveProject | LiveTag
+D = TypeVar("D", DesiredClient, DesiredProject, DesiredTag, DesiredGroup, DesiredTask)
+L = TypeVar("L", LiveClient, LiveProject, LiveTag, LiveGroup, LiveTask)
+AnyLive = LiveClient | LiveProject | LiveTag | LiveGroup | LiveTask
+_SECTIONS: dict[Kind, str] = {**KIND_SECTIONS, **WORKSPACE_KIND_SECTIONS}
 
 
 # ---------------------------------------------------------------- matching, any kind
@@ -86,6 +92,11 @@ class _Rules(Generic[D, L]):
     live_address: Callable[[L], str]
     # Tried after every exact match, before previous names (projects: clientless orphans).
     fallback: Callable[[Pair[D, L]], list[L]] = lambda pair: []
+    # How messages name a spec entry (tasks and members: with their project's address).
+    entry_address: Callable[[Any], str] | None = None
+
+    def address_of(self, entry: Any) -> str:
+        return self.entry_address(entry) if self.entry_address else _desired_address(entry)
 
 
 def _desired_address(entry: DesiredClient | DesiredProject | DesiredTag) -> str:
@@ -120,7 +131,7 @@ def _choose(
         return candidates[0] if candidates else None
     exact = [live for live in candidates if spelling(live.name) == wanted]
     listed = ", ".join(f"{quoted(rules.live_address(live))} (id {live.id})" for live in candidates)
-    address = _desired_address(pair.desired)
+    address = rules.address_of(pair.desired)
     if len(exact) == 1:
         others = [live for live in candidates if live is not exact[0]]
         notes.warnings.append(
@@ -140,7 +151,7 @@ def _choose(
 
 def _match(pairs: Sequence[Pair[D, L]], rules: _Rules[D, L], notes: Notes) -> None:
     """Exact keys first for every entry, so another entry's previous name cannot steal them."""
-    _refuse_duplicates(pairs, rules.kind, notes)
+    _refuse_duplicates(pairs, rules, notes)
     claimed: set[int] = set()
     for finder in (rules.exact, rules.fallback):
         for pair in pairs:
@@ -158,12 +169,12 @@ def _match(pairs: Sequence[Pair[D, L]], rules: _Rules[D, L], notes: Notes) -> No
             _claim_previous(pair, rules, claimed, notes)
 
 
-def _refuse_duplicates(pairs: Sequence[Pair[D, L]], kind: Kind, notes: Notes) -> None:
+def _refuse_duplicates(pairs: Sequence[Pair[D, L]], rules: _Rules[D, L], notes: Notes) -> None:
     seen: set[tuple[str, str]] = set()
     for pair in pairs:
         if pair.key in seen:
-            address = _desired_address(pair.desired)
-            notes.problems.append(f"{kind} {quoted(address)} is listed twice in the spec")
+            address = rules.address_of(pair.desired)
+            notes.problems.append(f"{rules.kind} {quoted(address)} is listed twice in the spec")
         seen.add(pair.key)
 
 
@@ -194,7 +205,7 @@ def _warn_shadowed(pairs: Sequence[Pair[D, L]], rules: _Rules[D, L], notes: Note
                 if other.id in claimed:
                     continue
                 notes.warnings.append(
-                    f"{rules.kind} {quoted(_desired_address(pair.desired))} and its previous name "
+                    f"{rules.kind} {quoted(rules.address_of(pair.desired))} and its previous name "
                     f"{quoted(rules.live_address(other))} both exist: the new name is managed, "
                     f"{quoted(rules.live_address(other))} stays unmanaged"
                 )
@@ -232,14 +243,14 @@ def _warn_lookalikes(
         names = ", ".join(f"{quoted(rules.live_address(live))} (id {live.id})" for live in similar)
         if pair.desired.delete and all(name_key(live.name) == pair.key[1] for live in similar):
             notes.warnings.append(
-                f"{rules.kind} {quoted(_desired_address(pair.desired))} matches no live object: "
+                f"{rules.kind} {quoted(rules.address_of(pair.desired))} matches no live object: "
                 f"{names} differs in case, and a delete removes only the exact spelling, so "
                 "nothing is deleted"
             )
             continue
         outcome = "nothing is deleted" if pair.desired.delete else "it is created as a new object"
         notes.warnings.append(
-            f"{rules.kind} {quoted(_desired_address(pair.desired))} matches no live object: {names} "
+            f"{rules.kind} {quoted(rules.address_of(pair.desired))} matches no live object: {names} "
             f"looks alike but differs by more than case or Unicode form, so it is not touched "
             f"and {outcome}"
         )
@@ -255,7 +266,7 @@ def warn_live_lookalikes(
         shown = ", ".join(f"{quoted(address_of(live))} (id {live.id}, {ascii(live.name)})"
                           for live in group)
         notes.warnings.append(
-            f"look-alike {KIND_SECTIONS[kind]} in the workspace: {shown}; they are separate "
+            f"look-alike {_SECTIONS[kind]} in the workspace: {shown}; they are separate "
             "objects, matched by exact name only"
         )
 
@@ -686,4 +697,26 @@ def match_tags(
     _warn_lookalikes(pairs, live.tags, rules, notes)
     warn_live_lookalikes("tag", _lookalike_groups(live.tags, lambda t: None),
                          rules.live_address, notes)
+    return pairs
+
+
+# ---------------------------------------------------------------- kinds keyed by name alone
+
+
+def match_by_name(
+    kind: Kind, entries: Sequence[D], live_objects: Sequence[L], notes: Notes,
+    entry_address: Callable[[Any], str] | None = None,
+    live_address: Callable[[L], str] | None = None,
+) -> list[Pair[D, L]]:
+    """Pairs for a kind identified by name within one scope (groups in the organization, the
+    tasks of one project): exact spelling, then case only, then previous names, as tags."""
+    rules: _Rules[D, L] = _named_rules(kind, _by_name(live_objects))
+    if entry_address is not None or live_address is not None:
+        rules = _Rules(kind=kind, exact=rules.exact, previous=rules.previous,
+                       live_address=live_address or rules.live_address,
+                       entry_address=entry_address)
+    pairs: list[Pair[D, L]] = new_pairs(entries)
+    _match(pairs, rules, notes)
+    _warn_shadowed(pairs, rules, notes)
+    _warn_lookalikes(pairs, live_objects, rules, notes)
     return pairs

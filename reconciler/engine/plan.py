@@ -19,7 +19,7 @@ import hmac
 import json
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from reconciler import __version__
 from reconciler.errors import PlanFileError
@@ -51,6 +51,13 @@ BILLING_FIELDS: frozenset[str] = frozenset(
     {"billable", "rate", "currency", "fixed_fee", "estimated_hours", "auto_estimates", "client"}
 )
 BILLING_POLICIES: tuple[str, ...] = ("allow", "require-flag")
+# The workspace kinds' fields that move money: a member's rate, the workspace's defaults for
+# what new projects bill (a create of a member with a rate sets what it bills, so it counts).
+_BILLING_FIELDS_OF: Mapping[str, frozenset[str]] = {
+    "member": frozenset({"rate"}),
+    "settings": frozenset({"default_hourly_rate", "default_currency",
+                           "projects_billable_by_default", "projects_enforce_billable"}),
+}
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,13 @@ class Change:
     # Action details, all JSON values:
     #   project delete: {"te_deletion_mode": "unassign" | "delete"}
     #   client restore: {"restore_project_ids": [ids]} (its projects to restore with it)
+    #   workspace create: {"organization_id": id}
+    #   group delete: {"group_removal": "delete" | "detach"}; group create/update/rename:
+    #     {"user_ids": [...]} (every user after the change) and, update/rename,
+    #     {"workspace_ids": [...]} (every workspace it is attached to after the change)
+    #   member: {"member": "user" | "group"}, create also {"user_id": id} / {"group_id": id
+    #     | None (a group this plan creates)}
+    #   task create/update with an assignee: {"user_id": id | None}
     options: Mapping[str, Any] = field(default_factory=dict)
     reason: str = ""  # for display only
     # What the change depends on beyond its own object, as the plan saw it; `apply --plan`
@@ -94,6 +108,10 @@ class Change:
     #   client removal: {"projects": [[id, active], ...]} (what the archive/delete takes along)
     #   project removal: {"tracked_seconds": n}
     #   project create/move: {"client_id": id} (the live client it goes under, None: created here)
+    #   task delete: {"tracked_seconds": n}
+    #   group delete: {"user_ids": [...], "workspace_ids": [...]}
+    #   member/task create: {"project_id": id | None} (None: the plan creates the project)
+    #   workspace create: {"workspace_missing": true}
     fingerprint: Mapping[str, Any] = field(default_factory=dict)
 
     def after(self, field_name: str, default: Any = None) -> Any:
@@ -107,6 +125,9 @@ class Change:
         """Whether the change moves money: a billing field changed (a create that sets one to
         a value that bills counts: it decides what the new project bills), a project moved to
         another client, or tracked time destroyed."""
+        if self.kind in _BILLING_FIELDS_OF:
+            wanted = _BILLING_FIELDS_OF[self.kind]
+            return any(f.field in wanted and f.before != f.after for f in self.fields)
         if self.kind != "project":
             return False
         if self.action is Action.DELETE:
@@ -193,15 +214,24 @@ class Bill:
     per_object_reads: int = 0  # what a tool reading each object separately would spend
     per_object_writes: int = 0  # one write per changed object, no bulk calls
     quota: QuotaStatus = field(default_factory=QuotaStatus)
+    # Per kind ("client", "task", ...): the reads made for it and the writes its changes
+    # take. Empty when not known; written to JSON only when set (older plans have none).
+    reads_by_kind: Mapping[str, int] = field(default_factory=dict)
+    writes_by_kind: Mapping[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "reads": self.reads,
             "writes": self.writes,
             "per_object_reads": self.per_object_reads,
             "per_object_writes": self.per_object_writes,
             "quota": {"remaining": self.quota.remaining, "resets_in": self.quota.resets_in},
         }
+        if self.reads_by_kind:
+            body["reads_by_kind"] = dict(self.reads_by_kind)
+        if self.writes_by_kind:
+            body["writes_by_kind"] = dict(self.writes_by_kind)
+        return body
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Bill:
@@ -212,7 +242,29 @@ class Bill:
             per_object_reads=int(data.get("per_object_reads", 0)),
             per_object_writes=int(data.get("per_object_writes", 0)),
             quota=QuotaStatus(quota.get("remaining"), quota.get("resets_in")),
+            reads_by_kind=_counts(data.get("reads_by_kind")),
+            writes_by_kind=_counts(data.get("writes_by_kind")),
         )
+
+
+def _counts(data: Any) -> dict[str, int]:
+    return {str(kind): int(count) for kind, count in data.items()} if isinstance(data, dict) else {}
+
+
+def reads_by_kind(live: Any) -> dict[str, int]:
+    """The live read's requests per kind (`LiveState.read_counts`), if the read counted them."""
+    counts = getattr(live, "read_counts", None)
+    return {str(kind): int(count) for kind, count in dict(counts).items()} if counts else {}
+
+
+def writes_by_kind(changes: Sequence[Change],
+                   count_writes: Callable[[Sequence[Change]], int]) -> dict[str, int]:
+    """Writes per kind, each kind's changes priced alone by `count_writes` (the batcher's):
+    bulk calls never mix kinds, so the parts add up to the plan's writes."""
+    by_kind: dict[str, list[Change]] = {}
+    for change in changes:
+        by_kind.setdefault(change.kind, []).append(change)
+    return {kind: count_writes(items) for kind, items in by_kind.items()}
 
 
 @dataclass(frozen=True)

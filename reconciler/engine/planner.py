@@ -6,8 +6,9 @@ its `move_from` names: a move). `layout` then works out where every surviving pr
 when client archives run (the last phase), because a client archive takes its projects along
 in Toggl and a client restore may bring some back; and it refuses a plan that would leave a
 protected object where no pattern covers it. Finally each pair and each unmatched live object
-yields at most one Change (`changes`, `project_changes`); `unmanaged` lists what the `ignore`
-policy keeps.
+yields at most one Change, built by each kind's planner (`engine.kinds`, iterated in
+registry order; the plan's order comes from their phases); `unmanaged` lists what the
+`ignore` policy keeps.
 
 This module holds only the entry point, `build_plan`, and the order of the changes.
 """
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from reconciler.engine.changes import check_tier, client_changes, spec_sources, tag_changes
+from reconciler.engine.changes import check_tier, spec_sources
+from reconciler.engine.kinds import PHASES, REGISTRY
 from reconciler.engine.layout import (
     PlanContext,
     decide_client_states,
@@ -35,7 +37,6 @@ from reconciler.engine.matching import (
     new_pairs,
 )
 from reconciler.engine.plan import Action, Change, Plan
-from reconciler.engine.project_changes import project_changes
 from reconciler.engine.rules import check_house_rules
 from reconciler.engine.unmanaged import unmanaged_listing
 from reconciler.errors import PlanningError
@@ -53,8 +54,7 @@ _ACTION_ORDER: Mapping[Action, int] = {
 
 
 def _phase(change: Change) -> int:
-    phases = {"client": (1, 6), "project": (2, 5), "tag": (3, 4)}[change.kind]
-    return phases[1] if change.action.is_removal else phases[0]
+    return PHASES[change.kind].of(change)
 
 
 def _order_key(change: Change) -> tuple[int, int, str, str, int]:
@@ -76,16 +76,16 @@ def build_plan(desired: DesiredState, live: LiveState) -> Plan:
     index = ProjectIndex(live.projects, clients)
     match_projects(project_pairs, index, notes)
     tag_pairs = match_tags(desired, live, notes)
-    ctx = PlanContext(desired, live, notes, clients, index)
+    ctx = PlanContext(desired, live, notes, clients, index,
+                      pairs={"project": project_pairs, "tag": tag_pairs})
     refuse_clashes(ctx, project_pairs)
     lay_out(ctx, project_pairs)
     decide_client_states(ctx)
     refuse_unprotecting(ctx, project_pairs, tag_pairs)
-    changes = [
-        *client_changes(ctx),
-        *project_changes(ctx, project_pairs),
-        *tag_changes(ctx, tag_pairs),
-    ]
+    changes: list[Change] = []
+    for planner in REGISTRY:
+        if planner.mentioned(desired):
+            changes.extend(planner.changes(ctx))
     check_tier(changes, live.tier, notes, spec_sources(desired))
     if notes.problems:
         raise PlanningError(notes.problems)

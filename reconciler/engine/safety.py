@@ -14,6 +14,11 @@ Pattern language (`protected:` lists), matched against an object's name and its 
   inside a name, `\\*`, `\\?`, `\\[`, and `\\\\` a backslash.
 - Case is ignored as everywhere (`name_key`). A project is also protected by a
   `protected.clients` pattern that covers its client.
+- Tasks and members live inside a project: their address is the project's address, a `/`,
+  and the task's escaped name (`Globex/Website/Wireframes`) or the member's key
+  (`Globex/Website/user:ana@acme.test`, `Globex/Website/group:Designers`), so
+  `protected.tasks: ["Globex/Website/*"]` covers every task of that project. Groups are
+  protected by name like tags.
 """
 
 from __future__ import annotations
@@ -23,10 +28,21 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from reconciler.engine.plan import Action, Change, Plan
-from reconciler.model import KIND_SECTIONS, KINDS, DesiredState, Kind, LiveState, SafetyLimits
+from reconciler.model import (
+    KIND_SECTIONS,
+    KINDS,
+    WORKSPACE_KIND_SECTIONS,
+    DesiredState,
+    Kind,
+    LiveState,
+    SafetyLimits,
+)
 from reconciler.model import escape_name, name_key, object_address
 from reconciler.untrusted import quoted
 
+_SECTIONS: dict[Kind, str] = {**KIND_SECTIONS, **WORKSPACE_KIND_SECTIONS}
+# Kinds whose removals the thresholds count besides the first three, when the plan read them.
+_WORKSPACE_REMOVAL_KINDS: tuple[Kind, ...] = ("group", "member", "task")
 _REMEDY = "Check the plan, then re-run with --force, or raise safety.{setting} in the spec."
 # One character of a name inside an escaped address: an escape pair, or anything but the
 # separator and the backslash.
@@ -41,7 +57,7 @@ class Protector(NamedTuple):
     section: str  # clients, projects or tags
 
     def describe(self, kind: Kind) -> str:
-        if self.section == KIND_SECTIONS[kind]:
+        if self.section == _SECTIONS[kind]:
             return f"{quoted(self.pattern)}"
         return f"{quoted(self.pattern)} (protected.{self.section}: its client is protected)"
 
@@ -120,15 +136,26 @@ def protecting_pattern(
     A project pattern may name the project alone or its `Client/Project` address; a project
     is also covered by a client pattern that covers its client.
     """
-    address = object_address(kind, name, client)
+    address = protected_address(kind, name, client)
     for pattern in desired.protected.get(kind, ()):
         if pattern_covers(pattern, name, address):
-            return Protector(pattern, KIND_SECTIONS[kind])
+            return Protector(pattern, _SECTIONS[kind])
     if kind == "project" and client is not None:
         for pattern in desired.protected.get("client", ()):
             if pattern_covers(pattern, client, escape_name(client)):
                 return Protector(pattern, KIND_SECTIONS["client"])
     return None
+
+
+def protected_address(kind: Kind, name: str, parent: str | None = None) -> str:
+    """The address protection patterns match: a task's `Project address/escaped name`, a
+    member's `Project address/user:e-mail` (`name` is its member key), else `object_address`
+    (`parent` is a project's client, or the project address of a task or member)."""
+    if kind == "task":
+        return f"{parent}/{escape_name(name)}" if parent is not None else escape_name(name)
+    if kind == "member":
+        return f"{parent}/{name}" if parent is not None else name
+    return object_address(kind, name, parent)
 
 
 def is_protected(desired: DesiredState, kind: Kind, name: str, client: str | None = None) -> bool:
@@ -152,7 +179,7 @@ def removal_counts(plan: Plan) -> dict[Kind, int]:
     counts: dict[Kind, int] = {kind: 0 for kind in KINDS}
     for change in plan.changes:
         if change.action.is_removal or is_move(change):
-            counts[change.kind] += 1
+            counts[change.kind] = counts.get(change.kind, 0) + 1
         if _takes_projects_along(change):
             counts["project"] += change.blast.projects if change.blast else 0
     return counts
@@ -181,17 +208,32 @@ def check_thresholds(plan: Plan, live: LiveState, limits: SafetyLimits) -> list[
         "client": len(live.clients),
         "project": len(live.projects),
         "tag": len(live.tags),
+        **_workspace_kind_counts(live),
     }
+    kinds = (*KINDS, *(kind for kind in _WORKSPACE_REMOVAL_KINDS if kind in live_counts))
     problems = [
         message
-        for kind in KINDS
-        if (message := _percent_problem(kind, counts[kind], live_counts[kind], limits,
+        for kind in kinds
+        if (message := _percent_problem(kind, counts.get(kind, 0), live_counts[kind], limits,
                                         moves if kind == "project" else 0))
     ]
-    total = sum(counts.values())
+    total = sum(counts.get(kind, 0) for kind in kinds)
     if total > limits.max_removals:
-        problems.append(_total_problem(counts, total, limits, moves))
+        problems.append(_total_problem(counts, total, limits, moves, kinds))
     return problems
+
+
+def _workspace_kind_counts(live: LiveState) -> dict[Kind, int]:
+    """Live objects of the workspace kinds the plan read (a kind not read is not counted)."""
+    counts: dict[Kind, int] = {}
+    if live.groups is not None:  # the organization's groups: only this workspace's count
+        counts["group"] = sum(1 for group in live.groups
+                              if live.workspace_id in group.workspace_ids)
+    if live.members is not None:
+        counts["member"] = len(live.members)
+    if live.tasks is not None:
+        counts["task"] = len(live.tasks)
+    return counts
 
 
 def _moves_note(moves: int) -> str:
@@ -209,13 +251,14 @@ def _percent_problem(
         return ""
     return (
         f"Too many {kind} removals: {percent:.1f}% is over {limits.max_removal_percent:g}% "
-        f"({removals} of {existing} live {KIND_SECTIONS[kind]}{_moves_note(moves)}). "
+        f"({removals} of {existing} live {_SECTIONS[kind]}{_moves_note(moves)}). "
         + _REMEDY.format(setting="max_removal_percent")
     )
 
 
-def _total_problem(counts: dict[Kind, int], total: int, limits: SafetyLimits, moves: int) -> str:
-    parts = ", ".join(f"{counts[kind]} {KIND_SECTIONS[kind]}" for kind in KINDS)
+def _total_problem(counts: dict[Kind, int], total: int, limits: SafetyLimits, moves: int,
+                   kinds: tuple[Kind, ...] = KINDS) -> str:
+    parts = ", ".join(f"{counts.get(kind, 0)} {_SECTIONS[kind]}" for kind in kinds)
     what = "archives, deletes and moves" if moves else "archives and deletes"
     return (
         f"Too many removals: {total} {what} is over {limits.max_removals} "

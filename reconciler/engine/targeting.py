@@ -15,7 +15,11 @@ Dependencies follow the order the planner and the executor rely on (planner phas
   needs that client change: the executor resolves the client by its name after the plan, and a
   project cannot be activated under an archived client;
 - a client archive or delete needs the project changes that take projects out from under it
-  first (moves away, project deletes): without them it would archive or orphan those projects.
+  first (moves away, project deletes): without them it would archive or orphan those projects;
+- a member or task change needs the change that creates, renames, moves or restores its
+  project (the executor finds the project by its address after the plan), and a group's
+  member the change that creates or renames the group;
+- every change needs the workspace create, when the plan has one.
 """
 
 from __future__ import annotations
@@ -27,13 +31,13 @@ from typing import Iterable, Mapping, Sequence
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.safety import compiled_glob
 from reconciler.errors import UsageError
-from reconciler.model import escape_name, name_key, project_address, split_address
+from reconciler.model import ALL_KINDS, escape_name, name_key, project_address, split_address
 from reconciler.untrusted import quoted
 
-PLANNED_KINDS: tuple[str, ...] = ("client", "project", "tag")
-# Kinds other issues add: accepted so that scripts written for them parse, but this version
-# plans no changes of them, so a selector of one matches nothing and says so.
-FUTURE_KINDS: tuple[str, ...] = ("task", "member", "group", "settings", "workspace")
+PLANNED_KINDS: tuple[str, ...] = ALL_KINDS
+# Kinds a later version may add: accepted so that scripts written for them parse, but this
+# version plans no changes of them, so a selector of one matches nothing and says so.
+FUTURE_KINDS: tuple[str, ...] = ()
 _NEAREST = 3
 
 
@@ -76,6 +80,9 @@ def _addresses(change: Change) -> list[tuple[str, str]]:
             old_client = change.client
         if (old_name, old_client) != (change.name, change.client):
             found.append((old_name, project_address(old_client, old_name)))
+    elif change.kind == "task" and change.parent is not None:
+        if old_name != change.name:
+            found.append((old_name, f"{change.parent}/{escape_name(old_name)}"))
     elif old_name != change.name:
         found.append((old_name, escape_name(old_name)))
     return found
@@ -121,6 +128,7 @@ def needs(changes: Sequence[Change]) -> list[set[int]]:
     for index, change in enumerate(changes):
         for client in _clients_left(change):
             leaving.setdefault(name_key(client), set()).add(index)
+    project_setup, group_setup, workspace = _workspace_kind_setups(changes)
     result: list[set[int]] = []
     for index, change in enumerate(changes):
         wanted: set[int] = set()
@@ -130,9 +138,39 @@ def needs(changes: Sequence[Change]) -> list[set[int]]:
                 wanted.add(setup)
         if change.kind == "client" and change.action.is_removal:
             wanted |= leaving.get(name_key(change.name), set())
+        if change.kind in ("member", "task") and change.parent is not None \
+                and not change.action.is_removal:
+            wanted |= project_setup.get(name_key(change.parent), set())
+        if change.kind == "member" and change.options.get("member") == "group" \
+                and not change.action.is_removal:
+            setup = group_setup.get(name_key(change.name))
+            if setup is not None:
+                wanted.add(setup)
+        if workspace is not None:
+            wanted.add(workspace)
         wanted.discard(index)
         result.append(wanted)
     return result
+
+
+def _workspace_kind_setups(
+    changes: Sequence[Change],
+) -> tuple[dict[str, set[int]], dict[str, int], int | None]:
+    """(project address after the plan -> changes that set the project up, group name ->
+    its create or rename, the workspace create) of a plan's changes."""
+    project_setup: dict[str, set[int]] = {}
+    group_setup: dict[str, int] = {}
+    workspace: int | None = None
+    for index, change in enumerate(changes):
+        if change.kind == "project" and (
+                change.action in (Action.CREATE, Action.RENAME, Action.RESTORE)
+                or bool(_clients_left(change))):
+            project_setup.setdefault(name_key(change.address), set()).add(index)
+        elif change.kind == "group" and change.action in (Action.CREATE, Action.RENAME):
+            group_setup[name_key(change.name)] = index
+        elif change.kind == "workspace" and change.action is Action.CREATE:
+            workspace = index
+    return project_setup, group_setup, workspace
 
 
 def _clients_left(change: Change) -> list[str]:

@@ -8,9 +8,23 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from reconciler.engine.kinds.directory import directory
+from reconciler.engine.kinds.groups import unmanaged_groups
+from reconciler.engine.kinds.members import member_key
+from reconciler.engine.kinds.tasks import seconds_to_hours, task_address
 from reconciler.engine.layout import PlanContext, unmatched_clients
 from reconciler.engine.plan import UnmanagedObject
-from reconciler.model import KINDS, Kind, LiveClient, LiveProject, escape_name, project_address
+from reconciler.model import (
+    ALL_KINDS,
+    Kind,
+    LiveClient,
+    LiveGroup,
+    LiveMember,
+    LiveProject,
+    LiveTask,
+    escape_name,
+    project_address,
+)
 
 
 # ---------------------------------------------------------------- unmanaged objects (ignore)
@@ -33,8 +47,9 @@ def unmanaged_listing(ctx: PlanContext, matched: Mapping[Kind, set[int]]) -> lis
             for live in ctx.live.tags
             if live.id not in matched["tag"]
         )
+    listing.extend(_workspace_kinds(ctx))
     return sorted(
-        listing, key=lambda obj: (KINDS.index(obj.kind), obj.address.casefold(), obj.live_id)
+        listing, key=lambda obj: (ALL_KINDS.index(obj.kind), obj.address.casefold(), obj.live_id)
     )
 
 
@@ -61,3 +76,71 @@ def _project_entry(ctx: PlanContext, live: LiveProject) -> UnmanagedObject:
     if live.fields.get("billable") is not None:
         entry["billable"] = live.fields["billable"]
     return UnmanagedObject("project", project_address(client, live.name), live.id, entry)
+
+
+# ---------------------------------------------------------------- the workspace kinds
+#
+# Only kinds the plan read, and only where the spec manages them: groups attached to this
+# workspace when the spec has `groups:`, members and tasks of the projects whose entry lists
+# them (a project without `members:` / `tasks:` leaves them alone without listing them).
+
+
+def _workspace_kinds(ctx: PlanContext) -> list[UnmanagedObject]:
+    listing: list[UnmanagedObject] = []
+    if "group" in ctx.pairs and ctx.policy("group") == "ignore":
+        listing.extend(_group_entry(ctx, live) for live in unmanaged_groups(ctx))
+    members_kept = "member" in ctx.pairs and ctx.policy("member") == "ignore"
+    tasks_kept = "task" in ctx.pairs and ctx.policy("task") == "ignore"
+    if not (members_kept or tasks_kept):
+        return listing
+    listed_members, listed_tasks = ctx.matched("member"), ctx.matched("task")
+    members: dict[int, list[LiveMember]] = {}
+    for member in ctx.live.members or () if members_kept else ():
+        members.setdefault(member.project_id, []).append(member)
+    tasks: dict[int, list[LiveTask]] = {}
+    for task in ctx.live.tasks or () if tasks_kept else ():
+        tasks.setdefault(task.project_id, []).append(task)
+    for pair in ctx.pairs["project"]:
+        entry, live_project = pair.desired, pair.live
+        if live_project is None or entry.delete:
+            continue
+        if entry.members is not None:
+            listing.extend(_member_entry(ctx, entry.address, live)
+                           for live in members.get(live_project.id, ())
+                           if live.id not in listed_members)
+        if entry.tasks is not None:
+            listing.extend(_task_entry(ctx, entry.address, live)
+                           for live in tasks.get(live_project.id, ())
+                           if live.id not in listed_tasks)
+    return listing
+
+
+def _group_entry(ctx: PlanContext, live: LiveGroup) -> UnmanagedObject:
+    entry = {"name": live.name, "members": directory(ctx).emails_of(live.user_ids)}
+    return UnmanagedObject("group", escape_name(live.name), live.id, entry)
+
+
+def _member_entry(ctx: PlanContext, parent: str, live: LiveMember) -> UnmanagedObject:
+    key = member_key(ctx, live)
+    entry: dict[str, Any]
+    if live.group_id is not None:
+        entry = {"group": directory(ctx).group_name(live.group_id)}
+    else:
+        entry = {"user": key.split(":", 1)[1]}
+        if live.manager:
+            entry["manager"] = True
+        if live.rate is not None:
+            entry["rate"] = live.rate
+    return UnmanagedObject("member", f"{parent}/{key}", live.id, entry)
+
+
+def _task_entry(ctx: PlanContext, parent: str, live: LiveTask) -> UnmanagedObject:
+    entry: dict[str, Any] = {"name": live.name}
+    if not live.active:
+        entry["active"] = False
+    if live.estimated_seconds:
+        entry["estimated_hours"] = seconds_to_hours(live.estimated_seconds)
+    assignee = directory(ctx).email_of(live.user_id)
+    if assignee is not None:
+        entry["assignee"] = assignee
+    return UnmanagedObject("task", task_address(parent, live.name), live.id, entry)

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.model import (
     DesiredClient,
+    DesiredGroup,
+    DesiredMember,
     DesiredProject,
+    DesiredSettings,
     DesiredState,
     DesiredTag,
+    DesiredTask,
     KINDS,
     Kind,
     LiveClient,
+    LiveGroup,
+    LiveMember,
     LiveProject,
     LiveState,
     LiveTag,
+    LiveTask,
+    LiveUser,
     SafetyLimits,
     UnmanagedPolicy,
 )
@@ -35,6 +44,8 @@ def project(
     delete: bool = False,
     delete_time_entries: bool = False,
     move_from: str | None = None,
+    members: Iterable[DesiredMember] | None = None,
+    tasks: Iterable[DesiredTask | str] | None = None,
     **fields: Any,
 ) -> DesiredProject:
     return DesiredProject(
@@ -45,6 +56,9 @@ def project(
         delete=delete,
         delete_time_entries=delete_time_entries,
         move_from=move_from,
+        members=None if members is None else tuple(members),
+        tasks=None if tasks is None else tuple(
+            DesiredTask(t) if isinstance(t, str) else t for t in tasks),
     )
 
 
@@ -135,3 +149,66 @@ def field_map(change: Change) -> dict[str, tuple[Any, Any]]:
 
 def removal(plan: Plan, action: Action = Action.ARCHIVE) -> list[str]:
     return [c.address for c in plan.changes if c.action is action]
+
+
+# ---------------------------------------------------------------- the workspace kinds
+
+
+def member(user: str | None = None, *, group: str | None = None, **fields: Any) -> DesiredMember:
+    return DesiredMember(user=user, group=group, fields=fields)
+
+
+def task(name: str, *, previous: Iterable[str] = (), delete: bool = False,
+         **fields: Any) -> DesiredTask:
+    return DesiredTask(name, fields=fields, previous_names=tuple(previous), delete=delete)
+
+
+def group(name: str, members: Iterable[str] | None = None, *, previous: Iterable[str] = (),
+          delete: bool = False) -> DesiredGroup:
+    return DesiredGroup(name, members=None if members is None else tuple(members),
+                        previous_names=tuple(previous), delete=delete)
+
+
+def with_kinds(spec: DesiredState, *, settings: Mapping[str, Any] | None = None,
+               groups: Iterable[DesiredGroup] | None = None,
+               organization: str | int | None = None, **changes: Any) -> DesiredState:
+    """A desired state with the workspace kinds added (policies merged into `unmanaged`)."""
+    policies = dict(spec.unmanaged)
+    policies.update(changes.pop("unmanaged", {}) or {})
+    return replace(
+        spec,
+        settings=None if settings is None else DesiredSettings(dict(settings)),
+        groups=None if groups is None else tuple(groups),
+        organization=organization,
+        unmanaged=policies,
+        **changes,
+    )
+
+
+def live_user(id: int, email: str) -> LiveUser:
+    return LiveUser(id, email, name=email.split("@")[0])
+
+
+def live_group(id: int, name: str, user_ids: Iterable[int] = (),
+               workspace_ids: Iterable[int] = (42,)) -> LiveGroup:
+    return LiveGroup(id, name, tuple(user_ids), tuple(workspace_ids), at=f"at-g{id}")
+
+
+def live_member(id: int, project_id: int, *, user_id: int | None = None,
+                group_id: int | None = None, manager: bool = False,
+                rate: float | None = None) -> LiveMember:
+    return LiveMember(id, project_id, user_id=user_id, group_id=group_id, manager=manager,
+                      rate=rate, at=f"at-m{id}")
+
+
+def live_task(id: int, name: str, project_id: int, *, active: bool = True,
+              estimated_seconds: int | None = None, user_id: int | None = None,
+              tracked_seconds: int = 0) -> LiveTask:
+    return LiveTask(id, name, project_id, active=active, estimated_seconds=estimated_seconds,
+                    user_id=user_id, tracked_seconds=tracked_seconds, at=f"at-k{id}")
+
+
+def with_live(state: LiveState, **changes: Any) -> LiveState:
+    """A live state with the workspace kinds read (tuples of their records)."""
+    return replace(state, **{name: tuple(value) if isinstance(value, (list, tuple)) else value
+                             for name, value in changes.items()})

@@ -97,9 +97,9 @@ def test_a_pattern_naming_a_known_object_without_changes_is_fine() -> None:
     assert narrowed.changes == () and narrowed.targeting["left_out"] == 4
 
 
-def test_kinds_to_come_parse_but_match_nothing() -> None:
+def test_the_workspace_kinds_parse_and_a_pattern_of_none_is_a_typo() -> None:
     assert parse_selector("task:Website/*").kind == "task"
-    with pytest.raises(UsageError, match="plans no member changes"):
+    with pytest.raises(UsageError, match="matches no member; there is no member close to it"):
         select(new_client_plan(), selection_of(["member:ann@example.com"], []))
     with pytest.raises(UsageError, match="unknown kind"):
         parse_selector("widget:x")

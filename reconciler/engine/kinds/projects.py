@@ -1,8 +1,8 @@
-"""Project changes: create, update (rename, move, archive, restore, fields) and delete.
+"""Projects: create, update (rename, move, archive, restore, fields) and delete.
 
-Kept apart from the client and tag changes because projects have the most rules: their
-active state may be set by a client archive or restore of the last phase (see `layout`), a
-client archive defaults them to archived, and only some fields are compared plainly.
+Projects have the most rules: their active state may be set by a client archive or restore
+of the last phase (see `layout`), a client archive defaults them to archived, and only some
+fields are compared plainly.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from reconciler.engine.changes import (
     reason_for,
     same_value,
 )
+from reconciler.engine.kinds.base import KindPlanner, Phases
 from reconciler.engine.layout import PlanContext, project_names
 from reconciler.engine.matching import Pair, claimed_ids
 from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
@@ -33,6 +34,17 @@ from reconciler.model import (
 _PLAIN_PROJECT_FIELDS: tuple[str, ...] = tuple(
     name for name in PROJECT_FIELDS if name not in ("client", "active")
 )
+
+
+class ProjectPlanner(KindPlanner):
+    kind = "project"
+    phases = Phases(create=3, removal=11)
+
+    def changes(self, ctx: PlanContext) -> list[Change]:
+        return project_changes(ctx, ctx.pairs["project"])
+
+
+PLANNER = ProjectPlanner()
 
 
 # ---------------------------------------------------------------- project changes

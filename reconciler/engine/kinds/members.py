@@ -1,0 +1,192 @@
+"""Project members: the users (by e-mail) and groups (by name) a project entry lists.
+
+Only projects whose entry has `members:` are managed. A listed member is created, or its
+`manager` / `rate` updated; a member the project has but the entry does not list is removed
+under `unmanaged.members: remove` and kept (listed as unmanaged) under `ignore`. A user's
+member is a Toggl project_user, a group's a project_group (`options.member`); groups carry
+no manager or rate. The project's live id comes from the project match (None: the project is
+created by this plan, and its members after it).
+
+Address: `<project address>/user:<e-mail>` (the e-mail as the workspace spells it) or
+`<project address>/group:<escaped group name>`; `parent` is the project address.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from reconciler.engine.changes import CREATE_REASON, guard_removal, make_change, same_value
+from reconciler.engine.kinds.directory import (
+    NEW_GROUP,
+    at,
+    directory,
+    needs_plan,
+    resolve_user,
+    workspace_label,
+)
+from reconciler.engine.kinds.base import KindPlanner, Phases
+from reconciler.engine.layout import PlanContext
+from reconciler.engine.matching import Pair
+from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
+from reconciler.model import (
+    MEMBER_FIELDS,
+    DesiredMember,
+    DesiredProject,
+    DesiredState,
+    LiveMember,
+    LiveProject,
+    SourceLocation,
+    escape_name,
+    name_key,
+)
+from reconciler.untrusted import quoted
+
+
+class MemberPlanner(KindPlanner):
+    kind = "member"
+    phases = Phases(create=6, removal=8)
+
+    def mentioned(self, desired: DesiredState) -> bool:
+        return desired.mentions_members
+
+    def changes(self, ctx: PlanContext) -> list[Change]:
+        by_project: dict[int, list[LiveMember]] = {}
+        for member in ctx.live.members or ():
+            by_project.setdefault(member.project_id, []).append(member)
+        changes: list[Change] = []
+        claimed: list[Pair[DesiredMember, LiveMember]] = []
+        for pair in ctx.pairs["project"]:
+            if pair.desired.members is None or pair.desired.delete:
+                continue
+            live_members = by_project.get(pair.live.id, []) if pair.live is not None else []
+            changes.extend(_project_members(ctx, pair, live_members, claimed))
+        ctx.pairs["member"] = claimed
+        return changes
+
+
+PLANNER = MemberPlanner()
+
+
+def member_key(ctx: PlanContext, live: LiveMember) -> str:
+    """`user:<e-mail>` / `group:<escaped name>` of a live member (ids Toggl gave if unknown)."""
+    people = directory(ctx)
+    if live.group_id is not None:
+        return f"group:{escape_name(people.group_name(live.group_id))}"
+    return f"user:{people.email_of(live.user_id) or f'#{live.user_id}'}"
+
+
+def member_blast(ctx: PlanContext, live: LiveMember) -> BlastRadius:
+    """How many people lose access to the project: one user, or every user of the group."""
+    if live.group_id is None:
+        return BlastRadius(0, 0, people=1)
+    group = directory(ctx).groups_by_id.get(live.group_id)
+    return BlastRadius(0, 0, people=len(group.user_ids) if group is not None else 0)
+
+
+def _project_members(
+    ctx: PlanContext, project: Pair[DesiredProject, LiveProject],
+    live_members: Sequence[LiveMember], claimed: list[Pair[DesiredMember, LiveMember]],
+) -> list[Change]:
+    entry = project.desired
+    parent = entry.address
+    by_user = {m.user_id: m for m in live_members if m.group_id is None}
+    by_group = {m.group_id: m for m in live_members if m.group_id is not None}
+    matched: set[int] = set()
+    changes: list[Change | None] = []
+    for member in entry.members or ():
+        source = member.source or entry.source
+        found = _resolve(ctx, member, parent, source)
+        if found is None:
+            continue
+        is_user, target_id, shown = found
+        live = (by_user if is_user else by_group).get(target_id)
+        if live is not None and live.id in matched:
+            continue  # listed twice (the spec refuses that; nothing to do twice)
+        if live is not None:
+            matched.add(live.id)
+        claimed.append(Pair(member, ("", name_key(shown)), live, "exact" if live else "new"))
+        changes.append(_ensure(ctx, member, live, parent, is_user, target_id, shown, source))
+    if ctx.policy("member") == "remove":
+        live_parent = ctx.projects.live_address_of(project.live) if project.live else parent
+        for live in live_members:
+            if live.id not in matched:
+                changes.append(_remove(ctx, live, parent, live_parent))
+    return [change for change in changes if change is not None]
+
+
+def _resolve(ctx: PlanContext, member: DesiredMember, parent: str,
+             source: SourceLocation | None) -> tuple[bool, int, str] | None:
+    """(is a user, the user's or group's id, how the address names it), or None (a problem)."""
+    what = f"project {quoted(parent)}: member"
+    if member.user is not None:
+        user = resolve_user(ctx, member.user, what, source)
+        return (True, user.id, user.email) if user is not None else None
+    group_id = resolve_group(ctx, member.group or "", what, source)
+    return (False, group_id, member.group or "") if group_id is not None else None
+
+
+def resolve_group(ctx: PlanContext, name: str, what: str,
+                  source: SourceLocation | None) -> int | None:
+    """A group's live id, NEW_GROUP for one this plan creates, or None (a problem noted)."""
+    for pair in ctx.pairs.get("group", ()):
+        if name_key(pair.desired.name) != name_key(name):
+            continue
+        if pair.desired.delete:
+            ctx.notes.problems.append(
+                f"{at(source)}{what}: group {quoted(escape_name(name))} is deleted by the spec")
+            return None
+        return pair.live.id if pair.live is not None else NEW_GROUP
+    live = directory(ctx).live_group(name)
+    if live is None:
+        ctx.notes.problems.append(
+            f"{at(source)}{what}: group {quoted(escape_name(name))} is neither a group of the "
+            "organization nor in `groups:`; add it to `groups:` to create it"
+        )
+        return None
+    if ctx.live.workspace_id not in live.workspace_ids:
+        ctx.notes.problems.append(
+            f"{at(source)}{what}: group {quoted(escape_name(name))} is not attached to "
+            f"{workspace_label(ctx)}; list it under `groups:` to attach it"
+        )
+        return None
+    return live.id
+
+
+def _ensure(ctx: PlanContext, member: DesiredMember, live: LiveMember | None, parent: str,
+            is_user: bool, target_id: int, shown: str, source: SourceLocation | None,
+            ) -> Change | None:
+    key = f"user:{shown}" if is_user else f"group:{escape_name(shown)}"
+    wanted = {f: member.fields[f] for f in MEMBER_FIELDS if f in member.fields} if is_user else {}
+    if live is None:
+        fields = [FieldChange(f, None, value) for f, value in wanted.items()]
+        reason = CREATE_REASON
+    else:
+        current = {"manager": live.manager, "rate": live.rate}
+        fields = [FieldChange(f, current[f], value) for f, value in wanted.items()
+                  if not same_value(f, current[f], value)]
+        if not fields:
+            return None
+        reason = "changed: " + ", ".join(f.field for f in fields)
+    if any(f.field == "rate" and f.after is not None for f in fields):
+        needs_plan(ctx, "members.rate", "members.rate needs", source)
+    options: dict[str, Any] = {"member": "user" if is_user else "group"}
+    if live is None:
+        options["user_id" if is_user else "group_id"] = None if target_id == NEW_GROUP else target_id
+    return make_change(
+        "member", Action.CREATE if live is None else Action.UPDATE, shown, live, fields,
+        address=f"{parent}/{key}", parent=parent, options=options, reason=reason,
+    )
+
+
+def _remove(ctx: PlanContext, live: LiveMember, parent: str, live_parent: str) -> Change | None:
+    key = member_key(ctx, live)
+    is_user = live.group_id is None
+    name = key.split(":", 1)[1]
+    if not is_user:
+        name = directory(ctx).group_name(live.group_id)
+    change = make_change(
+        "member", Action.DELETE, name, live, address=f"{parent}/{key}", parent=parent,
+        blast=member_blast(ctx, live), options={"member": "user" if is_user else "group"},
+        reason="not listed on the project; unmanaged.members is remove",
+    )
+    return guard_removal(ctx, change, [(key, parent), (key, live_parent)])

@@ -1,0 +1,212 @@
+"""Tasks: name-keyed within their project, like projects within their client.
+
+Only projects whose entry has `tasks:` are managed. Entries are matched against the project's
+live tasks (exact spelling, then case only, then `previous_names`); a matched task is renamed
+or updated (`estimated_hours`, `assignee` by e-mail), archived (`active: false`, Toggl's
+"done") or restored; a task the entry does not list follows `unmanaged.tasks` (ignore,
+archive, delete). A delete takes the task's tracked time off it (blast radius and fingerprint:
+`tracked_seconds`). Tasks need a paid plan: any task change on a Free workspace is a plan
+error at the entry's `file:line`.
+
+Address: `<project address>/<escaped task name>`; `parent` is the project address. Fields are
+in spec terms: `estimated_hours` (Toggl's estimated_seconds / 3600), `assignee` (an e-mail).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from reconciler.engine.changes import (
+    CREATE_REASON,
+    action_for,
+    guard_removal,
+    make_change,
+    reason_for,
+)
+from reconciler.engine.kinds.base import KindPlanner, Phases
+from reconciler.engine.kinds.directory import directory, needs_plan, resolve_user
+from reconciler.engine.layout import PlanContext
+from reconciler.engine.matching import Pair, match_by_name
+from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
+from reconciler.model import (
+    DesiredProject,
+    DesiredState,
+    DesiredTask,
+    LiveProject,
+    LiveTask,
+    SourceLocation,
+    escape_name,
+    spelling,
+)
+from reconciler.untrusted import quoted
+
+Names = list[tuple[str, str | None]]
+
+
+class TaskPlanner(KindPlanner):
+    kind = "task"
+    phases = Phases(create=7, removal=7)
+
+    def mentioned(self, desired: DesiredState) -> bool:
+        return desired.mentions_tasks
+
+    def changes(self, ctx: PlanContext) -> list[Change]:
+        by_project: dict[int, list[LiveTask]] = {}
+        for task in ctx.live.tasks or ():
+            by_project.setdefault(task.project_id, []).append(task)
+        changes: list[Change] = []
+        all_pairs: list[Pair[DesiredTask, LiveTask]] = []
+        for pair in ctx.pairs["project"]:
+            if pair.desired.tasks is None or pair.desired.delete:
+                continue
+            live_tasks = by_project.get(pair.live.id, []) if pair.live is not None else []
+            changes.extend(_project_tasks(ctx, pair, live_tasks, all_pairs))
+        ctx.pairs["task"] = all_pairs
+        return changes
+
+
+PLANNER = TaskPlanner()
+
+
+def task_address(parent: str, name: str) -> str:
+    return f"{parent}/{escape_name(name)}"
+
+
+def hours_to_seconds(hours: Any) -> int | None:
+    return None if hours is None else int(round(float(hours) * 3600))
+
+
+def seconds_to_hours(seconds: int | None) -> float | int | None:
+    if seconds is None:
+        return None
+    hours = seconds / 3600
+    return int(hours) if hours == int(hours) else round(hours, 4)
+
+
+def _project_tasks(
+    ctx: PlanContext, project: Pair[DesiredProject, LiveProject], live_tasks: Sequence[LiveTask],
+    all_pairs: list[Pair[DesiredTask, LiveTask]],
+) -> list[Change]:
+    entry = project.desired
+    parent = entry.address
+    live_parent = ctx.projects.live_address_of(project.live) if project.live else parent
+    pairs: list[Pair[DesiredTask, LiveTask]] = match_by_name(
+        "task", entry.tasks or (), live_tasks, ctx.notes,
+        entry_address=lambda task: task_address(parent, task.name),
+        live_address=lambda task: task_address(live_parent, task.name),
+    )
+    all_pairs.extend(pairs)
+    changes: list[Change | None] = []
+    for pair in pairs:
+        task = pair.desired
+        source = task.source or entry.source
+        names: Names = [(task.name, parent), *((old, parent) for old in task.previous_names)]
+        if task.delete:
+            if pair.live is not None:
+                changes.append(_delete(ctx, pair.live, parent, live_parent,
+                                       "delete: true in the spec", source, names))
+        elif pair.live is None:
+            changes.append(_create(ctx, task, parent, source))
+        else:
+            changes.append(_update(ctx, pair, parent, live_parent, source, names))
+    policy = ctx.policy("task")
+    if policy in ("archive", "delete"):
+        matched = {pair.live.id for pair in pairs if pair.live is not None}
+        reason = f"not in the spec; unmanaged.tasks is {policy}"
+        for live in live_tasks:
+            if live.id in matched:
+                continue
+            if policy == "delete":
+                changes.append(_delete(ctx, live, parent, live_parent, reason, entry.source))
+            elif live.active:
+                changes.append(_archive_unmanaged(ctx, live, parent, live_parent, reason,
+                                                  entry.source))
+    return [change for change in changes if change is not None]
+
+
+def _wanted_fields(ctx: PlanContext, task: DesiredTask, parent: str,
+                   source: SourceLocation | None) -> dict[str, Any]:
+    """The entry's fields in spec terms, with the assignee's user id under `_user_id`."""
+    wanted = dict(task.fields)
+    if wanted.get("assignee") is not None:
+        what = f"task {quoted(task_address(parent, task.name))}: assignee"
+        user = resolve_user(ctx, str(wanted["assignee"]), what, source)
+        wanted["_user_id"] = user.id if user is not None else None
+        wanted["assignee"] = user.email if user is not None else wanted["assignee"]
+    return wanted
+
+
+def _create(ctx: PlanContext, task: DesiredTask, parent: str,
+            source: SourceLocation | None) -> Change:
+    needs_plan(ctx, "tasks", "tasks need", source)
+    wanted = _wanted_fields(ctx, task, parent, source)
+    fields = [FieldChange(name, None, wanted[name])
+              for name in ("active", "estimated_hours", "assignee") if name in wanted]
+    options = {"user_id": wanted["_user_id"]} if wanted.get("_user_id") is not None else {}
+    return make_change("task", Action.CREATE, task.name, None, fields,
+                       address=task_address(parent, task.name), parent=parent,
+                       options=options, reason=CREATE_REASON)
+
+
+def _update(ctx: PlanContext, pair: Pair[DesiredTask, LiveTask], parent: str, live_parent: str,
+            source: SourceLocation | None, names: Names) -> Change | None:
+    live, task = pair.live, pair.desired
+    assert live is not None
+    wanted = _wanted_fields(ctx, task, parent, source)
+    fields: list[FieldChange] = []
+    if spelling(live.name) != spelling(task.name):
+        fields.append(FieldChange("name", live.name, task.name))
+    wants_active = bool(wanted.get("active", True))
+    if live.active != wants_active:
+        fields.append(FieldChange("active", live.active, wants_active))
+    if "estimated_hours" in wanted:
+        hours = wanted["estimated_hours"]
+        if (live.estimated_seconds or 0) != (hours_to_seconds(hours) or 0):
+            fields.append(FieldChange("estimated_hours", seconds_to_hours(live.estimated_seconds),
+                                      hours))
+    options: dict[str, Any] = {}
+    if "assignee" in wanted and wanted.get("_user_id", None) != live.user_id:
+        if wanted["assignee"] is None or wanted.get("_user_id") is not None:
+            before = directory(ctx).email_of(live.user_id)
+            if before is None and live.user_id is not None:
+                before = f"#{live.user_id}"
+            fields.append(FieldChange("assignee", before, wanted["assignee"]))
+            options["user_id"] = wanted.get("_user_id")
+    action = action_for(fields)
+    if action is None:
+        return None
+    needs_plan(ctx, "tasks", "tasks need", source)
+    change = make_change(
+        "task", action, task.name, live, fields, address=task_address(parent, task.name),
+        parent=parent, options=options,
+        blast=BlastRadius(live.tracked_seconds, 0) if action is Action.ARCHIVE else None,
+        reason=reason_for(fields, "the spec sets active: false"),
+    )
+    return guard_removal(ctx, change, [(live.name, live_parent), (live.name, parent), *names])
+
+
+def _delete(ctx: PlanContext, live: LiveTask, parent: str, live_parent: str, reason: str,
+            source: SourceLocation | None, names: Sequence[tuple[str, str | None]] = (),
+            ) -> Change | None:
+    hours = f"{live.tracked_seconds / 3600:.1f} h tracked"
+    change = make_change(
+        "task", Action.DELETE, live.name, live, address=task_address(parent, live.name),
+        parent=parent, blast=BlastRadius(live.tracked_seconds, 0), reason=f"{reason} ({hours})",
+    )
+    kept = guard_removal(ctx, change, [(live.name, live_parent), (live.name, parent), *names])
+    if kept is not None:
+        needs_plan(ctx, "tasks", "tasks need", source)
+    return kept
+
+
+def _archive_unmanaged(ctx: PlanContext, live: LiveTask, parent: str, live_parent: str,
+                       reason: str, source: SourceLocation | None) -> Change | None:
+    change = make_change(
+        "task", Action.ARCHIVE, live.name, live, [FieldChange("active", True, False)],
+        address=task_address(parent, live.name), parent=parent,
+        blast=BlastRadius(live.tracked_seconds, 0), reason=reason,
+    )
+    kept = guard_removal(ctx, change, [(live.name, live_parent), (live.name, parent)])
+    if kept is not None:
+        needs_plan(ctx, "tasks", "tasks need", source)
+    return kept
