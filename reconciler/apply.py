@@ -396,12 +396,8 @@ def stale_objects(plan: Plan, live: LiveState) -> list[str]:
     kinds = {change.kind for change in plan.changes}
     current = {kind: writes_of(kind).current(live) for kind in kinds}
     taken = {kind: writes_of(kind).taken(live) for kind in kinds}
-    recorded = dependency_problems(plan, live)
-    problems = list(recorded)
-    for kind in sorted(kinds):
-        # A kind's own dependency checks, unless the plan's fingerprints already said it.
-        problems += [problem for subject, problem in writes_of(kind).dependencies(plan, live)
-                     if not any(said.startswith(subject + " ") for said in recorded)]
+    problems: list[str] = []
+    problems += dependency_problems(plan, live)
     for change in plan.changes:
         writes = writes_of(change.kind)
         where = f"{change.kind} {quoted(change.address)}"

@@ -13,14 +13,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
-from reconciler.engine.plan import Bill, Change, Plan
+from reconciler.engine.plan import Bill, Change, Plan, reads_by_kind, writes_by_kind
 from reconciler.model import LiveState
 from reconciler.writes import writes_of
 from reconciler.writes.base import MAX_BULK_IDS, MAX_BULK_PATH_CHARS, Batch, OpKind, WriteOp
 from reconciler.writes.projects import BULK_PATCH_FIELDS, patch_of
 
 __all__ = ["BULK_PATCH_FIELDS", "MAX_BULK_IDS", "MAX_BULK_PATH_CHARS", "OpKind", "WriteOp",
-           "count_writes", "patch_of", "plan_writes", "with_bill", "writes_by_kind"]
+           "count_writes", "patch_of", "plan_writes", "with_bill"]
 
 
 def plan_writes(changes: Sequence[Change]) -> list[WriteOp]:
@@ -51,23 +51,19 @@ def count_writes(changes: Sequence[Change]) -> int:
     return len(plan_writes(changes))
 
 
-def writes_by_kind(changes: Sequence[Change]) -> dict[str, int]:
-    """The writes of each kind (a bulk call counts once, for the kind of its changes)."""
-    counts: dict[str, int] = {}
-    for op in plan_writes(changes):
-        kind = changes[op.change_indexes[0]].kind
-        counts[kind] = counts.get(kind, 0) + 1
-    return counts
-
-
 def with_bill(plan: Plan, live: LiveState) -> Plan:
     """The plan with its request bill: reads made, writes to make, and what a per-object tool spends."""
     per_object_reads = 1 + len(live.clients) + len(live.projects) + len(live.tags)
+    for read in (live.users, live.groups, live.members, live.tasks):  # kinds the spec mentions
+        per_object_reads += len(read or ())
+    by_kind = writes_by_kind(plan.changes, count_writes)  # bulk calls never mix kinds
     bill = Bill(
         reads=live.reads,
-        writes=count_writes(plan.changes),
+        writes=sum(by_kind.values()),
         per_object_reads=per_object_reads,
         per_object_writes=len(plan.changes),
         quota=live.quota,
+        reads_by_kind=reads_by_kind(live),
+        writes_by_kind=by_kind,
     )
     return replace(plan, bill=bill)

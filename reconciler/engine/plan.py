@@ -19,7 +19,7 @@ import hmac
 import json
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from reconciler import __version__
 from reconciler.errors import PlanFileError
@@ -193,15 +193,24 @@ class Bill:
     per_object_reads: int = 0  # what a tool reading each object separately would spend
     per_object_writes: int = 0  # one write per changed object, no bulk calls
     quota: QuotaStatus = field(default_factory=QuotaStatus)
+    # Per kind ("client", "task", ...): the reads made for it and the writes its changes
+    # take. Empty when not known; written to JSON only when set (older plans have none).
+    reads_by_kind: Mapping[str, int] = field(default_factory=dict)
+    writes_by_kind: Mapping[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "reads": self.reads,
             "writes": self.writes,
             "per_object_reads": self.per_object_reads,
             "per_object_writes": self.per_object_writes,
             "quota": {"remaining": self.quota.remaining, "resets_in": self.quota.resets_in},
         }
+        if self.reads_by_kind:
+            body["reads_by_kind"] = dict(self.reads_by_kind)
+        if self.writes_by_kind:
+            body["writes_by_kind"] = dict(self.writes_by_kind)
+        return body
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Bill:
@@ -212,7 +221,29 @@ class Bill:
             per_object_reads=int(data.get("per_object_reads", 0)),
             per_object_writes=int(data.get("per_object_writes", 0)),
             quota=QuotaStatus(quota.get("remaining"), quota.get("resets_in")),
+            reads_by_kind=_counts(data.get("reads_by_kind")),
+            writes_by_kind=_counts(data.get("writes_by_kind")),
         )
+
+
+def _counts(data: Any) -> dict[str, int]:
+    return {str(kind): int(count) for kind, count in data.items()} if isinstance(data, dict) else {}
+
+
+def reads_by_kind(live: Any) -> dict[str, int]:
+    """The live read's requests per kind (`LiveState.read_counts`), if the read counted them."""
+    counts = getattr(live, "read_counts", None)
+    return {str(kind): int(count) for kind, count in dict(counts).items()} if counts else {}
+
+
+def writes_by_kind(changes: Sequence[Change],
+                   count_writes: Callable[[Sequence[Change]], int]) -> dict[str, int]:
+    """Writes per kind, each kind's changes priced alone by `count_writes` (the batcher's):
+    bulk calls never mix kinds, so the parts add up to the plan's writes."""
+    by_kind: dict[str, list[Change]] = {}
+    for change in changes:
+        by_kind.setdefault(change.kind, []).append(change)
+    return {kind: count_writes(items) for kind, items in by_kind.items()}
 
 
 @dataclass(frozen=True)

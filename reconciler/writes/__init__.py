@@ -10,13 +10,29 @@ from __future__ import annotations
 from typing import Mapping
 
 from reconciler.model import Kind
-from reconciler.writes import clients, projects, tags
+from reconciler.writes import (
+    clients,
+    groups,
+    members,
+    projects,
+    settings,
+    tags,
+    tasks,
+    workspaces,
+)
 from reconciler.writes.base import KindWrites, OpKind
 
+# In the order of the phases' create side. The plan's order decides when each op runs; this
+# order only decides which writer seeds its ids first (a writer may read an earlier one's).
 REGISTRY: tuple[KindWrites, ...] = (
+    workspaces.WRITES,
+    settings.WRITES,
     clients.WRITES,
     projects.WRITES,
     tags.WRITES,
+    groups.WRITES,
+    members.WRITES,
+    tasks.WRITES,
 )
 
 BY_KIND: Mapping[Kind, KindWrites] = {writes.kind: writes for writes in REGISTRY}

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping, Sequence
 
-from reconciler.engine.plan import Change, Plan
+from reconciler.engine.plan import Change
 from reconciler.errors import ReconcilerError
 from reconciler.model import Kind, LiveState, name_key, project_key, spelling, split_address
 from reconciler.toggl.errors import NotFoundError
@@ -71,50 +71,10 @@ def where(change: Change) -> str:
     return f"{change.kind} {quoted(change.address)}"
 
 
-def project_ids_after(plan: Plan, live: LiveState) -> dict[tuple[str, str], int | None]:
-    """Project address (as `project_key`) after the plan -> live id; None: the plan creates it.
-
-    As the executor resolves a task's or member's project: under its client's name after the
-    plan's renames, by its own name after the plan.
-    """
-    client_after = {c.id: c.name for c in live.clients}
-    client_after.update({c.live_id: c.name for c in plan.changes
-                         if c.kind == "client" and c.live_id is not None})
-    found: dict[tuple[str, str], int | None] = {}
-    for project in live.projects:
-        client_name = client_after.get(project.client_id) if project.client_id else None
-        found[project_key(client_name, project.name)] = project.id
-    for change in plan.changes:
-        if change.kind == "project":
-            found[project_key(change.client, change.name)] = change.live_id
-    return found
-
-
 def parent_key(change: Change) -> tuple[str, str]:
     """The `project_key` of a task's or member's project, from its parent address."""
     client, name = split_address(change.parent or "")
     return project_key(client, name)
-
-
-def parent_problems(plan: Plan, live: LiveState, kind: str) -> list[tuple[str, str]]:
-    """Creates of `kind` whose project is no longer the one the plan saw (`project_id`)."""
-    creates = [c for c in plan.changes if c.kind == kind and c.action.value == "create"
-               and "project_id" in c.fingerprint]
-    if not creates:
-        return []
-    now = project_ids_after(plan, live)
-    problems: list[tuple[str, str]] = []
-    for change in creates:
-        saved, current = change.fingerprint["project_id"], now.get(parent_key(change))
-        if saved == current:
-            continue
-        parent = quoted(change.parent or "")
-        text = (f"{where(change)} belongs to project {parent}, which no longer exists"
-                if current is None and saved is not None else
-                f"{where(change)} belongs to project {parent}, which is now another project "
-                f"(id {current}, the plan saw {saved})")
-        problems.append((where(change), text))
-    return problems
 
 
 def phase(change: Change) -> str:
@@ -274,9 +234,8 @@ class KindWrites:
     same: Callable[[str, Any, Any], bool] = lambda field_name, live, seen: live == seen
     # The key of a change's live object in `current` (ids of two tables may coincide).
     object_key: Callable[[Change], Any] = lambda change: change.live_id
-    # What else the plan's changes of this kind depend on that no longer holds (their
-    # fingerprints): (the change's `kind 'address'`, the problem in words), once per plan.
-    dependencies: Callable[[Plan, LiveState], list[tuple[str, str]]] = lambda plan, live: []
+    # What a change depends on beyond its own object (a delete's tracked time, a create's
+    # project, a group removal's people) is its fingerprint: engine.fingerprint checks those.
 
 
 # ---------------------------------------------------------------------------- helpers for writers
