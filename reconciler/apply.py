@@ -33,7 +33,14 @@ from reconciler.toggl.errors import (
 from reconciler.toggl.types import BulkResult
 from reconciler.untrusted import quoted
 from reconciler.writes import REGISTRY, writes_of
-from reconciler.writes.base import ApplyFailed, Handler, IdBook, KindWriter, WriteOp
+from reconciler.writes.base import (
+    ApplyFailed,
+    Handler,
+    IdBook,
+    KindWriter,
+    UnresolvedReference,
+    WriteOp,
+)
 
 __all__ = ["ApplyEvent", "ApplyFailed", "ApplyInterrupted", "ApplyResult", "Executor",
            "apply_plan", "quota_wait_seconds", "stale_objects"]
@@ -173,6 +180,8 @@ class Executor:
                 return
             except QuotaExhaustedError as error:
                 self._on_quota_exhausted(error)
+            except UnresolvedReference as error:
+                raise self._failure(op, error) from None
             except TogglError as error:
                 if self._read_back(op, since, error):
                     return
@@ -240,7 +249,7 @@ class Executor:
             self.sleep(step)
             remaining -= step
 
-    def _failure(self, op: WriteOp, error: TogglError, settled: str = "") -> ApplyFailed:
+    def _failure(self, op: WriteOp, error: Exception, settled: str = "") -> ApplyFailed:
         first = next((i for i in op.change_indexes if i not in set(self.progress.done)),
                      op.change_indexes[0])
         done = set(self.progress.done)

@@ -141,7 +141,7 @@ class IdBook:
         try:
             return self.client_ids[name_key(client_name)]
         except KeyError:
-            raise ApplyFailed(f"client {quoted(client_name)} does not exist in the workspace") from None
+            raise UnresolvedReference(f"client {quoted(client_name)} does not exist in the workspace") from None
 
     def add_client(self, name: str, client_id: int) -> None:
         self.client_ids[name_key(name)] = client_id
@@ -152,7 +152,7 @@ class IdBook:
         try:
             return self.project_ids[project_key(client, name)]
         except KeyError:
-            raise ApplyFailed(f"project {quoted(address or '')} does not exist in the workspace") from None
+            raise UnresolvedReference(f"project {quoted(address or '')} does not exist in the workspace") from None
 
     def add_project(self, client: str | None, name: str, project_id: int) -> None:
         self.project_ids[project_key(client, name)] = project_id
@@ -161,22 +161,27 @@ class IdBook:
         try:
             return self.user_ids[email.lower()]
         except KeyError:
-            raise ApplyFailed(f"{quoted(email)} is not a user of the workspace") from None
+            raise UnresolvedReference(f"{quoted(email)} is not a user of the workspace") from None
 
     def group_id(self, name: str) -> int:
         try:
             return self.group_ids[name_key(name)]
         except KeyError:
-            raise ApplyFailed(f"group {quoted(name)} does not exist in the organization") from None
+            raise UnresolvedReference(f"group {quoted(name)} does not exist in the organization") from None
 
     def organization(self) -> int:
         if self.organization_id is None:
-            raise ApplyFailed("the workspace's organization is not known (it was not read)")
+            raise UnresolvedReference("the workspace's organization is not known (it was not read)")
         return self.organization_id
 
 
 class ApplyFailed(ReconcilerError):
     """A hard failure mid-apply; the message says what was done and what is left."""
+
+
+class UnresolvedReference(ApplyFailed):
+    """An op needs an id the apply does not know (a client, project, user or group): nothing
+    was sent; the executor reports it with what was applied and what is left."""
 
 
 # ---------------------------------------------------------------------------- the two halves

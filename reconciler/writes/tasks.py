@@ -128,7 +128,10 @@ class TaskWriter(KindWriter):
 
     def _put(self, task_id: int, change: Change) -> None:
         body = api_fields(change, self.ex.ids.user_id)
-        body.setdefault("name", change.name)  # the task's name after the change, sent every time
+        # The name every time (whether Toggl's task PUT needs it is undocumented): the live
+        # spelling when the change does not rename the task.
+        live = self.live_tasks.get(task_id)
+        body.setdefault("name", live.name if live is not None else change.name)
         self.ex.client.update_task(self.wid, self._project_of(task_id, change), task_id, body)
 
     def patch(self, op: WriteOp) -> None:
