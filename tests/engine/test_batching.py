@@ -2,16 +2,18 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.engine.batching import (
-    MAX_BULK_IDS,
-    OpKind,
-    WriteOp,
-    count_writes,
-    plan_writes,
-    with_bill,
-)
+from reconciler.engine.batching import MAX_BULK_IDS, WriteOp, count_writes, plan_writes, with_bill
 from reconciler.engine.plan import Action, Change, FieldChange, Plan
 from reconciler.model import LiveClient, LiveProject, LiveState, LiveTag, QuotaStatus
+from reconciler.writes.base import OpKind
+from reconciler.writes.clients import (
+    ARCHIVE_CLIENTS,
+    CREATE_CLIENT,
+    DELETE_CLIENTS,
+    RESTORE_CLIENT,
+    UPDATE_CLIENT,
+)
+from reconciler.writes.projects import PATCH_PROJECTS, UPDATE_PROJECT
 
 
 def project_change(action: Action, pid: int, *fields: FieldChange, name: str = "") -> Change:
@@ -31,14 +33,14 @@ def client_change(action: Action, cid: int | None, *fields: FieldChange) -> Chan
 def test_archiving_500_projects_takes_5_writes() -> None:
     changes = [archive(100_000_000 + i) for i in range(500)]
     ops = plan_writes(changes)
-    assert [op.kind for op in ops] == [OpKind.PATCH_PROJECTS] * 5
+    assert [op.kind for op in ops] == [PATCH_PROJECTS] * 5
     assert sorted(i for op in ops for i in op.change_indexes) == list(range(500))
     assert all(len(op.change_indexes) <= MAX_BULK_IDS for op in ops)
     assert ops[0].patch == (("active", False),)
 
 
 def test_a_single_project_change_is_a_plain_put() -> None:
-    assert plan_writes([archive(1)]) == [WriteOp(OpKind.UPDATE_PROJECT, (0,))]
+    assert plan_writes([archive(1)]) == [WriteOp(UPDATE_PROJECT, (0,))]
 
 
 def test_different_patches_make_different_batches() -> None:
@@ -50,8 +52,8 @@ def test_different_patches_make_different_batches() -> None:
     ]
     ops = plan_writes(changes)
     assert [(op.kind, op.change_indexes) for op in ops] == [
-        (OpKind.PATCH_PROJECTS, (0, 1)),
-        (OpKind.PATCH_PROJECTS, (2, 3)),
+        (PATCH_PROJECTS, (0, 1)),
+        (PATCH_PROJECTS, (2, 3)),
     ]
 
 
@@ -62,7 +64,7 @@ def test_renames_and_unpatchable_fields_need_a_put_each() -> None:
         project_change(Action.UPDATE, 3, FieldChange("rate", 1, 2)),
         project_change(Action.UPDATE, 4, FieldChange("rate", 1, 2)),
     ]
-    assert [op.kind for op in plan_writes(changes)] == [OpKind.UPDATE_PROJECT] * 4
+    assert [op.kind for op in plan_writes(changes)] == [UPDATE_PROJECT] * 4
 
 
 def test_batches_never_cross_from_upserts_to_removals() -> None:
@@ -82,9 +84,9 @@ def test_client_archives_share_one_bulk_call_and_keep_their_place() -> None:
     ]
     kinds = [(op.kind, op.change_indexes) for op in plan_writes(changes)]
     assert kinds == [
-        (OpKind.CREATE_CLIENT, (0,)),
-        (OpKind.ARCHIVE_CLIENTS, (1, 2)),
-        (OpKind.DELETE_CLIENTS, (3, 4)),
+        (CREATE_CLIENT, (0,)),
+        (ARCHIVE_CLIENTS, (1, 2)),
+        (DELETE_CLIENTS, (3, 4)),
     ]
 
 
@@ -92,10 +94,10 @@ def test_client_archives_share_one_bulk_call_and_keep_their_place() -> None:
     ("change", "expected"),
     [
         (client_change(Action.RESTORE, 1, FieldChange("archived", True, False),
-                       FieldChange("notes", None, "x")), [OpKind.UPDATE_CLIENT, OpKind.RESTORE_CLIENT]),
+                       FieldChange("notes", None, "x")), [UPDATE_CLIENT, RESTORE_CLIENT]),
         (client_change(Action.CREATE, None, FieldChange("archived", None, True)),
-         [OpKind.CREATE_CLIENT, OpKind.ARCHIVE_CLIENTS]),
-        (client_change(Action.RENAME, 1, FieldChange("name", "a", "b")), [OpKind.UPDATE_CLIENT]),
+         [CREATE_CLIENT, ARCHIVE_CLIENTS]),
+        (client_change(Action.RENAME, 1, FieldChange("name", "a", "b")), [UPDATE_CLIENT]),
     ],
 )
 def test_client_changes_that_need_two_writes(change: Change, expected: list[OpKind]) -> None:
@@ -121,6 +123,6 @@ def test_bill_counts_reads_writes_and_the_per_object_alternative() -> None:
 def test_clients_created_archived_are_archived_right_after_their_own_create() -> None:
     changes = [client_change(Action.CREATE, None, FieldChange("archived", None, True)) for _ in range(2)]
     assert [(op.kind, op.change_indexes) for op in plan_writes(changes)] == [
-        (OpKind.CREATE_CLIENT, (0,)), (OpKind.ARCHIVE_CLIENTS, (0,)),
-        (OpKind.CREATE_CLIENT, (1,)), (OpKind.ARCHIVE_CLIENTS, (1,)),
+        (CREATE_CLIENT, (0,)), (ARCHIVE_CLIENTS, (0,)),
+        (CREATE_CLIENT, (1,)), (ARCHIVE_CLIENTS, (1,)),
     ]
