@@ -13,7 +13,7 @@ from reconciler.engine.plan import (
     Plan,
     UnmanagedObject,
 )
-from reconciler.model import QuotaStatus
+from reconciler.model import QuotaStatus, escape_name
 
 HOUR = 3600
 
@@ -217,7 +217,8 @@ def add_member(email: str = "ana@acme.test", manager: bool = True,
 
 
 def add_group_member(group: str = "Designers", project: str = PROJECT) -> Change:
-    return Change(Action.CREATE, "member", f"{project}/group:{group}", group, parent=project,
+    return Change(Action.CREATE, "member", f"{project}/group:{escape_name(group)}", group,
+                  parent=project,
                   options={"member": "group"}, fingerprint={"project_id": 11})
 
 
@@ -229,15 +230,15 @@ def update_member(email: str = "ana@acme.test") -> Change:
 
 def remove_member(email: str = "cy@acme.test", people: int = 1, group: bool = False,
                   project: str = PROJECT) -> Change:
-    kind = "group" if group else "user"
-    return Change(Action.DELETE, "member", f"{project}/{kind}:{email}", email, parent=project,
+    key = f"group:{escape_name(email)}" if group else f"user:{email}"
+    return Change(Action.DELETE, "member", f"{project}/{key}", email, parent=project,
                   live_id=402, live_at="2025-01-01T00:00:00Z",
-                  blast=BlastRadius(people=people), options={"member": kind},
+                  blast=BlastRadius(people=people), options={"member": "group" if group else "user"},
                   reason="not in the spec; unmanaged.members is remove")
 
 
 def create_task(name: str = "Wireframes", project: str = PROJECT) -> Change:
-    return Change(Action.CREATE, "task", f"{project}/{name}", name, parent=project,
+    return Change(Action.CREATE, "task", f"{project}/{escape_name(name)}", name, parent=project,
                   fields=(FieldChange("name", None, name), FieldChange("active", None, True),
                           FieldChange("estimated_hours", None, 10),
                           FieldChange("assignee", None, "ana@acme.test")),
@@ -267,7 +268,7 @@ def restore_task(name: str = "Kickoff") -> Change:
 
 
 def delete_task(name: str = "Legacy", seconds: int = 45_000, project: str = PROJECT) -> Change:
-    return Change(Action.DELETE, "task", f"{project}/{name}", name, parent=project,
+    return Change(Action.DELETE, "task", f"{project}/{escape_name(name)}", name, parent=project,
                   live_id=505, live_at="2025-01-01T00:00:00Z",
                   blast=BlastRadius(tracked_seconds=seconds),
                   fingerprint={"tracked_seconds": seconds})
@@ -281,4 +282,26 @@ def workspace_plan() -> dict[str, Any]:
         update_task(), restore_task(), archive_task(), delete_task(), remove_member(),
         remove_member("Freelancers", people=4, group=True), remove_group("detach", "Agency"),
         remove_group("delete"),
+    )
+
+
+def hostile_workspace_plan(name: str) -> dict[str, Any]:
+    """`name` everywhere a plan of the workspace kinds can carry a user-chosen string: group,
+    task and member names, the project they belong to, setting values, the workspace."""
+    from reconciler.model import project_address
+
+    project = project_address(name, name)
+    return plan_json(
+        create_workspace(name), update_settings(name), create_group(name, (name, "a@b.c")),
+        update_group(name), rename_group(name, name + "2"), remove_group("detach", name),
+        add_member(name, project=project), add_group_member(name, project=project),
+        remove_member(name, group=True, project=project), create_task(name, project=project),
+        delete_task(name, project=project),
+        Change(Action.UPDATE, "settings", "settings", name, live_id=1,
+               fields=(FieldChange("default_currency", name, name + "2"),)),
+        unmanaged=(UnmanagedObject("group", name, 97, {"name": name, "members": [name]}),
+                   UnmanagedObject("task", f"{project}/{escape_name(name)}", 96, name),
+                   UnmanagedObject("member", f"{project}/group:{escape_name(name)}", 95,
+                                   {"group": name})),
+        workspace_name=name,
     )
