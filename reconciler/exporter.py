@@ -3,6 +3,8 @@
 Two guarantees, both tested: `plan` on the exported file reports no changes, and applying it to
 an empty workspace reproduces the source's clients, projects, tags and their managed fields.
 Only fields that carry information are written (paid-plan fields where set), in a stable order.
+The workspace kinds (settings, groups, project members and tasks) are written when the live
+state carries them (see "workspace kinds" below); without them the output is what it always was.
 
 Names and notes are attacker input (any workspace member can edit them). Every string is
 written so that YAML reads back exactly that string: double-quoted with escapes whenever it
@@ -54,8 +56,10 @@ def utc_now() -> str:
 class Export:
     text: str
     left_out: tuple[str, ...]  # one sentence per object left out, naming it (escaped)
-    written: Mapping[str, int] = field(default_factory=dict)  # "clients"/"projects"/"tags" -> count
-    archived_left_out: Mapping[str, int] = field(default_factory=dict)  # without --include-archived
+    # "clients"/"projects"/"tags" -> count, and "groups"/"members"/"tasks" when written
+    written: Mapping[str, int] = field(default_factory=dict)
+    # Without --include-archived: "clients", "projects", and "tasks" (done) when tasks were read
+    archived_left_out: Mapping[str, int] = field(default_factory=dict)
 
 
 def export_spec(live: LiveState, *, include_archived: bool, source: str, now: str) -> str:
@@ -115,9 +119,8 @@ def export_document(live: LiveState, *, include_archived: bool,
          if (include_archived or p.active) and (p.client_id is None or p.client_id in kept_client_ids)),
         key=lambda p: (name_key(client_names.get(p.client_id or -1, "")), name_key(p.name)),
     )
-    document: dict[str, Any] = {"version": 1, "workspace": _workspace_value(live, report)}
-    directory = _Directory.of(live)
-    document.update(_workspace_sections(live, directory, report))
+    directory = _Directory.of(live, report)
+    sections = _workspace_sections(live, directory, report)
     contents = _ProjectContents(live, directory, include_archived=include_archived, report=report)
     project_entries = []
     for project in projects:
@@ -128,8 +131,14 @@ def export_document(live: LiveState, *, include_archived: bool,
             project_entries.append(entry)
     tags = [t.name for t in sorted(live.tags, key=lambda t: name_key(t.name))
             if _holdable(t.name, _OBJECT_NAME, f"tag {quoted(t.name)}", report)]
-    document.update(clients=client_entries, projects=project_entries, tags=tags)
-    return document
+    return {
+        "version": 1,
+        "workspace": _workspace_value(live, report),
+        **sections,
+        "clients": client_entries,
+        "projects": project_entries,
+        "tags": tags,
+    }
 
 
 def _workspace_value(live: LiveState, report: list[str]) -> str | int:
@@ -155,7 +164,8 @@ _SETTINGS = "#/$defs/settings"
 _GROUP = "#/$defs/group"
 _MEMBER = "#/$defs/member"
 _TASK = "#/$defs/task"
-_EMAIL_KEYS = ("user", "assignee")
+_REFERENCE_KEYS = {"group": "group name", "user": "user e-mail", "assignee": "assignee e-mail",
+                   "members": "member e-mails"}
 # The YAML reader the spec loader parses with.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -189,13 +199,14 @@ def _checker(pointer: str) -> Any:
 
 def _beyond_schema(value: Any) -> str | None:
     """Which part of `value` the spec's own name rules refuse (invisible characters, bytes)."""
-    name = value.get("name", value.get("group")) if isinstance(value, dict) else value
+    name = value.get("name") if isinstance(value, dict) else value
     if isinstance(name, str) and name_problem(name):
         return "name (an invisible or control character, or over Toggl's length limit)"
-    for key in _EMAIL_KEYS:
-        email = value.get(key) if isinstance(value, dict) else None
-        if isinstance(email, str) and name_problem(email, limited=False):
-            return f"{key} e-mail (an invisible or control character)"
+    # References (a member's group, e-mails) only match live names: no length limit of their own.
+    for key, what in _REFERENCE_KEYS.items():
+        for text in _strings(value.get(key) if isinstance(value, dict) else None):
+            if name_problem(text, limited=False):
+                return f"{what} (an invisible or control character)"
     notes = value.get("notes") if isinstance(value, dict) else None
     if isinstance(notes, str) and notes_problem(notes):
         return "notes (over Toggl's length limit)"
@@ -277,11 +288,22 @@ class _Directory:
 
     emails: Mapping[int, str]
     group_names: Mapping[int, str]
+    users_read: bool = True  # False: no e-mail is known, so none is written
 
     @classmethod
-    def of(cls, live: LiveState) -> _Directory:
+    def of(cls, live: LiveState, report: list[str]) -> _Directory:
+        users_read = live.users is not None
+        if not users_read and _names_users(live):
+            report.append("members, group members and assignees are not written: the "
+                          "workspace's users were not read, so their e-mails are unknown")
         return cls({user.id: user.email for user in live.users or ()},
-                   {group.id: group.name for group in live.groups or ()})
+                   {group.id: group.name for group in live.groups or ()}, users_read)
+
+
+def _names_users(live: LiveState) -> bool:
+    return (any(member.user_id is not None for member in live.members or ())
+            or any(group.user_ids for group in live.groups or ())
+            or any(task.user_id is not None for task in live.tasks or ()))
 
 
 def _paid_only(key: str) -> bool:
@@ -344,6 +366,8 @@ def _group_members(group: LiveGroup, directory: _Directory, label: str,
     """The members' e-mails, sorted; None (membership not managed) when one has none here."""
     emails = [directory.emails.get(user_id) for user_id in group.user_ids]
     unknown = sum(1 for email in emails if email is None)
+    if unknown and not directory.users_read:
+        return None  # said once, by _Directory.of
     if unknown:
         report.append(f"{label}: its members are not written ({_count(unknown, 'user')} not in "
                       "this workspace), so the spec leaves its membership as it is")
@@ -403,6 +427,8 @@ class _ProjectContents:
             label = f"member group {quoted(group)} {where}"
         else:
             email = self.directory.emails.get(member.user_id or -1)
+            if email is None and not self.directory.users_read:
+                return None  # said once, by _Directory.of
             if email is None:
                 report.append(f"member (user id {member.user_id}) {where} left out: not a user "
                               "of this workspace")
@@ -443,10 +469,10 @@ class _ProjectContents:
             entry["active"] = False
         if task.user_id is not None:
             email = self.directory.emails.get(task.user_id)
-            if email is None:
+            if email is None and self.directory.users_read:
                 report.append(f"{label}: its assignee (user id {task.user_id}) is not written "
                               "(not a user of this workspace), so the spec leaves it as it is")
-            else:
+            elif email is not None:
                 entry["assignee"] = email
         return entry
 

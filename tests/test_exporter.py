@@ -350,3 +350,14 @@ def test_a_hostile_e_mail_is_never_written_raw() -> None:
     assert_terminal_safe(result.text)
     assert_log_safe(result.text)
     assert evil not in yaml.safe_load(result.text).get("groups", [{}])[0].get("members", [])
+
+
+def test_without_the_users_no_e_mail_is_written_and_that_is_said_once() -> None:
+    result = export(workspace_live(users=None), include_archived=True, source="s", now="n")
+    document = yaml.safe_load(result.text)
+    assert result.left_out == ("members, group members and assignees are not written: the "
+                               "workspace's users were not read, so their e-mails are unknown",)
+    assert document["groups"] == [{"name": "admins", "members": []}, {"name": "Designers"}]
+    web = document["projects"][1]
+    assert web["members"] == [{"group": "Designers"}]
+    assert {"name": "Wireframes", "estimated_hours": 10} in web["tasks"]
