@@ -340,7 +340,8 @@ def destroys_time_entries(change: Mapping[str, Any]) -> bool:
 
 def change_note(change: Mapping[str, Any], name: Escape | None = None) -> str:
     """The note in parentheses after a headline ("" for none): a removal's blast radius, what
-    a restore brings back, a new member's role, a new workspace's organization."""
+    a restore brings back, a new member's role, a new workspace's organization, a group being
+    attached to this workspace."""
     action = change["action"]
     if action in REMOVALS:
         return removal_note(change)
@@ -348,7 +349,16 @@ def change_note(change: Mapping[str, Any], name: Escape | None = None) -> str:
         return restore_note(change)
     if action == "create":
         return create_note(change, name or quote_value)
+    if action in ("update", "rename") and _attaches_group(change):
+        return "attached to this workspace"
     return ""
+
+
+def _attaches_group(change: Mapping[str, Any]) -> bool:
+    """A group of the organization that this plan attaches to this workspace."""
+    return change["kind"] == "group" and any(
+        field["field"] == "attached" and field.get("after") is True
+        for field in change.get("fields") or ())
 
 
 def removal_note(change: Mapping[str, Any]) -> str:

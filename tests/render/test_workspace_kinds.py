@@ -102,6 +102,15 @@ def test_a_group_removal_that_does_not_say_which_is_a_plain_delete() -> None:
     assert change_headline(change) == '- group "Contractors" will be deleted (3 people lose access)'
 
 
+def test_a_group_of_the_organization_attached_here_says_so() -> None:
+    change = only_change(update_group())
+    change["fields"].append({"field": "attached", "before": False, "after": True})
+    assert change_headline(change) == \
+        '~ group "Designers" will be updated in place (attached to this workspace)'
+    assert "(attached to this workspace)" in render_markdown(plan_json(update_group()) | {
+        "changes": [change]})
+
+
 def test_settings_show_each_key_before_and_after() -> None:
     text = render_text(plan_json(update_settings()))
     assert ('  ~ settings of workspace "Acme Corp" will be updated in place\n'
