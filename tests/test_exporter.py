@@ -361,3 +361,13 @@ def test_without_the_users_no_e_mail_is_written_and_that_is_said_once() -> None:
     web = document["projects"][1]
     assert web["members"] == [{"group": "Designers"}]
     assert {"name": "Wireframes", "estimated_hours": 10} in web["tasks"]
+
+
+def test_the_export_message_counts_the_workspace_kinds_it_wrote() -> None:
+    from reconciler.cli.commands import _object_counts
+
+    assert _object_counts(export(live_state(), include_archived=True, source="s",
+                                 now="n").written) == "2 clients, 3 projects, 2 tags"
+    assert _object_counts(export(workspace_live(), include_archived=True, source="s",
+                                 now="n").written) == \
+        "2 clients, 3 projects, 2 tags, 2 groups, 4 members, 4 tasks"
