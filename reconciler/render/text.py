@@ -169,8 +169,8 @@ def _warning(text: str, color: bool) -> str:
 
 def _unmanaged_section(unmanaged: list[Mapping[str, Any]], compact: bool = False) -> str:
     count = len(unmanaged)
-    noun = "object is" if count == 1 else "objects are"
-    lines = [f"Unmanaged: {count} live {noun} not in the spec and left as they are."]
+    noun, left = ("object is", "it is") if count == 1 else ("objects are", "they are")
+    lines = [f"Unmanaged: {count} live {noun} not in the spec and left as {left}."]
     if compact:
         return lines[0] + " Run without --compact for the entries that would adopt them."
     for entry in unmanaged:
