@@ -339,7 +339,8 @@ def _settings_entry(live: LiveState, report: list[str]) -> dict[str, Any]:
     return entry
 
 
-def _group_entries(live: LiveState, directory: _Directory, report: list[str]) -> list[dict[str, Any]]:
+def _group_entries(live: LiveState, directory: _Directory,
+                   report: list[str]) -> list[dict[str, Any]]:
     """The organization's groups attached to this workspace, by name, with their members."""
     if live.groups is None:
         return []

@@ -205,8 +205,10 @@ def test_every_workspace_kind_is_written_as_the_spec_writes_it() -> None:
                                     if key != "not_a_setting"}
     assert list(document["settings"]) == [key for key in SETTINGS_FIELDS]
     # Only the groups attached to this workspace; members by e-mail, sorted ignoring case.
-    assert document["groups"] == [{"name": "admins", "members": []},
-                                  {"name": "Designers", "members": ["ana@acme.test", "Bo@Acme.test"]}]
+    assert document["groups"] == [
+        {"name": "admins", "members": []},
+        {"name": "Designers", "members": ["ana@acme.test", "Bo@Acme.test"]},
+    ]
     admin, web = document["projects"]
     assert admin["members"] == [{"user": "Bo@Acme.test"}]
     assert admin["tasks"] == [{"name": "audit", "estimated_hours": 2}]
@@ -332,7 +334,8 @@ def test_hostile_group_and_task_names_read_back_exactly_or_are_reported(tmp_path
     assert members.isdisjoint(HOSTILE[key] for key in NEVER_HOLDABLE)
     assert {HOSTILE["group"], HOSTILE["marker"], HOSTILE["issue"], HOSTILE["slash"]} <= groups
     # Each object left out is named once.
-    assert len(result.left_out) == sum(len(HOSTILE) - len(kept) for kept in (groups, tasks, members))
+    assert len(result.left_out) == sum(len(HOSTILE) - len(kept)
+                                       for kept in (groups, tasks, members))
     assert_terminal_safe("\n".join(result.left_out))
     if "settings" in load_schema()["properties"]:
         path = tmp_path / "exported.yaml"

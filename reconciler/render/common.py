@@ -15,7 +15,14 @@ import yaml
 
 from reconciler.durations import duration
 from reconciler.model import split_address
-from reconciler.render.kinds import KIND_WORDS, PROJECT_ENTRY_KEYS, is_known, kind_noun, kind_words, kinds_in_order
+from reconciler.render.kinds import (
+    KIND_WORDS,
+    PROJECT_ENTRY_KEYS,
+    is_known,
+    kind_noun,
+    kind_words,
+    kinds_in_order,
+)
 from reconciler.untrusted import UNSAFE_CHARS, escape_chars, shown
 
 # The order of the summary line, the legend and the Markdown counts table.

@@ -233,7 +233,8 @@ def remove_member(email: str = "cy@acme.test", people: int = 1, group: bool = Fa
     key = f"group:{escape_name(email)}" if group else f"user:{email}"
     return Change(Action.DELETE, "member", f"{project}/{key}", email, parent=project,
                   live_id=402, live_at="2025-01-01T00:00:00Z",
-                  blast=BlastRadius(people=people), options={"member": "group" if group else "user"},
+                  blast=BlastRadius(people=people),
+                  options={"member": "group" if group else "user"},
                   reason="not in the spec; unmanaged.members is remove")
 
 
