@@ -5,7 +5,7 @@ Pure: reads the dict of `Plan.to_json()` and returns a string; the CLI decides w
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from reconciler.render.common import (
     ACTIONS,
