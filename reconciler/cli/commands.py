@@ -66,9 +66,11 @@ def run_export(args: argparse.Namespace, *, env: Mapping[str, str], out: Output,
 
 
 def _object_counts(counts: Mapping[str, int]) -> str:
-    """`1 client, 35 projects, 15 tags`: every section, each count with its own noun."""
-    return ", ".join(plural(counts.get(section, 0), section.rstrip("s"))
-                     for section in ("clients", "projects", "tags"))
+    """`1 client, 35 projects, 15 tags`: every section, each count with its own noun; then
+    groups, members and tasks when the export wrote them."""
+    sections = ["clients", "projects", "tags"]
+    sections += [section for section in ("groups", "members", "tasks") if section in counts]
+    return ", ".join(plural(counts.get(section, 0), section.rstrip("s")) for section in sections)
 
 
 def _left_out_note(exported: Any) -> str:

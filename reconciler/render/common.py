@@ -14,7 +14,15 @@ from typing import Any, Callable, Iterable, Mapping
 import yaml
 
 from reconciler.durations import duration
-from reconciler.model import KIND_SECTIONS, KINDS
+from reconciler.model import split_address
+from reconciler.render.kinds import (
+    KIND_WORDS,
+    PROJECT_ENTRY_KEYS,
+    is_known,
+    kind_noun,
+    kind_words,
+    kinds_in_order,
+)
 from reconciler.untrusted import UNSAFE_CHARS, escape_chars, shown
 
 # The order of the summary line, the legend and the Markdown counts table.
@@ -82,8 +90,12 @@ def summary_line(plan: Mapping[str, Any]) -> str:
     return "Plan: " + ", ".join(f"{counts[action]} to {action}" for action in ACTIONS) + "."
 
 
-def bill_line(plan: Mapping[str, Any]) -> str:
-    """The request bill, and the quota when Toggl reported it."""
+def bill_line(plan: Mapping[str, Any], word: Callable[[Any], str] = escape_unsafe) -> str:
+    """The request bill, and the quota when Toggl reported it; then, when the plan has them
+    (`reads_by_kind` / `writes_by_kind`), the requests per kind on a line of their own.
+
+    `word` escapes what an edited plan file could put in a by-kind key (the renderer's own
+    escape: `escape_unsafe` for text, `md_escape` for Markdown)."""
     bill = plan.get("bill") or {}
     line = (
         f"Requests: {plural(int(bill.get('reads', 0)), 'read')} made, "
@@ -91,7 +103,36 @@ def bill_line(plan: Mapping[str, Any]) -> str:
         f"(a per-object tool: {plural(int(bill.get('per_object_reads', 0)), 'read')}, "
         f"{plural(int(bill.get('per_object_writes', 0)), 'write')})."
     )
-    return f"{line} {_quota_text(bill.get('quota') or {})}"
+    line = f"{line} {_quota_text(bill.get('quota') or {})}"
+    by_kind = _by_kind_text(bill, word)
+    return f"{line}\n{by_kind}" if by_kind else line
+
+
+def _by_kind_text(bill: Mapping[str, Any], word: Callable[[Any], str]) -> str:
+    """`By kind: reads: projects 1, tasks 2; writes: tasks 3.`, or "" when the bill has none."""
+    parts = []
+    for label, key in (("reads", "reads_by_kind"), ("writes", "writes_by_kind")):
+        counts = _counts_by_kind(bill.get(key))
+        if counts:
+            listed = ", ".join(f"{_kind_key_word(kind, word)} {count}"
+                               for kind, count in counts)
+            parts.append(f"{label}: {listed}")
+    return f"By kind: {'; '.join(parts)}." if parts else ""
+
+
+def _counts_by_kind(value: Any) -> list[tuple[str, int]]:
+    """(kind, count) in kind order; anything that is not a count of a kind is ignored."""
+    if not isinstance(value, Mapping):
+        return []
+    counts = {str(kind): count for kind, count in value.items()
+              if isinstance(count, int) and not isinstance(count, bool)}
+    return [(kind, counts[kind]) for kind in kinds_in_order(counts)]
+
+
+def _kind_key_word(kind: str, word: Callable[[Any], str]) -> str:
+    # Keys may name a kind ("task") or a section ("tasks"), or a read that is no kind
+    # ("users"): a kind is written in its plural, anything else as it is, escaped.
+    return word(kind_words(kind).plural if is_known(kind) else kind)
 
 
 # Said when no answer carried quota headers (Toggl sends them on most answers; the sandbox only
@@ -131,10 +172,15 @@ def compact_groups(plan: Mapping[str, Any]) -> list[tuple[str, str, list[Any]]]:
     groups: dict[tuple[str, str], list[Any]] = {}
     for change in plan.get("changes") or ():
         groups.setdefault((change["kind"], change["action"]), []).append(change["address"])
-    order = {kind: index for index, kind in enumerate(KINDS)}
+    kinds = kinds_in_order(kind for kind, _ in groups)
     return [(kind, action, groups[(kind, action)])
-            for kind, action in sorted(groups, key=lambda key: (order.get(key[0], len(order)),
+            for kind, action in sorted(groups, key=lambda key: (kinds.index(key[0]),
                                                                 ACTIONS.index(key[1])))]
+
+
+def kind_count(count: int, kind: str, word: Callable[[Any], str] = escape_unsafe) -> str:
+    """`3 tasks`, `1 settings`: the count with the kind's own noun, escaped by `word`."""
+    return f"{count} {word(kind_noun(kind, count))}"
 
 
 def compact_names(addresses: list[Any], quote: Callable[[Any], str]) -> str:
@@ -145,6 +191,112 @@ def compact_names(addresses: list[Any], quote: Callable[[Any], str]) -> str:
 
 
 # ---------------------------------------------------------------- per-change wording
+#
+# What is said of a change beyond its action: its subject (`member "ana@acme.test" on
+# "Globex/Website Redesign"`), the verb where the action word would mislead (a member is added
+# or removed; a group may only be detached), and the note in parentheses (blast radius, what a
+# restore brings back, a new member's role). Each renderer passes its own escapes: `name` for a
+# user-chosen value, `word` for the plan's own words (an edited plan file could hold anything).
+
+Escape = Callable[[Any], str]
+
+
+def change_subject(change: Mapping[str, Any], name: Escape, word: Escape) -> str:
+    """`project "Globex/Site"`, `task "Wireframes" in "Globex/Site"`, `settings of workspace
+    "Acme"`: the kind and what the change acts on, each value through `name`."""
+    describe = _SUBJECTS.get(str(change["kind"]))
+    if describe is None:
+        return f"{word(change['kind'])} {name(change['address'])}"
+    return describe(change, name, word)
+
+
+def parent_address(change: Mapping[str, Any]) -> str:
+    """The project a task or member belongs to: its `parent`, or its address minus the last
+    part (plans made before `parent` existed)."""
+    if change.get("parent"):
+        return str(change["parent"])
+    address = str(change["address"])
+    cut = _last_separator(address)
+    return address[:cut] if cut > 0 else address
+
+
+def _last_separator(address: str) -> int:
+    """Index of the last `/` no backslash escapes, or -1."""
+    last, index = -1, 0
+    while index < len(address):
+        if address[index] == "\\":
+            index += 2
+            continue
+        if address[index] == "/":
+            last = index
+        index += 1
+    return last
+
+
+def _settings_subject(change: Mapping[str, Any], name: Escape, word: Escape) -> str:
+    workspace = change.get("name")
+    return f"{word('settings')} of workspace {name(workspace)}" if workspace else word("settings")
+
+
+def _member_subject(change: Mapping[str, Any], name: Escape, word: Escape) -> str:
+    group = "group " if is_group_member(change) else ""
+    return f"{word('member')} {group}{name(change['name'])} on {name(parent_address(change))}"
+
+
+def _task_subject(change: Mapping[str, Any], name: Escape, word: Escape) -> str:
+    return f"{word('task')} {name(change['name'])} in {name(parent_address(change))}"
+
+
+_SUBJECTS: Mapping[str, Callable[[Mapping[str, Any], Escape, Escape], str]] = {
+    "settings": _settings_subject,
+    "member": _member_subject,
+    "task": _task_subject,
+}
+
+
+def is_group_member(change: Mapping[str, Any]) -> bool:
+    options = change.get("options") or {}
+    if options.get("member") in ("user", "group"):
+        return options["member"] == "group"
+    return "/group:" in str(change.get("address", ""))
+
+
+def group_removal(change: Mapping[str, Any]) -> str | None:
+    """`delete` or `detach` for a group removal that says which; None otherwise."""
+    if change["kind"] != "group" or change["action"] != "delete":
+        return None
+    mode = (change.get("options") or {}).get("group_removal")
+    return mode if mode in ("delete", "detach") else None
+
+
+# Verbs where the action word would mislead: (imperative, past) per (kind, action).
+_VERBS: Mapping[tuple[str, str], tuple[str, str]] = {
+    ("member", "create"): ("add", "added"),
+    ("member", "delete"): ("remove", "removed"),
+}
+_PAST: Mapping[str, str] = {
+    "create": "created", "update": "updated in place", "rename": "renamed",
+    "archive": "archived", "restore": "restored", "delete": "deleted",
+}
+
+
+def action_verb(change: Mapping[str, Any]) -> str:
+    """The imperative for Markdown lines: `add member ...`, `detach group ...`."""
+    if group_removal(change) == "detach":
+        return "detach"
+    verbs = _VERBS.get((str(change["kind"]), str(change["action"])))
+    return verbs[0] if verbs else str(change["action"])
+
+
+def past_verb(change: Mapping[str, Any]) -> str:
+    """What `will be ...` says: `created`, `added`, `detached from this workspace`."""
+    removal = group_removal(change)
+    if removal == "detach":
+        return "detached from this workspace"
+    if removal == "delete":
+        return "deleted from the organization"
+    verbs = _VERBS.get((str(change["kind"]), str(change["action"])))
+    return verbs[1] if verbs else _PAST[str(change["action"])]
 
 
 def rename_names(change: Mapping[str, Any]) -> tuple[Any, Any]:
@@ -156,11 +308,36 @@ def rename_names(change: Mapping[str, Any]) -> tuple[Any, Any]:
 
 
 def shown_fields(change: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The field changes to list under a change; a rename's `name` is already in its headline."""
+    """The field changes to list under a change; a rename's `name`, and a create's when it is
+    the name the headline shows, are already in its headline."""
     fields = change.get("fields") or ()
     if change["action"] == "rename":
         return [field for field in fields if field["field"] != "name"]
+    if change["action"] == "create":
+        return [field for field in fields
+                if not (field["field"] == "name" and field.get("after") == change.get("name"))]
     return list(fields)
+
+
+# List fields whose change is also told as what it adds and removes: in a long member list,
+# the one e-mail that goes is what a reviewer must not miss.
+_LIST_DELTA_FIELDS = frozenset({"members"})
+
+
+def list_delta(field_change: Mapping[str, Any], name: Escape) -> str:
+    """`adds "bo@acme.test"; removes "cy@acme.test"` for a group's `members`, or ""."""
+    before, after = field_change.get("before"), field_change.get("after")
+    if (field_change.get("field") not in _LIST_DELTA_FIELDS or not isinstance(before, list)
+            or not isinstance(after, list)):
+        return ""
+    added = [item for item in after if item not in before]
+    removed = [item for item in before if item not in after]
+    parts = []
+    if added:
+        parts.append("adds " + ", ".join(name(item) for item in added))
+    if removed:
+        parts.append("removes " + ", ".join(name(item) for item in removed))
+    return "; ".join(parts)
 
 
 def destroys_time_entries(change: Mapping[str, Any]) -> bool:
@@ -168,20 +345,44 @@ def destroys_time_entries(change: Mapping[str, Any]) -> bool:
     return change["action"] == "delete" and options.get("te_deletion_mode") == "delete"
 
 
+def change_note(change: Mapping[str, Any], name: Escape | None = None) -> str:
+    """The note in parentheses after a headline ("" for none): a removal's blast radius, what
+    a restore brings back, a new member's role, a new workspace's organization, a group being
+    attached to this workspace."""
+    action = change["action"]
+    if action in REMOVALS:
+        return removal_note(change)
+    if action == "restore":
+        return restore_note(change)
+    if action == "create":
+        return create_note(change, name or quote_value)
+    if action in ("update", "rename") and _attaches_group(change):
+        return "attached to this workspace"
+    return ""
+
+
+def _attaches_group(change: Mapping[str, Any]) -> bool:
+    """A group of the organization that this plan attaches to this workspace."""
+    return change["kind"] == "group" and any(
+        field["field"] == "attached" and field.get("after") is True
+        for field in change.get("fields") or ())
+
+
 def removal_note(change: Mapping[str, Any]) -> str:
     """Blast radius of an archive or delete: `takes 4 projects along, 312.5 h tracked`."""
-    parts = _blast_parts(change)
-    fate = _time_entries_fate(change)
-    note = ", ".join(parts)
-    if fate:
-        note = f"{note}; {fate}" if note else fate
-    return note
+    blast = ", ".join(_blast_parts(change))
+    # A group's fate (deleted or only detached) comes first: it says what the count means.
+    pieces = ([_group_fate(change), blast] if group_removal(change)
+              else [blast, _time_entries_fate(change)])
+    return "; ".join(piece for piece in pieces if piece)
 
 
 def _blast_parts(change: Mapping[str, Any]) -> list[str]:
     blast = change.get("blast")
     if blast is None:
         return []
+    if change["kind"] in _PEOPLE_KINDS:
+        return [people_losing_access(int(blast.get("people", 0)))]
     parts = []
     if change["kind"] == "client":
         projects = int(blast.get("projects", 0))
@@ -192,6 +393,23 @@ def _blast_parts(change: Mapping[str, Any]) -> list[str]:
             parts.append(f"{plural(projects, 'project')} kept without a client")
     parts.append(f"{hours(int(blast.get('tracked_seconds', 0)))} tracked")
     return parts
+
+
+# Kinds whose removal costs people their access to projects, not tracked time.
+_PEOPLE_KINDS = frozenset({"member", "group"})
+
+
+def people_losing_access(count: int) -> str:
+    return "1 person loses access" if count == 1 else f"{count} people lose access"
+
+
+def _group_fate(change: Mapping[str, Any]) -> str:
+    removal = group_removal(change)
+    if removal == "delete":
+        return "it is attached to no other workspace"
+    if removal == "detach":
+        return "it stays in the organization for its other workspaces"
+    return ""
 
 
 def _time_entries_fate(change: Mapping[str, Any]) -> str:
@@ -217,17 +435,35 @@ def restore_note(change: Mapping[str, Any]) -> str:
     return f"{plural(count, 'project')} {verb} back with it"
 
 
+def create_note(change: Mapping[str, Any], name: Escape) -> str:
+    """A new member's role (`manager, rate 120`), a new workspace's organization."""
+    if change["kind"] == "member":
+        values = {field["field"]: field.get("after") for field in change.get("fields") or ()}
+        parts = ["manager" if values.get("manager") else ""]
+        if values.get("rate") is not None:
+            parts.append(f"rate {name(values['rate'])}")
+        return ", ".join(part for part in parts if part)
+    if change["kind"] == "workspace":
+        organization = (change.get("options") or {}).get("organization_id")
+        return f"in organization {name(organization)}" if organization is not None else ""
+    return ""
+
+
 # ---------------------------------------------------------------- unmanaged objects
 
 
 def adopt_snippet(unmanaged: Iterable[Mapping[str, Any]]) -> str:
-    """Spec YAML that would adopt the unmanaged objects, grouped under clients/projects/tags."""
+    """Spec YAML that would adopt the unmanaged objects, grouped under clients/projects/tags/
+    groups; members and tasks under the entry of their project (a short one, `name` and
+    `client`, to merge into the spec's own entry for it, unless that project is adopted too)."""
     grouped: dict[str, list[Any]] = {}
     entries = list(unmanaged)
-    for kind in KINDS:
-        section = [entry["spec"] for entry in entries if entry["kind"] == kind]
+    for kind in kinds_in_order(entry["kind"] for entry in entries):
+        section = kind_words(kind).section
         if section:
-            grouped[KIND_SECTIONS[kind]] = section
+            grouped[section] = [_copied(entry["spec"]) for entry in entries
+                                if entry["kind"] == kind]
+    _add_project_contents(grouped, entries)
     if not grouped:
         return ""
     text = yaml.dump(grouped, Dumper=_SafeTextDumper, sort_keys=False, allow_unicode=True,
@@ -236,6 +472,44 @@ def adopt_snippet(unmanaged: Iterable[Mapping[str, Any]]) -> str:
     # hold them (the representer below forces that style), and YAML reads `\uXXXX` there as the
     # character itself, so escaping them line by line keeps the snippet equal to the entries.
     return "\n".join(yaml_line_escape(line) for line in text.split("\n"))
+
+
+def _copied(spec: Any) -> Any:
+    # The snippet adds members and tasks to project entries: never to the plan's own dicts.
+    return dict(spec) if isinstance(spec, Mapping) else spec
+
+
+def _add_project_contents(grouped: dict[str, list[Any]], entries: list[Mapping[str, Any]]) -> None:
+    """Members and tasks into their adopted project's entry, or into a short one of their own."""
+    section = kind_words("project").section or "projects"
+    projects: list[Any] = grouped.get(section, [])
+    adopted = {entry["address"]: spec for entry, spec in
+               zip((entry for entry in entries if entry["kind"] == "project"), projects)
+               if isinstance(spec, dict)}
+    stubs: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        key = PROJECT_ENTRY_KEYS.get(entry["kind"])
+        if key is None:
+            continue
+        address = parent_address(entry)
+        target = adopted.get(address) or stubs.setdefault(address, _project_stub(address))
+        target.setdefault(key, []).append(entry["spec"])
+    if stubs:
+        grouped[section] = projects + list(stubs.values())
+        ordered = {name: grouped[name] for name in _section_order(grouped)}
+        grouped.clear()
+        grouped.update(ordered)
+
+
+def _section_order(grouped: Mapping[str, Any]) -> list[str]:
+    sections = [words.section for words in KIND_WORDS.values() if words.section]
+    return sorted(grouped, key=lambda name: sections.index(name) if name in sections
+                  else len(sections))
+
+
+def _project_stub(address: str) -> dict[str, Any]:
+    client, name = split_address(address)
+    return {"name": name, "client": client} if client is not None else {"name": name}
 
 
 def yaml_line_escape(line: str) -> str:

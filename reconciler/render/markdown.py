@@ -14,28 +14,31 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from reconciler.model import KIND_SECTIONS, KINDS
 from reconciler.render.common import (
     ACTIONS,
     HTML_COMMENT,
     REMOVALS,
     SYMBOLS,
     action_counts,
+    action_verb,
     adopt_snippet,
     bill_line,
+    change_note,
+    change_subject,
     change_total,
     compact_groups,
     compact_names,
     destroys_time_entries,
     escape_unsafe,
     hours,
+    kind_count,
+    list_delta,
     plural,
     quote_value,
-    removal_note,
     rename_names,
-    restore_note,
     shown_fields,
 )
+from reconciler.render.kinds import kind_words, kinds_in_order
 from reconciler.render.sections import markdown_sections
 from reconciler.untrusted import escape_chars
 
@@ -159,7 +162,8 @@ def _break_commit_reference(match: re.Match[str]) -> str:
 def _head(plan: Mapping[str, Any], budget: int) -> str:
     """Heading, counts, bill, removals and warnings; lists shortened to stay within `budget`."""
     changes = plan.get("changes") or []
-    header = _heading(plan) + _counts(plan) + bill_line(plan) + "\n\n"  # no user data
+    # No user data; a by-kind bill's keys come from the plan file, so they are escaped.
+    header = _heading(plan) + _counts(plan) + _bill(plan) + "\n\n"
     header += _caution(changes)
     room = budget - len(header)
     warnings = [_warning_line(text) for text in plan.get("warnings") or []]
@@ -179,6 +183,11 @@ def _head(plan: Mapping[str, Any], budget: int) -> str:
         _more_not_listed,
     )
     return header + removals_block + sections + warnings_block
+
+
+def _bill(plan: Mapping[str, Any]) -> str:
+    # A by-kind line of its own: two trailing spaces are Markdown's line break.
+    return bill_line(plan, md_escape).replace("\n", "  \n")
 
 
 def _heading(plan: Mapping[str, Any]) -> str:
@@ -275,11 +284,9 @@ def _details(changes: Sequence[Mapping[str, Any]], budget: int) -> tuple[str, in
     """Collapsed sections per kind, filled in order until the budget runs out."""
     sections: list[str] = []
     shown = 0
-    for kind in KINDS:
+    for kind in kinds_in_order(change["kind"] for change in changes):
         of_kind = [change for change in changes if change["kind"] == kind]
-        if not of_kind:
-            continue
-        opening = f"<details><summary>{KIND_SECTIONS[kind].capitalize()}: " \
+        opening = f"<details><summary>{md_escape(kind_words(kind).title)}: " \
                   f"{plural(len(of_kind), 'change')}</summary>\n\n"
         closing = "\n</details>\n\n"
         items = _take_fitting(
@@ -297,8 +304,8 @@ def _details(changes: Sequence[Mapping[str, Any]], budget: int) -> tuple[str, in
 
 
 def _compact_details(plan: Mapping[str, Any]) -> str:
-    """One line per kind and action; at most 18 lines (3 kinds, 6 actions), so always fits."""
-    lines = [f"- `{SYMBOLS[action]}` {action} {plural(len(addresses), md_escape(kind))}: "
+    """One line per kind and action: a few dozen lines at most, so it always fits."""
+    lines = [f"- `{SYMBOLS[action]}` {action} {kind_count(len(addresses), kind, md_escape)}: "
              + compact_names(addresses, lambda address: f"**{md_escape(address)}**")
              for kind, action, addresses in compact_groups(plan)]
     return "**Changes**\n" + "\n".join(lines) + "\n\n" if lines else ""
@@ -319,16 +326,20 @@ def _item_line(change: Mapping[str, Any]) -> str:
 
 def _subject(change: Mapping[str, Any]) -> str:
     action = change["action"]
-    subject = f"`{SYMBOLS[action]}` {action} {md_escape(change['kind'])} " \
-              f"**{md_escape(change['address'])}**"
+    subject = f"`{SYMBOLS[action]}` {md_escape(action_verb(change))} " \
+              f"{change_subject(change, _bold, md_escape)}"
     if action == "rename":
         old_name, new_name = rename_names(change)
         subject += f" from **{md_escape(old_name)}** to **{md_escape(new_name)}**"
     return subject
 
 
+def _bold(value: Any) -> str:
+    return f"**{md_escape(value)}**"
+
+
 def _note(change: Mapping[str, Any]) -> str:
-    note = removal_note(change) or restore_note(change)
+    note = change_note(change, lambda value: md_escape(quote_value(value)))
     note = note.replace("DESTROYED", "**DESTROYED**")
     return f" ({note})" if note else ""
 
@@ -340,6 +351,9 @@ def _diff(change: Mapping[str, Any]) -> str:
         if change["action"] != "create":
             lines.append(f"- {name}: {quote_value(field_change.get('before'))}")
         lines.append(f"+ {name}: {quote_value(field_change.get('after'))}")
+        delta = list_delta(field_change, quote_value)
+        if delta:
+            lines.append(f"  {name} {delta}")
     # Values are JSON strings, where `\u003c` reads as `<`: no name spells the sticky marker.
     return "\n".join(lines).replace(HTML_COMMENT, "\\u003c!--")
 

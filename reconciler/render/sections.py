@@ -32,7 +32,11 @@ def billing_detail(change: Mapping[str, Any]) -> str:
 
 
 _MONEY_FIELDS = frozenset({"billable", "rate", "currency", "fixed_fee", "estimated_hours",
-                           "auto_estimates", "client"})
+                           "auto_estimates", "client",
+                           # workspace settings: what new projects bill, how time is rounded
+                           "default_hourly_rate", "default_currency",
+                           "projects_billable_by_default", "projects_enforce_billable",
+                           "rounding", "rounding_minutes"})
 
 
 def _billing_policy_note(plan: Mapping[str, Any]) -> str:

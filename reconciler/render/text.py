@@ -5,23 +5,26 @@ Pure: reads the dict of `Plan.to_json()` and returns a string; the CLI decides w
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from reconciler.render.common import (
     ACTIONS,
     SYMBOLS,
     adopt_snippet,
     bill_line,
+    change_note,
+    change_subject,
     compact_groups,
     compact_names,
     destroys_time_entries,
     escape_unsafe,
+    kind_count,
+    list_delta,
+    past_verb,
     plural,
     quote_value,
-    removal_note,
     removals,
     rename_names,
-    restore_note,
     shown_fields,
     summary_line,
 )
@@ -88,7 +91,7 @@ def _compact_section(plan: Mapping[str, Any], color: bool) -> str:
     lines = ["Changes by kind and action (run without --compact for every field):"]
     for kind, action, addresses in compact_groups(plan):
         symbol = _paint(SYMBOLS[action], action, color)
-        lines.append(f"  {symbol} {action} {plural(len(addresses), escape_unsafe(kind))}: "
+        lines.append(f"  {symbol} {action} {kind_count(len(addresses), kind)}: "
                      f"{compact_names(addresses, quote_value)}")
     return "\n".join(lines)
 
@@ -98,54 +101,26 @@ def change_headline(change: Mapping[str, Any], *, color: bool = False, done: boo
     apply reports it: `+ project "Globex/Website Redesign" created`."""
     action = change["action"]
     symbol = _paint(SYMBOLS[action], action, color)
-    subject = f"{escape_unsafe(change['kind'])} {quote_value(change['address'])}"
-    phrase = _PHRASES[action](change, color)
+    subject = change_subject(change, quote_value, escape_unsafe)
+    phrase = _renamed(change) if action == "rename" else _phrase(change, color)
     if done:
         phrase = phrase.replace(_FUTURE, "", 1)
     return f"{symbol} {subject} {phrase}"
 
 
-# ---------------------------------------------------------------- headline phrases
+def _phrase(change: Mapping[str, Any], color: bool) -> str:
+    """`will be deleted (12.0 h tracked; ...)`, `will be added (manager, rate 120)`."""
+    note = change_note(change, quote_value)
+    if color and destroys_time_entries(change):
+        note = note.replace("DESTROYED", _paint("DESTROYED", "delete", color))
+    return _FUTURE + past_verb(change) + _parenthesized(note)
 
 
-def _created(change: Mapping[str, Any], color: bool) -> str:
-    return "will be created"
-
-
-def _updated(change: Mapping[str, Any], color: bool) -> str:
-    return "will be updated in place"
-
-
-def _renamed(change: Mapping[str, Any], color: bool) -> str:
+def _renamed(change: Mapping[str, Any]) -> str:
     old_name, new_name = rename_names(change)
     if old_name is None:
         return f"will be renamed to {quote_value(new_name)}"
     return f"will be renamed from {quote_value(old_name)} to {quote_value(new_name)}"
-
-
-def _archived(change: Mapping[str, Any], color: bool) -> str:
-    return "will be archived" + _parenthesized(removal_note(change))
-
-
-def _restored(change: Mapping[str, Any], color: bool) -> str:
-    return "will be restored" + _parenthesized(restore_note(change))
-
-
-def _deleted(change: Mapping[str, Any], color: bool) -> str:
-    note = removal_note(change)
-    if color and destroys_time_entries(change):
-        note = note.replace("DESTROYED", _paint("DESTROYED", "delete", color))
-    return "will be deleted" + _parenthesized(note)
-
-
-_PHRASES: Mapping[str, Callable[[Mapping[str, Any], bool], str]] = {
-    "create": _created,
-    "update": _updated,
-    "rename": _renamed,
-    "archive": _archived,
-    "restore": _restored,
-    "delete": _deleted,
-}
 
 
 def _parenthesized(note: str) -> str:
@@ -179,7 +154,8 @@ def _field_line(action: str, field_change: Mapping[str, Any], color: bool) -> st
     if action == "create":
         return f"{_paint('+', 'create', color)} {name}: {after}"
     before = quote_value(field_change.get("before"))
-    return f"{_paint('~', 'update', color)} {name}: {before} -> {after}"
+    delta = list_delta(field_change, quote_value)
+    return f"{_paint('~', 'update', color)} {name}: {before} -> {after}" + _parenthesized(delta)
 
 
 def _warning(text: str, color: bool) -> str:
@@ -193,8 +169,8 @@ def _warning(text: str, color: bool) -> str:
 
 def _unmanaged_section(unmanaged: list[Mapping[str, Any]], compact: bool = False) -> str:
     count = len(unmanaged)
-    noun = "object is" if count == 1 else "objects are"
-    lines = [f"Unmanaged: {count} live {noun} not in the spec and left as they are."]
+    noun, left = ("object is", "it is") if count == 1 else ("objects are", "they are")
+    lines = [f"Unmanaged: {count} live {noun} not in the spec and left as {left}."]
     if compact:
         return lines[0] + " Run without --compact for the entries that would adopt them."
     for entry in unmanaged:

@@ -13,7 +13,7 @@ from reconciler.engine.plan import (
     Plan,
     UnmanagedObject,
 )
-from reconciler.model import QuotaStatus
+from reconciler.model import QuotaStatus, escape_name
 
 HOUR = 3600
 
@@ -155,5 +155,154 @@ def hostile_plan(name: str) -> dict[str, Any]:
         warnings=(f"project {name!r} is protected",),
         unmanaged=(UnmanagedObject("tag", name, 99, name),
                    UnmanagedObject("client", name, 98, {"name": name, "notes": name})),
+        workspace_name=name,
+    )
+
+
+# ---------------------------------------------------------------- the workspace kinds
+
+PROJECT = "Globex/Website Redesign"
+
+
+def update_settings(workspace: str = "Acme Corp") -> Change:
+    return Change(
+        Action.UPDATE, "settings", "settings", workspace, live_id=1234,
+        live_at="2025-01-01T00:00:00Z",
+        fields=(FieldChange("default_currency", "USD", "EUR"),
+                FieldChange("rounding_minutes", 0, 15)),
+    )
+
+
+def create_workspace(name: str = "Acme Corp", organization: int = 4567) -> Change:
+    return Change(Action.CREATE, "workspace", name, name,
+                  options={"organization_id": organization})
+
+
+def create_group(name: str = "Designers",
+                 members: tuple[str, ...] = ("ana@acme.test", "bo@acme.test")) -> Change:
+    return Change(Action.CREATE, "group", name, name,
+                  fields=(FieldChange("name", None, name),
+                          FieldChange("members", None, list(members))))
+
+
+def update_group(name: str = "Designers") -> Change:
+    return Change(Action.UPDATE, "group", name, name, live_id=301,
+                  live_at="2025-01-01T00:00:00Z",
+                  fields=(FieldChange("members", ["ana@acme.test", "cy@acme.test"],
+                                      ["ana@acme.test", "bo@acme.test"]),))
+
+
+def rename_group(old: str = "Design", new: str = "Designers") -> Change:
+    return Change(Action.RENAME, "group", new, new, live_id=302,
+                  fields=(FieldChange("name", old, new),))
+
+
+def remove_group(mode: str = "delete", name: str = "Contractors", people: int = 3) -> Change:
+    return Change(
+        Action.DELETE, "group", name, name, live_id=303, live_at="2025-01-01T00:00:00Z",
+        blast=BlastRadius(people=people), options={"group_removal": mode},
+        fingerprint={"user_ids": [1, 2, 3], "workspace_ids": [1234]},
+        reason="not in the spec; unmanaged.groups is delete",
+    )
+
+
+def add_member(email: str = "ana@acme.test", manager: bool = True,
+               rate: float | None = 120, project: str = PROJECT) -> Change:
+    fields = [FieldChange("manager", None, manager)]
+    if rate is not None:
+        fields.append(FieldChange("rate", None, rate))
+    return Change(Action.CREATE, "member", f"{project}/user:{email}", email, parent=project,
+                  fields=tuple(fields), options={"member": "user"},
+                  fingerprint={"project_id": 11})
+
+
+def add_group_member(group: str = "Designers", project: str = PROJECT) -> Change:
+    return Change(Action.CREATE, "member", f"{project}/group:{escape_name(group)}", group,
+                  parent=project,
+                  options={"member": "group"}, fingerprint={"project_id": 11})
+
+
+def update_member(email: str = "ana@acme.test") -> Change:
+    return Change(Action.UPDATE, "member", f"{PROJECT}/user:{email}", email, parent=PROJECT,
+                  live_id=401, fields=(FieldChange("rate", 100, 120),),
+                  options={"member": "user"})
+
+
+def remove_member(email: str = "cy@acme.test", people: int = 1, group: bool = False,
+                  project: str = PROJECT) -> Change:
+    key = f"group:{escape_name(email)}" if group else f"user:{email}"
+    return Change(Action.DELETE, "member", f"{project}/{key}", email, parent=project,
+                  live_id=402, live_at="2025-01-01T00:00:00Z",
+                  blast=BlastRadius(people=people),
+                  options={"member": "group" if group else "user"},
+                  reason="not in the spec; unmanaged.members is remove")
+
+
+def create_task(name: str = "Wireframes", project: str = PROJECT) -> Change:
+    return Change(Action.CREATE, "task", f"{project}/{escape_name(name)}", name, parent=project,
+                  fields=(FieldChange("name", None, name), FieldChange("active", None, True),
+                          FieldChange("estimated_hours", None, 10),
+                          FieldChange("assignee", None, "ana@acme.test")),
+                  fingerprint={"project_id": 11})
+
+
+def rename_task(old: str = "Mockups", new: str = "Wireframes") -> Change:
+    return Change(Action.RENAME, "task", f"{PROJECT}/{new}", new, parent=PROJECT, live_id=501,
+                  fields=(FieldChange("name", old, new),))
+
+
+def update_task(name: str = "Wireframes") -> Change:
+    return Change(Action.UPDATE, "task", f"{PROJECT}/{name}", name, parent=PROJECT, live_id=502,
+                  fields=(FieldChange("estimated_hours", 10, 12),
+                          FieldChange("assignee", "ana@acme.test", None)))
+
+
+def archive_task(name: str = "Kickoff", seconds: int = 9_000) -> Change:
+    return Change(Action.ARCHIVE, "task", f"{PROJECT}/{name}", name, parent=PROJECT,
+                  live_id=503, fields=(FieldChange("active", True, False),),
+                  blast=BlastRadius(tracked_seconds=seconds))
+
+
+def restore_task(name: str = "Kickoff") -> Change:
+    return Change(Action.RESTORE, "task", f"{PROJECT}/{name}", name, parent=PROJECT,
+                  live_id=504, fields=(FieldChange("active", False, True),))
+
+
+def delete_task(name: str = "Legacy", seconds: int = 45_000, project: str = PROJECT) -> Change:
+    return Change(Action.DELETE, "task", f"{project}/{escape_name(name)}", name, parent=project,
+                  live_id=505, live_at="2025-01-01T00:00:00Z",
+                  blast=BlastRadius(tracked_seconds=seconds),
+                  fingerprint={"tracked_seconds": seconds})
+
+
+def workspace_plan() -> dict[str, Any]:
+    """One change of every workspace kind and action, in phase order."""
+    return plan_json(
+        create_workspace(), update_settings(), create_group(), update_group(), rename_group(),
+        add_member(), add_group_member(), update_member(), create_task(), rename_task(),
+        update_task(), restore_task(), archive_task(), delete_task(), remove_member(),
+        remove_member("Freelancers", people=4, group=True), remove_group("detach", "Agency"),
+        remove_group("delete"),
+    )
+
+
+def hostile_workspace_plan(name: str) -> dict[str, Any]:
+    """`name` everywhere a plan of the workspace kinds can carry a user-chosen string: group,
+    task and member names, the project they belong to, setting values, the workspace."""
+    from reconciler.model import project_address
+
+    project = project_address(name, name)
+    return plan_json(
+        create_workspace(name), update_settings(name), create_group(name, (name, "a@b.c")),
+        update_group(name), rename_group(name, name + "2"), remove_group("detach", name),
+        add_member(name, project=project), add_group_member(name, project=project),
+        remove_member(name, group=True, project=project), create_task(name, project=project),
+        delete_task(name, project=project),
+        Change(Action.UPDATE, "settings", "settings", name, live_id=1,
+               fields=(FieldChange("default_currency", name, name + "2"),)),
+        unmanaged=(UnmanagedObject("group", name, 97, {"name": name, "members": [name]}),
+                   UnmanagedObject("task", f"{project}/{escape_name(name)}", 96, name),
+                   UnmanagedObject("member", f"{project}/group:{escape_name(name)}", 95,
+                                   {"group": name})),
         workspace_name=name,
     )

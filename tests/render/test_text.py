@@ -271,3 +271,10 @@ def test_done_headlines_read_in_the_past_for_apply_progress() -> None:
                     fields=(FieldChange("name", "old", "new"),)).to_json()
     assert change_headline(rename) == '> tag "new" will be renamed from "old" to "new"'
     assert change_headline(rename, done=True) == '> tag "new" renamed from "old" to "new"'
+
+
+def test_one_unmanaged_object_is_left_as_it_is() -> None:
+    assert "Unmanaged: 1 live object is not in the spec and left as it is.\n" in \
+        render_text(plan_json(unmanaged=UNMANAGED[:1]))
+    assert "Unmanaged: 4 live objects are not in the spec and left as they are.\n" in \
+        render_text(plan_json(unmanaged=UNMANAGED))
