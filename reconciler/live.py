@@ -152,6 +152,10 @@ class WorkspaceReads:
     def any(self) -> bool:
         return any(getattr(self, item.name) for item in fields(self))
 
+    def union(self, other: WorkspaceReads) -> WorkspaceReads:
+        return WorkspaceReads(**{item.name: getattr(self, item.name) or getattr(other, item.name)
+                                 for item in fields(self)})
+
     @classmethod
     def everything(cls) -> WorkspaceReads:
         """Every kind (export: the whole workspace as code)."""
@@ -178,6 +182,20 @@ def workspace_reads(desired: DesiredState) -> WorkspaceReads:
                 or desired.unmanaged.get("group", "ignore") != "ignore"),
         members=desired.mentions_members,
         tasks=desired.mentions_tasks,
+    )
+
+
+def plan_reads(kinds: Iterable[str]) -> WorkspaceReads:
+    """The workspace kinds to read before carrying out a saved plan whose changes are of
+    `kinds` (pure): what its stale checks compare, and what its writes need to find ids by
+    (e-mails for groups, members and assignees; group names for members)."""
+    wanted = set(kinds)
+    return WorkspaceReads(
+        settings="settings" in wanted,
+        users=bool(wanted & {"group", "member", "task"}),
+        groups=bool(wanted & {"group", "member"}),
+        members="member" in wanted,
+        tasks="task" in wanted,
     )
 
 

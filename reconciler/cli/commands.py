@@ -16,7 +16,7 @@ from reconciler.cli.plan_apply import Subparsers, register_apply, register_plan
 from reconciler.cli.schema_command import register_schema
 from reconciler.cli.validate import register_validate
 from reconciler.errors import EXIT_OK
-from reconciler.live import read_live_state
+from reconciler.live import NO_WORKSPACE_READS, WorkspaceReads, read_live_state
 from reconciler.render.common import plural
 from reconciler.untrusted import quoted, shown
 
@@ -33,6 +33,9 @@ def register_export(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", "-o", default=None, metavar="FILE", help="default: stdout")
     parser.add_argument("--include-archived", action="store_true",
                         help="also export archived clients and projects")
+    parser.add_argument("--without-workspace-kinds", action="store_true",
+                        help="export clients, projects and tags only: no settings, groups, "
+                             "members or tasks (up to 6 fewer reads)")
     add_connection_flags(parser)
     parser.set_defaults(handler=run_export)
 
@@ -42,7 +45,8 @@ def run_export(args: argparse.Namespace, *, env: Mapping[str, str], out: Output,
 
     with connect(args, env, out) as connection:
         workspace = _export_target(connection, args.workspace)
-        live = read_live_state(connection.client, workspace)
+        reads = NO_WORKSPACE_READS if args.without_workspace_kinds else WorkspaceReads.everything()
+        live = read_live_state(connection.client, workspace, None, reads)
         if live.workspace_name is None:  # given by id: one more read for its name and plan
             details = connection.client.get_workspace(live.workspace_id)
             live = replace(live, workspace_name=details.name, tier=details.tier)

@@ -49,7 +49,7 @@ from reconciler.errors import (
     UnsafePlanError,
     UsageError,
 )
-from reconciler.live import ResolvedWorkspace, read_live_state
+from reconciler.live import ResolvedWorkspace, plan_reads, read_live_state, workspace_reads
 from reconciler.model import DesiredState, LiveState
 from reconciler.read_cache import ProjectCache
 from reconciler.render import RENDERERS, render_markdown_plans
@@ -170,14 +170,24 @@ def plan_workspace(connection: Connection, spec: WorkspaceSpec, *, force: bool,
     `args` carries `--target`/`--exclude` (not `strict`: one workspace of several, where a
     selector matching nothing is a warning)."""
     desired = spec.desired
-    live = read_live_state(connection.client, spec.workspace, cache)
-    live = replace(live, reads=live.reads + extra_reads)
+    live = read_live_state(connection.client, spec.workspace, cache, workspace_reads(desired),
+                           organization=desired.organization)
+    live = replace(live, reads=live.reads + extra_reads,
+                   read_counts=_with_lookup(live.read_counts, extra_reads))
     plan = targeting.narrow(build_plan(desired, live), args or argparse.Namespace(), desired, live,
                             strict=strict)
     plan = fingerprint_plan(plan, live)
     plan = replace(with_bill(plan, live), target=connection_target(connection))
     unsafe = () if force else tuple(check_thresholds(plan, live, desired.safety))
     return WorkspacePlan(desired, live, plan, unsafe)
+
+
+def _with_lookup(read_counts: Mapping[str, int], lookup_reads: int) -> dict[str, int]:
+    """The per-kind reads with the `/me/workspaces` lookup in front, so that they add up."""
+    if not lookup_reads:
+        return dict(read_counts)
+    return {"workspaces": lookup_reads + read_counts.get("workspaces", 0),
+            **{kind: count for kind, count in read_counts.items() if kind != "workspaces"}}
 
 
 def _show_plan(result: WorkspacePlan, fmt: str, out: Output, *, heading: bool,
@@ -405,8 +415,12 @@ def _specs_by_workspace(connection: Connection, specs: Sequence[DesiredState],
 def _checked_live(connection: Connection, plan: Plan,
                   wanted: dict[int, WorkspaceSpec] | None, out: Output) -> LiveState:
     """The workspace as it is now, once the plan is known to still fit it (exit 3 otherwise)."""
-    workspace = ResolvedWorkspace(plan.workspace_id, plan.workspace_name)
-    live = read_live_state(connection.client, workspace)
+    spec = wanted.get(plan.workspace_id) if wanted is not None else None
+    reads = plan_reads(change.kind for change in plan.changes)
+    if spec is not None:  # the spec's re-derived plan must see what the spec mentions, too
+        reads = reads.union(workspace_reads(spec.desired))
+    live = read_live_state(connection.client, _saved_workspace(plan), None, reads,
+                           organization=_created_in(plan))
     stale = stale_objects(plan, live)
     if stale:
         raise UnsafePlanError(
@@ -416,6 +430,22 @@ def _checked_live(connection: Connection, plan: Plan,
     if wanted is not None:
         _check_implied(plan, live, wanted, out)
     return live
+
+
+def _saved_workspace(plan: Plan) -> ResolvedWorkspace | str:
+    """The plan's workspace; one it creates (id 0) is looked up by name again, so that a plan
+    whose workspace was created since is stale rather than run twice."""
+    if plan.workspace_id == 0:
+        return plan.workspace_name or ""
+    return ResolvedWorkspace(plan.workspace_id, plan.workspace_name)
+
+
+def _created_in(plan: Plan) -> int | None:
+    """The organization a plan creates its workspace in, if it does."""
+    for change in plan.changes:
+        if change.kind == "workspace":
+            return int(change.options["organization_id"])
+    return None
 
 
 def _check_implied(plan: Plan, live: LiveState, wanted: dict[int, WorkspaceSpec],

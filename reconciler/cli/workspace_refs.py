@@ -18,7 +18,7 @@ from reconciler.cli.connection import Connection
 from reconciler.cli.output import Output
 from reconciler.errors import ReconcilerError
 from reconciler.live import ResolvedWorkspace, resolve_workspaces
-from reconciler.model import DesiredState
+from reconciler.model import DesiredState, name_key
 from reconciler.spec.loader import load_file
 from reconciler.spec.normalize import to_desired_state
 from reconciler.spec.semantic import semantic_issues
@@ -37,10 +37,13 @@ def resolve_specs(connection: Connection, specs: Sequence[DesiredState],
     for desired in specs:
         connection.ensure_sandbox_workspace(desired.workspace)
     reads_before = connection.client.stats.reads
-    resolved = resolve_workspaces(connection.client, [desired.workspace for desired in specs])
-    groups: dict[int, list[tuple[DesiredState, ResolvedWorkspace]]] = {}
+    resolved = resolve_workspaces(connection.client, [desired.workspace for desired in specs],
+                                  organizations=[desired.organization for desired in specs])
+    # A workspace apply is to create has no id yet (0): it is known by its name.
+    groups: dict[tuple[int, str], list[tuple[DesiredState, ResolvedWorkspace]]] = {}
     for desired, workspace in zip(specs, resolved):
-        groups.setdefault(workspace.id, []).append((desired, workspace))
+        key = (workspace.id, name_key(workspace.name or "") if workspace.missing else "")
+        groups.setdefault(key, []).append((desired, workspace))
     merged = [_merge(group, out) for group in groups.values()]
     return merged, connection.client.stats.reads - reads_before
 
@@ -48,7 +51,7 @@ def resolve_specs(connection: Connection, specs: Sequence[DesiredState],
 def _merge(group: list[tuple[DesiredState, ResolvedWorkspace]], out: Output) -> WorkspaceSpec:
     workspace = group[0][1]
     if len(group) == 1:
-        return WorkspaceSpec(replace(group[0][0], workspace=workspace.id), workspace)
+        return WorkspaceSpec(replace(group[0][0], workspace=_reference(workspace)), workspace)
     named = " and ".join(f"{_files(desired)} (workspace: {desired.workspace!r})" for desired, _ in group)
     files = _reload([path for desired, _ in group for path in desired.files])
     problems = [str(resolve(issue)) for issue in semantic_issues(files, [True] * len(files))]
@@ -57,7 +60,12 @@ def _merge(group: list[tuple[DesiredState, ResolvedWorkspace]], out: Output) -> 
             f"{named} name the same workspace (id {workspace.id}); merged, as files naming one "
             f"workspace are, they conflict:\n" + "\n".join(problems))
     out.info(f"Note: {named} name the same workspace (id {workspace.id}); planned as one.")
-    return WorkspaceSpec(replace(to_desired_state(files), workspace=workspace.id), workspace)
+    return WorkspaceSpec(replace(to_desired_state(files), workspace=_reference(workspace)), workspace)
+
+
+def _reference(workspace: ResolvedWorkspace) -> str | int:
+    """The spec's workspace from now on: its id, or its name while apply is yet to create it."""
+    return workspace.name or "" if workspace.missing else workspace.id
 
 
 def _reload(paths: Sequence[str]) -> list[SpecFile]:

@@ -85,6 +85,8 @@ def test_json_plan_is_the_contract_and_counts_the_bill(harness: Harness) -> None
     assert plan["workspace"]["name"] == WORKSPACE
     assert plan["summary"]["create"] == 65
     assert plan["bill"] == {"reads": 4, "writes": 65, "per_object_reads": 1,
+                            "reads_by_kind": {"workspaces": 1, "clients": 1, "tags": 1,
+                                              "projects": 1},
                             "writes_by_kind": {"client": 10, "project": 40, "tag": 15},
                             "per_object_writes": 65,
                             "quota": {"remaining": None, "resets_in": None}}
