@@ -53,7 +53,7 @@ T = TypeVar("T")
 # Keys of LiveState.read_counts, in the order reads happen (a key is present only if read):
 # the /me/workspaces lookup, the three old kinds, then the workspace kinds.
 READ_KINDS: tuple[str, ...] = (
-    "workspaces", "organizations", "clients", "tags", "projects", "workspace", "users", "groups",
+    "workspaces", "organizations", "clients", "tags", "projects", "settings", "users", "groups",
     "members", "tasks",
 )
 
@@ -269,10 +269,10 @@ def _target(client: TogglClient, workspace: str | int | ResolvedWorkspace,
 def _with_workspace_kinds(client: TogglClient, state: LiveState, reads: WorkspaceReads,
                           bill: _ReadBill) -> LiveState:
     wid = state.workspace_id
-    # GET /workspaces/{wid} once: the settings, and the tier and organization when the
-    # /me/workspaces lookup did not already bring them.
+    # GET /workspaces/{wid} once (billed as "settings", the one read it is named by): the
+    # settings, and the tier and organization when /me/workspaces did not already bring them.
     if reads.settings or state.tier is None or (reads.groups and state.organization_id is None):
-        details = bill.spend("workspace", lambda: client.get_workspace(wid))
+        details = bill.spend("settings", lambda: client.get_workspace(wid))
         state = replace(
             state, workspace_name=state.workspace_name or details.name or None, tier=details.tier,
             organization_id=details.organization_id,

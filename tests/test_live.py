@@ -155,7 +155,7 @@ def test_settings_come_from_one_workspace_read(sandbox: Sandbox, traced: Any) ->
     assert (live.settings["rounding"], live.settings["default_currency"]) == (1, "USD")
     assert "api_token" not in live.settings
     assert (live.tier, live.organization_id, live.workspace_name) == ("premium", ORGANIZATION_ID, "Acme")
-    assert live.read_counts["workspace"] == 1
+    assert live.read_counts["settings"] == 1
 
 
 def test_a_lookup_that_gave_tier_and_organization_spares_the_workspace_read(sandbox: Sandbox,
@@ -248,7 +248,7 @@ def test_every_kind_at_once_bills_each_and_adds_up(sandbox: Sandbox, traced: Any
     wid = sandbox.store.ensure_workspace("Acme")
     _served(gaps, sandbox, wid)
     live = read_live_state(client, "Acme", reads=WorkspaceReads.everything())
-    assert live.read_counts == {"workspaces": 1, "clients": 1, "tags": 1, "projects": 1, "workspace": 1,
+    assert live.read_counts == {"workspaces": 1, "clients": 1, "tags": 1, "projects": 1, "settings": 1,
                                 "users": 1, "members": 2, "groups": 1, "tasks": 1}
     assert sum(live.read_counts.values()) == live.reads == 10
     assert (live.members, live.tasks, live.groups) == ((), (), ())
