@@ -338,7 +338,10 @@ def test_a_workspace_name_that_rewrites_the_spec_stays_a_name(harness: Harness,
     result = harness.cli("export", "--workspace", str(harness.wid), "-o", str(exported))
     assert result.code == 0, result.output
     document = yaml.safe_load(exported.read_text(encoding="utf-8"))
-    assert set(document) == {"version", "workspace", "clients", "projects", "tags"}
+    # The export's own sections only (settings and groups come with the workspace kinds):
+    # none of the keys the name tried to write.
+    assert {"version", "workspace", "clients", "projects", "tags"} <= set(document) <= {
+        "version", "workspace", "settings", "groups", "clients", "projects", "tags"}
     # No spec can hold a name with line breaks, so the workspace is written by its id: still
     # the same workspace, and nothing of the name's text reaches the document as YAML.
     assert document["workspace"] == harness.wid
