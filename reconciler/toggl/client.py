@@ -1018,7 +1018,11 @@ def _row_key(row: Mapping[str, Any]) -> Any:
     """What makes a listed object the same one on another page: its id (an object without
     one is kept, keyed by its content)."""
     key = row.get("id")
-    return key if isinstance(key, (int, str)) else json.dumps(row, sort_keys=True, default=str)
+    if isinstance(key, int) and not isinstance(key, bool):
+        return key
+    if isinstance(key, str) and key.strip().isdigit():
+        return int(key)  # "5" and 5 are one object, as the typed views read them
+    return json.dumps(row, sort_keys=True, default=str)
 
 
 def _shape(data: Any) -> str:
