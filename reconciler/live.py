@@ -275,7 +275,7 @@ def _with_workspace_kinds(client: TogglClient, state: LiveState, reads: Workspac
         details = bill.spend("settings", lambda: client.get_workspace(wid))
         state = replace(
             state, workspace_name=state.workspace_name or details.name or None, tier=details.tier,
-            organization_id=details.organization_id,
+            organization_id=details.organization_id or state.organization_id,
             settings=details.settings if reads.settings else None)
     users = bill.spend("users", lambda: client.list_workspace_users(wid)) if reads.users else None
     groups = _read_groups(client, state, bill) if reads.groups else None

@@ -3,6 +3,8 @@ refused), and the workspace kinds, read only when a spec mentions them, one list
 
 from __future__ import annotations
 
+import importlib.util
+from dataclasses import fields
 from typing import Any, Iterator
 
 import pytest
@@ -29,7 +31,7 @@ from reconciler.model import (
     LiveTask,
     LiveUser,
 )
-from reconciler.sandbox import Sandbox
+from reconciler.sandbox import Sandbox, SandboxConfig
 from reconciler.sandbox.identity import ORGANIZATION_ID, ORGANIZATION_NAME, USER_EMAIL, USER_ID
 from reconciler.toggl import RequestEvent, TogglClient, transport_from_env
 
@@ -338,3 +340,64 @@ def test_a_free_workspace_spends_no_read_on_tasks_toggl_would_refuse(sandbox: Sa
     assert (live.tier, live.tasks) == ("free", ())
     assert not any(path.endswith("/tasks") for path in _paths(events))
     assert "tasks" not in live.read_counts
+
+
+# ----- against the sandbox's own endpoints for the workspace kinds (once it serves them)
+
+SANDBOX_SERVES_WORKSPACE_KINDS = importlib.util.find_spec("reconciler.sandbox.project_members") is not None
+needs_kinds = pytest.mark.skipif(not SANDBOX_SERVES_WORKSPACE_KINDS,
+                                 reason="this sandbox does not serve project members and tasks yet")
+
+
+@pytest.fixture
+def peopled() -> Iterator[tuple[Sandbox, TogglClient]]:
+    """A sandbox with two more users than its own, and a client over real HTTP to it."""
+    config = SandboxConfig(seed_demo=False, **({"users": ("ana@acme.test", "bo@acme.test")}
+                                               if "users" in {f.name for f in fields(SandboxConfig)} else {}))
+    server = Sandbox(config)
+    server.start()
+    env = {"TOGGL_API_TOKEN": server.token, "TOGGL_API_URL": server.url}
+    with TogglClient(transport_from_env(env), backoff_base=0.001) as toggl:
+        yield server, toggl
+    server.stop()
+
+
+@needs_kinds
+def test_every_kind_read_back_from_the_sandbox_as_written(peopled: tuple[Sandbox, TogglClient]) -> None:
+    sandbox, client = peopled
+    wid = sandbox.store.ensure_workspace("Acme")
+    ana = next(u for u in client.list_workspace_users(wid) if u.email == "ana@acme.test")
+    project = client.create_project(wid, {"name": "Site"})
+    group = client.create_group(ORGANIZATION_ID, "Designers", [ana.id], [wid])
+    member = client.create_project_user(wid, project.id, ana.id, manager=True, rate=120)
+    joined = client.create_project_group(wid, project.id, group.id)
+    task = client.create_task(wid, project.id, {"name": "Wireframes", "estimated_seconds": 36000,
+                                                "user_id": ana.id})
+    done = client.create_task(wid, project.id, {"name": "Review", "active": False})
+    for number in range(250):  # two pages of tasks
+        client.create_task(wid, project.id, {"name": f"T{number}"})
+    client.update_workspace_settings(wid, {"rounding_minutes": 15})
+
+    live = read_live_state(client, "Acme", reads=WorkspaceReads.everything())
+    assert live.read_counts == {"workspaces": 1, "clients": 1, "tags": 1, "projects": 1, "workspace": 1,
+                                "users": 1, "groups": 1, "members": 2, "tasks": 2}
+    assert live.settings is not None and live.settings["rounding_minutes"] == 15
+    assert live.users is not None and LiveUser(ana.id, "ana@acme.test", ana.fullname) in live.users
+    assert live.groups == (LiveGroup(group.id, "Designers", (ana.id,), (wid,), live.groups[0].at),)
+    assert live.members is not None and {(m.id, m.user_id, m.group_id, m.manager, m.rate) for m in live.members} == {
+        (member.id, ana.id, None, True, 120.0), (joined.id, None, group.id, False, None)}
+    assert live.tasks is not None and len(live.tasks) == 252
+    by_id = {t.id: t for t in live.tasks}
+    assert (by_id[task.id].estimated_seconds, by_id[task.id].user_id, by_id[task.id].active) == (36000, ana.id, True)
+    assert by_id[done.id].active is False and by_id[done.id].user_id is None  # sent unassigned
+
+
+@needs_kinds
+def test_a_created_workspace_is_found_by_the_next_read(peopled: tuple[Sandbox, TogglClient]) -> None:
+    sandbox, client = peopled
+    sandbox.store.ensure_workspace("Acme")
+    missing = read_live_state(client, "Brand New", organization=ORGANIZATION_NAME)
+    assert missing.workspace_missing and missing.organization_id == ORGANIZATION_ID
+    created = client.create_workspace(missing.organization_id, "Brand New")
+    found = read_live_state(client, "Brand New", organization=ORGANIZATION_NAME)
+    assert (found.workspace_missing, found.workspace_id) == (False, created.id)

@@ -398,10 +398,12 @@ class TogglClient:
         """Every page of a `page`-numbered listing, each object once (by id), in order.
 
         A page is a bare JSON list or an object `{"data": [...], "total_count": n, "per_page":
-        m}` (the documented task listing). A short or empty page ends the listing, unless the
-        server said a total and more are due: a server that caps `per_page` below what was asked
-        then still yields every object. A full page with nothing new also ends it (the server
-        ignores `page`). Bounded by `max_listing_pages` and `max_listing_bytes` whatever it says.
+        m}` (the documented task listing). With a total, the listing ends once that many
+        objects came (no extra call for an empty last page) and a short page does not end it
+        while more are due: a server that caps `per_page` below what was asked still yields
+        every object. Without one, a short or empty page ends it. A page with nothing new ends
+        it too (the server ignores `page`). Bounded by `max_listing_pages` and
+        `max_listing_bytes` whatever the server says.
         """
         items: list[Mapping[str, Any]] = []
         seen: set[Any] = set()
@@ -424,9 +426,10 @@ class TogglClient:
             fresh = [row for row in rows if _row_key(row) not in seen]
             items.extend(fresh)
             seen.update(_row_key(row) for row in fresh)
+            if not fresh or (total is not None and len(items) >= total):
+                return items
             full = len(rows) >= min(per_page, page_size or per_page)
-            more_due = total is not None and len(items) < total and bool(rows)
-            if not fresh or not (full or more_due):
+            if total is None and not full:
                 return items
             page += 1
 
@@ -526,9 +529,10 @@ class TogglClient:
         return [task for task in (Task.from_api(item) for item in raws) if not task.server_deleted_at]
 
     def create_task(self, wid: int, pid: int, fields: Mapping[str, Any]) -> Task:
-        """`fields` in Toggl's names (name, active, estimated_seconds, user_id); `active` is
-        always sent so that a task is never created done by a default."""
-        body = {**fields, "active": fields.get("active", True)}
+        """`fields` in Toggl's names (name, active, estimated_seconds, user_id). `active` and
+        `user_id` are always sent: a task is never created done by a default, nor assigned to
+        whoever runs apply (the v9 reference: "if omitted, will use requester user ID")."""
+        body = {**fields, "active": fields.get("active", True), "user_id": fields.get("user_id")}
         return Task.from_api(self._object("POST", f"/workspaces/{wid}/projects/{pid}/tasks", body=body))
 
     def update_task(self, wid: int, pid: int, tid: int, fields: Mapping[str, Any]) -> Task:
@@ -1014,7 +1018,11 @@ def _row_key(row: Mapping[str, Any]) -> Any:
     """What makes a listed object the same one on another page: its id (an object without
     one is kept, keyed by its content)."""
     key = row.get("id")
-    return key if isinstance(key, (int, str)) else json.dumps(row, sort_keys=True, default=str)
+    if isinstance(key, int) and not isinstance(key, bool):
+        return key
+    if isinstance(key, str) and key.strip().isdigit():
+        return int(key)  # "5" and 5 are one object, as the typed views read them
+    return json.dumps(row, sort_keys=True, default=str)
 
 
 def _shape(data: Any) -> str:

@@ -268,6 +268,15 @@ def test_list_tasks_follows_total_count_when_the_server_caps_per_page(mocked: Mo
     assert len(mocked.calls) == 3
 
 
+def test_list_tasks_ends_at_the_declared_total_without_an_empty_page(mocked: Mock, client: TogglClient) -> None:
+    # 20,000 tasks are 100 calls, not 101: a full last page that completes the total ends it.
+    for page in (1, 2):
+        mocked.get(f"{WS}/tasks", json={"data": [_task(page * 10 + n) for n in range(2)], "total_count": 4},
+                   match=[matchers.query_param_matcher({"active": "both", "per_page": "2", "page": str(page)})])
+    assert len(client.list_tasks(1, per_page=2)) == 4
+    assert len(mocked.calls) == 2
+
+
 def test_list_tasks_stops_when_a_page_brings_nothing_new(mocked: Mock, client: TogglClient) -> None:
     # A server that ignores `page` and claims more than it has: stop, do not loop.
     mocked.get(f"{WS}/tasks", json={"data": [_task(1), _task(2)], "total_count": 1000})
@@ -330,7 +339,10 @@ def test_task_writes_paths_and_bodies(mocked: Mock, client: TogglClient) -> None
     mocked.patch(f"{tasks}/1,2", json=[1, 2])
     mocked.delete(f"{tasks}/1", body="")
     client.create_task(1, 11, {"name": "T1", "estimated_seconds": 3600})
-    assert sent_json(mocked) == {"name": "T1", "estimated_seconds": 3600, "active": True}
+    # unassigned unless told: omitted, the v9 reference assigns the requester
+    assert sent_json(mocked) == {"name": "T1", "estimated_seconds": 3600, "active": True, "user_id": None}
+    client.create_task(1, 11, {"name": "T1", "user_id": 5, "active": False})
+    assert sent_json(mocked) == {"name": "T1", "user_id": 5, "active": False}
     assert client.update_task(1, 11, 1, {"name": "Renamed"}).name == "Renamed"
     assert sent_json(mocked) == {"name": "Renamed"}
     assert client.patch_tasks(1, 11, [1, 2], [{"op": "replace", "path": "/active", "value": False}]).success == (1, 2)
