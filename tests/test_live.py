@@ -379,7 +379,7 @@ def test_every_kind_read_back_from_the_sandbox_as_written(peopled: tuple[Sandbox
     client.update_workspace_settings(wid, {"rounding_minutes": 15})
 
     live = read_live_state(client, "Acme", reads=WorkspaceReads.everything())
-    assert live.read_counts == {"workspaces": 1, "clients": 1, "tags": 1, "projects": 1, "workspace": 1,
+    assert live.read_counts == {"workspaces": 1, "clients": 1, "tags": 1, "projects": 1, "settings": 1,
                                 "users": 1, "groups": 1, "members": 2, "tasks": 2}
     assert live.settings is not None and live.settings["rounding_minutes"] == 15
     assert live.users is not None and LiveUser(ana.id, "ana@acme.test", ana.fullname) in live.users
