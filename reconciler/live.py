@@ -243,7 +243,7 @@ def read_live_state(client: TogglClient, workspace: str | int | ResolvedWorkspac
         tags=tuple(live_tag(t) for t in tags),
     )
     if reads.any:
-        state = _with_workspace_kinds(client, state, reads, bill)
+        state = _with_workspace_kinds(client, state, reads, bill, project_cache)
     return _billed(state, client, bill, reads_before)
 
 
@@ -267,7 +267,7 @@ def _target(client: TogglClient, workspace: str | int | ResolvedWorkspace,
 
 
 def _with_workspace_kinds(client: TogglClient, state: LiveState, reads: WorkspaceReads,
-                          bill: _ReadBill) -> LiveState:
+                          bill: _ReadBill, cache: ProjectCache | None = None) -> LiveState:
     wid = state.workspace_id
     # GET /workspaces/{wid} once (billed as "settings", the one read it is named by): the
     # settings, and the tier and organization when /me/workspaces did not already bring them.
@@ -280,7 +280,7 @@ def _with_workspace_kinds(client: TogglClient, state: LiveState, reads: Workspac
     users = bill.spend("users", lambda: client.list_workspace_users(wid)) if reads.users else None
     groups = _read_groups(client, state, bill) if reads.groups else None
     members = _read_members(client, wid, bill) if reads.members else None
-    tasks = _read_tasks(client, state, bill) if reads.tasks else None
+    tasks = _read_tasks(client, state, bill, cache) if reads.tasks else None
     return replace(
         state,
         users=None if users is None else _unique(live_user(user) for user in users if user.id),
@@ -312,13 +312,35 @@ def _read_members(client: TogglClient, wid: int, bill: _ReadBill) -> tuple[LiveM
     return users + groups
 
 
-def _read_tasks(client: TogglClient, state: LiveState, bill: _ReadBill) -> list[Task]:
+def _read_tasks(client: TogglClient, state: LiveState, bill: _ReadBill,
+                cache: ProjectCache | None) -> list[Task]:
     """Every task, done ones too. Not on a Free workspace: Toggl answers every task call there
     with 402, so there are none to reach, and the spec's `tasks:` is the plan's paid-plan
     error to report, not the read's."""
     if state.tier == "free":
         return []
-    return bill.spend("tasks", lambda: client.list_tasks(state.workspace_id, active="both"))
+    return bill.spend("tasks", lambda: _listed_tasks(client, state, cache))
+
+
+def _listed_tasks(client: TogglClient, state: LiveState, cache: ProjectCache | None) -> list[Task]:
+    """Every task, or with a read cache the cached ones brought up to date by one `since=`
+    read. A task's tracked time changes without its `at` (time is tracked on entries), so a
+    cached plan may show old tracked hours; apply never uses the cache, and a saved plan's
+    delete fingerprints its tracked time, so what is destroyed is judged on a full read."""
+    wid = state.workspace_id
+    cached = cache.load(wid, "tasks") if cache is not None else None
+    if cached is None:
+        tasks = client.list_tasks(wid, active="both")
+    else:
+        changed = client.list_tasks(wid, active="both", since=cached.since)
+        merged = [Task.from_api(raw) for raw in cached.merged([task.raw for task in changed])]
+        # Cached tasks of a project deleted since went with it, whether or not Toggl's
+        # `since=` listing says so of each.
+        live_projects = {project.id for project in state.projects}
+        tasks = [task for task in merged if task.project_id in live_projects]
+    if cache is not None:
+        cache.save(wid, [task.raw for task in tasks], "tasks")
+    return tasks
 
 
 def _read_groups(client: TogglClient, state: LiveState, bill: _ReadBill) -> tuple[LiveGroup, ...]:

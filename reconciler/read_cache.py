@@ -1,8 +1,10 @@
-"""An opt-in local cache of a workspace's projects, refreshed with `since=` (plan --read-cache).
+"""An opt-in local cache of a workspace's projects and tasks, refreshed with `since=`
+(plan --read-cache).
 
-Projects are the one read that grows with the workspace (200 a page). With a cache, a repeated
-plan asks Toggl only for the projects changed since the last one, deleted ones included, so a
-10,000-project workspace costs one project call instead of 51.
+Projects and tasks are the reads that grow with the workspace (200 a page). With a cache, a
+repeated plan asks Toggl only for the objects changed since the last one, deleted ones
+included, so a 10,000-project workspace costs one project call instead of 51, and 20,000 tasks
+one task call instead of 100.
 
 The refresh point is a server time, never this machine's clock: the newest `at` among the cached
 projects, less a margin. Any change made after the last refresh carries a later `at` than every
@@ -45,24 +47,44 @@ class CachedProjects:
         return list(by_id.values())
 
 
+# What each cached listing is kept under in a workspace's entry: (rows key, saved-at key). The
+# projects' keys are the ones format 1 always had, so caches written before tasks still serve.
+_LISTING_KEYS: Mapping[str, tuple[str, str]] = {
+    "projects": ("projects", "saved_at"),
+    "tasks": ("tasks", "tasks_saved_at"),
+}
+
+
 class ProjectCache:
-    """One JSON file holding the projects of each workspace planned with it."""
+    """One JSON file holding the projects (and tasks) of each workspace planned with it."""
 
     def __init__(self, path: str | Path, clock: Any = time.time) -> None:
         self.path = Path(path)
         self._clock = clock
 
-    def load(self, workspace_id: int) -> CachedProjects | None:
+    def load(self, workspace_id: int, listing: str = "projects") -> CachedProjects | None:
+        """The cached `listing` ("projects" or "tasks") of a workspace; None when absent or
+        older than MAX_AGE_SECONDS."""
+        rows_key, saved_key = _LISTING_KEYS[listing]
         entry = self._document().get("workspaces", {}).get(str(workspace_id))
-        if not isinstance(entry, dict) or self._clock() - entry.get("saved_at", 0) > MAX_AGE_SECONDS:
+        if not isinstance(entry, dict) or rows_key not in entry:
             return None
-        projects = tuple(p for p in entry.get("projects", []) if isinstance(p, dict) and "id" in p)
-        return CachedProjects(projects, since=max(0, _newest_at(projects) - SINCE_MARGIN_SECONDS))
+        saved_at = entry.get(saved_key, 0)
+        if not isinstance(saved_at, (int, float)) or self._clock() - saved_at > MAX_AGE_SECONDS:
+            return None
+        rows = entry.get(rows_key)
+        kept = tuple(r for r in rows if isinstance(r, dict) and "id" in r) if isinstance(rows, list) else ()
+        return CachedProjects(kept, since=max(0, _newest_at(kept) - SINCE_MARGIN_SECONDS))
 
-    def save(self, workspace_id: int, projects: list[Mapping[str, Any]]) -> None:
+    def save(self, workspace_id: int, rows: list[Mapping[str, Any]],
+             listing: str = "projects") -> None:
+        rows_key, saved_key = _LISTING_KEYS[listing]
         document = self._document()
         workspaces = document.setdefault("workspaces", {})
-        workspaces[str(workspace_id)] = {"saved_at": int(self._clock()), "projects": list(projects)}
+        entry = workspaces.get(str(workspace_id))
+        entry = entry if isinstance(entry, dict) else {}
+        entry.update({saved_key: int(self._clock()), rows_key: list(rows)})
+        workspaces[str(workspace_id)] = entry
         document["format"] = CACHE_FORMAT
         temporary = self.path.with_suffix(self.path.suffix + ".tmp")
         temporary.write_text(json.dumps(document), encoding="utf-8")

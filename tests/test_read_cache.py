@@ -47,3 +47,37 @@ def test_unusable_paths_are_refused_up_front(tmp_path: Path) -> None:
         ProjectCache(tmp_path).check_usable()
     with pytest.raises(UsageError, match="does not exist"):
         ProjectCache(tmp_path / "missing" / "c.json").check_usable()
+
+
+def test_tasks_are_kept_beside_the_projects_each_with_its_own_age(tmp_path: Path) -> None:
+    now = [1_000_000_000.0]
+    cache = ProjectCache(tmp_path / "c.json", clock=lambda: now[0])
+    cache.save(7, [project(1, "2024-04-09T04:23:27+00:00")])
+    assert cache.load(7, "tasks") is None  # projects cached, tasks never read with the cache
+    now[0] += MAX_AGE_SECONDS - 10
+    cache.save(7, [project(9, "2024-12-16T01:18:20Z")], "tasks")
+    now[0] += 20  # the projects are now too old; the tasks are not
+    assert cache.load(7) is None
+    tasks = cache.load(7, "tasks")
+    assert tasks is not None and [t["id"] for t in tasks.projects] == [9]
+    assert tasks.since == 1734311900 - SINCE_MARGIN_SECONDS
+
+
+def test_a_cache_written_before_tasks_still_serves_its_projects(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"format": 1, "workspaces": {"7": {
+        "saved_at": 1_000_000_000, "projects": [project(1, "2024-04-09T04:23:27+00:00")]}}}))
+    cache = ProjectCache(path, clock=lambda: 1_000_000_000)
+    loaded = cache.load(7)
+    assert loaded is not None and len(loaded.projects) == 1
+    assert cache.load(7, "tasks") is None
+
+
+@pytest.mark.parametrize("entry", [{"tasks": "x", "tasks_saved_at": 1_000_000_000},
+                                   {"tasks": [1, {"no": "id"}], "tasks_saved_at": 1_000_000_000},
+                                   {"tasks": [], "tasks_saved_at": "soon"}])
+def test_a_damaged_task_entry_is_only_a_full_read(tmp_path: Path, entry: dict) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"format": 1, "workspaces": {"7": entry}}))
+    loaded = ProjectCache(path, clock=lambda: 1_000_000_000).load(7, "tasks")
+    assert loaded is None or loaded.projects == ()

@@ -111,8 +111,10 @@ def bill_line(plan: Mapping[str, Any], word: Callable[[Any], str] = escape_unsaf
 def _by_kind_text(bill: Mapping[str, Any], word: Callable[[Any], str]) -> str:
     """`By kind: reads: projects 1, tasks 2; writes: tasks 3.`, or "" when the bill has none."""
     parts = []
-    for label, key in (("reads", "reads_by_kind"), ("writes", "writes_by_kind")):
-        counts = _counts_by_kind(bill.get(key))
+    # Reads are named by listing, in the order they were made; writes by kind, in kind order.
+    for label, key, ordered in (("reads", "reads_by_kind", False),
+                                ("writes", "writes_by_kind", True)):
+        counts = _counts_by_kind(bill.get(key), ordered)
         if counts:
             listed = ", ".join(f"{_kind_key_word(kind, word)} {count}"
                                for kind, count in counts)
@@ -120,13 +122,13 @@ def _by_kind_text(bill: Mapping[str, Any], word: Callable[[Any], str]) -> str:
     return f"By kind: {'; '.join(parts)}." if parts else ""
 
 
-def _counts_by_kind(value: Any) -> list[tuple[str, int]]:
-    """(kind, count) in kind order; anything that is not a count of a kind is ignored."""
+def _counts_by_kind(value: Any, ordered: bool = True) -> list[tuple[str, int]]:
+    """(kind, count) in kind order (or as given); anything that is not a count is ignored."""
     if not isinstance(value, Mapping):
         return []
     counts = {str(kind): count for kind, count in value.items()
               if isinstance(count, int) and not isinstance(count, bool)}
-    return [(kind, counts[kind]) for kind in kinds_in_order(counts)]
+    return [(kind, counts[kind]) for kind in (kinds_in_order(counts) if ordered else counts)]
 
 
 def _kind_key_word(kind: str, word: Callable[[Any], str]) -> str:

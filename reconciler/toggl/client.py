@@ -519,14 +519,18 @@ class TogglClient:
     # ------------------------------------------------------------ tasks
 
     def list_tasks(self, wid: int, *, active: ActiveFilter = "both",
-                   per_page: int = TASKS_PER_PAGE) -> list[Task]:
+                   per_page: int = TASKS_PER_PAGE, since: int | None = None) -> list[Task]:
         """Every task of the workspace (all projects), done ones too, page by page. Pages are a
-        bare list or the documented `{"data": [...], "total_count": n}`: both are read."""
+        bare list or the documented `{"data": [...], "total_count": n}`: both are read.
+        With `since` (unix seconds), the tasks changed since then, deleted ones included
+        (documented), for a cached copy to be brought up to date."""
         if not 1 <= per_page <= TASKS_PER_PAGE:
             raise ValueError(f"per_page must be between 1 and {TASKS_PER_PAGE}, got {per_page}")
-        base = {"active": active, "per_page": per_page}
+        base = {"active": active, "per_page": per_page,
+                **({"since": since} if since is not None else {})}
         raws = self._paged(f"/workspaces/{wid}/tasks", base, per_page, "tasks", "task")
-        return [task for task in (Task.from_api(item) for item in raws) if not task.server_deleted_at]
+        tasks = [Task.from_api(item) for item in raws]
+        return tasks if since is not None else [task for task in tasks if not task.server_deleted_at]
 
     def create_task(self, wid: int, pid: int, fields: Mapping[str, Any]) -> Task:
         """`fields` in Toggl's names (name, active, estimated_seconds, user_id). `active` and

@@ -60,7 +60,10 @@ class KindsHarness(Harness):
         return self.cli("apply", path, "--auto-approve", *flags)
 
     def plan_json(self, path: str) -> dict[str, Any]:
-        result = self.cli("plan", path, "--format", "json")
+        return self.plan_json_with(path)
+
+    def plan_json_with(self, path: str, *flags: str) -> dict[str, Any]:
+        result = self.cli("plan", path, "--format", "json", *flags)
         assert result.code == 0, result.output
         document = json.loads(result.stdout)
         return document[0] if isinstance(document, list) else document
@@ -507,3 +510,30 @@ def test_apply_creates_a_missing_workspace_under_its_organization(kinds: KindsHa
     assert [c["name"] for c in kinds.api("GET", f"/workspaces/{created['id']}/clients")] == \
         ["Globex"]
     _converged(kinds, path)
+
+
+# ---------------------------------------------------------------- the read cache
+
+
+def test_a_cached_plan_reads_tasks_with_one_since_call_and_sees_changes(kinds: KindsHarness,
+                                                                          tmp_path: Path) -> None:
+    many = "".join(f"      - T{i:03}\n" for i in range(450))  # 3 pages of 200
+    path = kinds.spec(f"projects:\n  - name: Site\n    tasks:\n{many}")
+    assert kinds.apply(path).code == 0
+    with kinds.store.transaction() as db:  # made an hour ago, but for one a minute ago
+        db.execute("UPDATE tasks SET at_ts = at_ts - 3600")
+        db.execute("UPDATE tasks SET at_ts = at_ts + 3540 WHERE name = 'T449'")
+        db.execute("UPDATE projects SET at_ts = at_ts - 3600")
+    cache = str(tmp_path / "cache.json")
+    first = kinds.plan_json_with(path, "--read-cache", cache)
+    assert first["bill"]["reads_by_kind"]["tasks"] == 3
+    # Someone renames one task and deletes another in Toggl since.
+    tasks = kinds.tasks()
+    site = kinds.project_id("Site")
+    kinds.api("PUT", f"/workspaces/{kinds.wid}/projects/{site}/tasks/{tasks['T001']['id']}",
+              {"name": "Renamed"})
+    kinds.api("DELETE", f"/workspaces/{kinds.wid}/projects/{site}/tasks/{tasks['T002']['id']}")
+    second = kinds.plan_json_with(path, "--read-cache", cache)
+    assert second["bill"]["reads_by_kind"]["tasks"] == 1
+    changes = {(c["action"], c["name"]) for c in second["changes"]}
+    assert ("create", "T001") in changes and ("create", "T002") in changes, changes

@@ -241,11 +241,12 @@ def test_compact_groups_put_unknown_kinds_last() -> None:
 
 def test_the_bill_shows_reads_and_writes_by_kind_when_the_plan_has_them() -> None:
     plan = plan_json(create_task())
-    plan["bill"]["reads_by_kind"] = {"task": 2, "project": 1, "users": 1, "client": 1}
+    # Reads in the order the live read made them (as live.READ_KINDS), writes in kind order.
+    plan["bill"]["reads_by_kind"] = {"clients": 1, "projects": 1, "users": 1, "tasks": 2}
     plan["bill"]["writes_by_kind"] = {"task": 3, "member": 1}
     lines = render_text(plan).splitlines()
     assert lines[1].startswith("Requests: 4 reads made, 7 writes to apply")
-    assert lines[2] == ("By kind: reads: clients 1, projects 1, tasks 2, users 1; "
+    assert lines[2] == ("By kind: reads: clients 1, projects 1, users 1, tasks 2; "
                         "writes: members 1, tasks 3.")
     assert "Quota: 583 left, resets in 20m 0s.  \nBy kind: reads: clients 1" in \
         render_markdown(plan)
