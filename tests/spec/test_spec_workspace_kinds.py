@@ -595,3 +595,19 @@ def test_the_readme_example_of_the_new_keys_validates(write_spec):
 ])
 def test_members_naming_a_deleted_or_renamed_group(write_spec, text, expected):
     assert _messages(write_spec, text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("projects: [{name: P, members: [{user: null}]}]\n",
+     "x.yaml:3:39: projects[0] (project 'P'): members[0]: user: expected a string, got null"),
+    ("projects: [{name: P, tasks: [{name: T, assignee: 5}]}]\n",
+     "x.yaml:3:50: projects[0] (project 'P'): tasks[0] (task 'T'): assignee: expected a string "
+     "or null, got 5"),
+    ("groups: [{name: G, members: [yes]}]\n",
+     "x.yaml:3:30: groups[0] (group 'G'): members[0]: expected a string, got true"),
+    ("projects: [{name: P, tasks: [1]}]\n",
+     "x.yaml:3:30: projects[0] (project 'P'): tasks[0]: expected a string or a mapping, got 1 "
+     "(YAML reads the unquoted 1 as a number: write \"1\" in quotes)"),
+])
+def test_wrong_types_of_the_new_keys(write_spec, text, expected):
+    assert _messages(write_spec, text) == [expected]
