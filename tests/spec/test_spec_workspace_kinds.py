@@ -611,3 +611,11 @@ def test_members_naming_a_deleted_or_renamed_group(write_spec, text, expected):
 ])
 def test_wrong_types_of_the_new_keys(write_spec, text, expected):
     assert _messages(write_spec, text) == [expected]
+
+
+def test_whole_numbers_written_with_a_dot_normalize_to_integers(write_spec):
+    state = _state(write_spec, "settings: {rounding: 1.0, rounding_minutes: 15.0}\n"
+                   "projects: [{name: P, tasks: [{name: T, estimated_hours: 10.0}]}]\n")
+    assert state.settings.fields == {"rounding": 1, "rounding_minutes": 15}
+    assert all(type(value) is int for value in state.settings.fields.values())
+    assert type(state.projects[0].tasks[0].fields["estimated_hours"]) is int
