@@ -39,6 +39,7 @@ from reconciler.spec.source import SpecFile, node_at, position
 _PROJECT_FIELD_NAMES = tuple(name for name in PROJECT_FIELDS if name != "client")
 
 
+_INTEGER_SETTINGS = ("rounding", "rounding_minutes")
 # Top-level keys that mention a workspace kind (beyond projects' members/tasks).
 _WORKSPACE_KEYS = ("organization", "settings", "groups")
 
@@ -169,10 +170,18 @@ def _tasks(entry: Entry, node: Node | None) -> tuple[DesiredTask, ...]:
                                                               items)))
 
 
+def _whole(value: Any) -> Any:
+    """An integer the schema took as 10.0 (JSON Schema counts it as one) sent as 10."""
+    return int(value) if isinstance(value, float) else value
+
+
 def _task(body: Mapping[str, Any], source: SourceLocation | None) -> DesiredTask:
+    fields = {name: body[name] for name in TASK_FIELDS if name in body}
+    if "estimated_hours" in fields:
+        fields["estimated_hours"] = _whole(fields["estimated_hours"])
     return DesiredTask(
         name=body["name"],
-        fields={name: body[name] for name in TASK_FIELDS if name in body},
+        fields=fields,
         previous_names=tuple(body.get("previous_names", ())),
         delete=bool(body.get("delete", False)),
         source=source,
@@ -210,7 +219,7 @@ def _settings(files: Sequence[SpecFile]) -> DesiredSettings | None:
     for file in files:
         for key, value in (file.data.get("settings") or {}).items():
             if key in SETTINGS_FIELDS and key not in fields:
-                fields[key] = value
+                fields[key] = _whole(value) if key in _INTEGER_SETTINGS else value
                 sources[key] = SourceLocation(file.path, *position(
                     node_at(file.root, ("settings", key))[0]))
     # In the model's order, so that plans list the keys the same way whatever the files say.

@@ -107,9 +107,15 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
         yield Issue(file, path, _keyword_message(keyword, expected, value, path))
 
 
+# Values no quoted YAML word could fix (a currency code, an e-mail): no "write it in quotes".
+_UNQUOTABLE = ("default_currency", "user", "assignee")
+
+
 def _may_quote(path: tuple[Any, ...], types: list[str]) -> bool:
-    """Whether quoting the value could help: not for a currency, where no word would."""
-    return "string" in types and path[-1:] != ("default_currency",)
+    """Whether quoting the value could help: not where the value must be a code or an e-mail."""
+    if "string" not in types or (path and path[-1] in _UNQUOTABLE):
+        return False
+    return not (len(path) == 4 and path[0] == "groups" and path[2] == "members")
 
 
 def _entry_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
@@ -212,7 +218,7 @@ def _explain_alternatives(file: SpecFile, error: jsonschema.ValidationError) -> 
     types = [name for branch in error.validator_value for name in _branch_types(branch)]
     yield Issue(file, tuple(error.absolute_path),
                 f"expected {_words(types)}, got {describe(error.instance)}",
-                quote_hint="string" in types)
+                quote_hint=_may_quote(tuple(error.absolute_path), types))
 
 
 def _is_type_mismatch(error: jsonschema.ValidationError) -> bool:

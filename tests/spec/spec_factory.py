@@ -80,9 +80,24 @@ def _project_lines(rng: random.Random, index: int, clients: int) -> list[str]:
     return lines
 
 
+def _workspace_kind_lines(index: int) -> list[str]:
+    """Five user members and a group, and ten tasks (every other one a mapping)."""
+    lines = ["    members:"]
+    lines += [f"      - user: user{member}@acme.test" for member in range(5)]
+    lines += ["      - {group: Designers}", "    tasks:"]
+    for task in range(10):
+        if task % 2:
+            lines += [f"      - name: Task {index:05d}.{task}", f"        estimated_hours: {task}",
+                      f"        assignee: user{task % 5}@acme.test"]
+        else:
+            lines.append(f"      - Task {index:05d}.{task}")
+    return lines
+
+
 def large_spec_text(projects: int = 10_000, clients: int = 1_000, tags: int = 1_000,
-                    seed: int = 7) -> str:
-    """A valid spec with the given numbers of objects (the benchmark size by default)."""
+                    seed: int = 7, projects_with_tasks: int = 0) -> str:
+    """A valid spec with the given numbers of objects (the benchmark size by default);
+    `projects_with_tasks` of the projects (every fifth) also list members and ten tasks."""
     rng = random.Random(seed)
     lines = ["version: 1", "workspace: Benchmark Workspace",
              "unmanaged: {clients: ignore, projects: archive, tags: ignore}",
@@ -94,6 +109,8 @@ def large_spec_text(projects: int = 10_000, clients: int = 1_000, tags: int = 1_
     lines.append("projects:")
     for index in range(projects):
         lines += _project_lines(rng, index, clients)
+        if index % 5 == 0 and index // 5 < projects_with_tasks:
+            lines += _workspace_kind_lines(index)
     lines.append("tags:")
     for index in range(tags):
         lines.append(f"  - tag-{index:04d}" if index % 2 else f"  - name: tag-{index:04d}")

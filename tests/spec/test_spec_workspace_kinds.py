@@ -595,3 +595,27 @@ def test_the_readme_example_of_the_new_keys_validates(write_spec):
 ])
 def test_members_naming_a_deleted_or_renamed_group(write_spec, text, expected):
     assert _messages(write_spec, text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("projects: [{name: P, members: [{user: null}]}]\n",
+     "x.yaml:3:39: projects[0] (project 'P'): members[0]: user: expected a string, got null"),
+    ("projects: [{name: P, tasks: [{name: T, assignee: 5}]}]\n",
+     "x.yaml:3:50: projects[0] (project 'P'): tasks[0] (task 'T'): assignee: expected a string "
+     "or null, got 5"),
+    ("groups: [{name: G, members: [yes]}]\n",
+     "x.yaml:3:30: groups[0] (group 'G'): members[0]: expected a string, got true"),
+    ("projects: [{name: P, tasks: [1]}]\n",
+     "x.yaml:3:30: projects[0] (project 'P'): tasks[0]: expected a string or a mapping, got 1 "
+     "(YAML reads the unquoted 1 as a number: write \"1\" in quotes)"),
+])
+def test_wrong_types_of_the_new_keys(write_spec, text, expected):
+    assert _messages(write_spec, text) == [expected]
+
+
+def test_whole_numbers_written_with_a_dot_normalize_to_integers(write_spec):
+    state = _state(write_spec, "settings: {rounding: 1.0, rounding_minutes: 15.0}\n"
+                   "projects: [{name: P, tasks: [{name: T, estimated_hours: 10.0}]}]\n")
+    assert state.settings.fields == {"rounding": 1, "rounding_minutes": 15}
+    assert all(type(value) is int for value in state.settings.fields.values())
+    assert type(state.projects[0].tasks[0].fields["estimated_hours"]) is int
