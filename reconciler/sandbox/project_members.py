@@ -133,7 +133,7 @@ def _money(store: Store, wid: int, field: str, value: Any) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise bad_request(f"/{field} expects an float64 or null")  # documented (PATCH) text
-    checked = rules.optional_number({"rate": value}, "rate")
+    checked = rules.optional_number({field: value}, field)
     if access.is_free(store, wid):
         raise paid_plan_required(access.MEMBER_RATE_PAID)
     return checked

@@ -182,3 +182,4 @@ def test_only_admins_may_create_when_the_setting_says_so(
     assert api.post(f"/workspaces/{wid}/{path}", {**body, "name": "admin"}).status_code == 200
     sandbox.configure(admin=False)
     assert api.post(f"/workspaces/{wid}/{path}", {**body, "name": "member"}).status_code == 403
+
