@@ -564,10 +564,7 @@ class Store:
     def tasks(self, wid: int) -> list[dict[str, Any]]:
         """Every live task of the workspace (done ones too), by name, as the API shapes them."""
         with self.transaction():
-            rows = self.db.execute(
-                task_rules.TASK_SELECT + " WHERE t.wid = ? AND t.deleted_ts IS NULL "
-                "ORDER BY t.name_key, t.id", (wid,)).fetchall()
-            return [task_rules.task_json(self, row) for row in rows]
+            return task_rules.tasks_of_workspace(self, wid)
 
     def project_users(self, wid: int) -> list[dict[str, Any]]:
         with self.transaction():

@@ -143,6 +143,16 @@ def list_project_tasks(store: Store, wid: int, project_id: int) -> list[dict[str
     return [task_json(store, row) for row in rows]
 
 
+def tasks_of_workspace(store: Store, wid: int) -> list[dict[str, Any]]:
+    """Every live task of the workspace (done ones too), by name; no plan check (setup
+    helpers and `/me?with_related_data=true`)."""
+    rows = store.db.execute(
+        TASK_SELECT + " WHERE t.wid = ? AND t.deleted_ts IS NULL ORDER BY t.name_key, t.id",
+        (wid,),
+    ).fetchall()
+    return [task_json(store, row) for row in rows]
+
+
 def get_task(store: Store, wid: int, project_id: int, task_id: int) -> dict[str, Any]:
     _open(store, wid)
     project_of_tasks(store, wid, project_id)
