@@ -10,6 +10,7 @@ import zoneinfo
 from typing import TYPE_CHECKING, Any, Mapping
 
 from reconciler.sandbox import clients, groups, projects, rules, tags, time_entries
+from reconciler.sandbox import tasks as task_rules
 from reconciler.sandbox.errors import ApiError, bad_request
 from reconciler.sandbox.identity import (
     MASKED_TOKEN, ORGANIZATION_ID, ORGANIZATION_NAME, USER_EMAIL, USER_FULLNAME, USER_ID,
@@ -170,6 +171,9 @@ def _related_data(store: Store) -> dict[str, list[dict[str, Any]]]:
         ],
         "time_entries": time_entries.list_my_entries(store, {}),
         "projects": [p for wid in workspace_ids for p in projects.all_projects(store, wid)],
+        # Documented in the related data; the paid workspaces' tasks (ours: done ones too).
+        "tasks": [t for wid in workspace_ids if store.tier_of(wid) != "free"
+                  for t in task_rules.tasks_of_workspace(store, wid)],
         "workspaces": my_workspaces(store),
     }
 

@@ -81,9 +81,24 @@ def groups_of_workspace(store: Store, wid: int) -> list[sqlite3.Row]:
     return [row for row in _live_groups(store) if wid in json.loads(row["workspace_ids"])]
 
 
-def list_organization_groups(store: Store, organization_id: int) -> list[dict[str, Any]]:
+def list_organization_groups(
+    store: Store, organization_id: int, query: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Documented filters: `name` (groups whose name contains it; case-insensitive is our
+    choice) and `workspace` (groups assigned to that workspace id)."""
     _check_organization(organization_id)
-    return [organization_group_json(store, row) for row in _live_groups(store)]
+    query = query or {}
+    rows = _live_groups(store)
+    if query.get("name"):
+        wanted = rules.name_key(query["name"])
+        rows = [row for row in rows if wanted in row["name_key"]]
+    if query.get("workspace"):
+        try:
+            workspace = int(query["workspace"])
+        except ValueError:
+            raise bad_request("Invalid number") from None  # documented 400 "Invalid number ..."
+        rows = [row for row in rows if workspace in json.loads(row["workspace_ids"])]
+    return [organization_group_json(store, row) for row in rows]
 
 
 def list_groups_in_workspace(

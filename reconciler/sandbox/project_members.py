@@ -72,6 +72,8 @@ def _project_ids_filter(query: Mapping[str, str]) -> list[int] | None:
         ids = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise bad_request("Invalid project_ids") from None  # our wording
+    if not all(rules.is_id(item) for item in ids):
+        raise bad_request("Invalid project_ids")  # our wording (and no SQLite overflow)
     if len(ids) > MAX_PROJECT_IDS:
         raise bad_request(f"project_ids cannot exceed {MAX_PROJECT_IDS} elements.")  # documented
     return ids
@@ -88,9 +90,12 @@ def list_project_users(store: Store, wid: int, query: Mapping[str, str]) -> list
         args.extend(project_ids)
     if query.get("user_id"):
         try:
-            args.append(int(query["user_id"]))
+            user_id = int(query["user_id"])
         except ValueError:
             raise bad_request(INVALID_USER) from None
+        if not rules.is_id(user_id):
+            raise bad_request(INVALID_USER)
+        args.append(user_id)
         conditions.append("user_id = ?")
     rows = store.db.execute(
         f"SELECT * FROM project_users WHERE {' AND '.join(conditions)} ORDER BY id", args
@@ -133,7 +138,7 @@ def _money(store: Store, wid: int, field: str, value: Any) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise bad_request(f"/{field} expects an float64 or null")  # documented (PATCH) text
-    checked = rules.optional_number({"rate": value}, "rate")
+    checked = rules.optional_number({field: value}, field)
     if access.is_free(store, wid):
         raise paid_plan_required(access.MEMBER_RATE_PAID)
     return checked

@@ -7,7 +7,7 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from reconciler.sandbox import params, project_members, rules
+from reconciler.sandbox import params, project_members, rules, settings
 from reconciler.sandbox.encoding import encode_json, json_array
 from reconciler.sandbox.errors import ApiError, bad_request
 from reconciler.sandbox.listing_cache import EncodedRows
@@ -315,6 +315,7 @@ def _refuse_taken_name(
 def create_project(store: Store, wid: int, body: Any) -> dict[str, Any]:
     body = rules.require_object(body)
     workspace = store.workspace_row(wid)
+    settings.require_admin_when(store, wid, "only_admins_may_create_projects")
     tier = workspace["tier"]
     name = rules.require_name(body, "Project")
     client_id = _client_id(store, wid, body)

@@ -128,7 +128,7 @@ _ROUTE_ROWS: list[tuple[str, str, Handler]] = [
      lambda c: _json(account.workspace_memberships(c.store, c.wid))),
     # groups
     ("GET", _ORG + r"/groups",
-     lambda c: _json(groups.list_organization_groups(c.store, c.number("oid")))),
+     lambda c: _json(groups.list_organization_groups(c.store, c.number("oid"), c.query))),
     ("POST", _ORG + r"/groups",
      lambda c: _json(groups.create_organization_group(c.store, c.number("oid"), c.body()))),
     ("PUT", _ORG + _GROUP, lambda c: _json(groups.replace_organization_group(

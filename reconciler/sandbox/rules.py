@@ -47,6 +47,7 @@ class ValueLimits:
     notes_bytes: int = 3000
     number_maximums: tuple[tuple[str, float], ...] = (
         ("rate", 10_000_000), ("fixed_fee", 1_000_000_000), ("estimated_hours", 500_000),
+        ("labor_cost", 10_000_000),
     )
     currencies: frozenset[str] | None = ISO_4217_CODES  # None: any text is taken
 

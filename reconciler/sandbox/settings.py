@@ -111,6 +111,13 @@ def settings_of(row: sqlite3.Row) -> dict[str, Any]:
     return merged
 
 
+def require_admin_when(store: Store, wid: int, setting: str) -> None:
+    """403 for a non-admin when the workspace setting (`only_admins_may_create_projects`,
+    `only_admins_may_create_tags`) keeps the action to admins (documented meaning)."""
+    if not store.config.admin and settings_of(store.workspace_row(wid))[setting]:
+        access.require_admin(store)
+
+
 def update_settings(store: Store, wid: int, body: Any) -> None:
     """Validates every key sent (400), then the plan (402), then stores them together."""
     body = rules.require_object(body)

@@ -391,8 +391,8 @@ class Store:
                  estimated_seconds: int | None = None, user_id: int | None = None) -> int:
         """A task, through the API's rules but without its plan and admin checks."""
         with self.transaction():
-            task_rules._project(self, wid, project_id)
-            task_rules._refuse_taken_name(self, project_id, name)
+            task_rules.project_of_tasks(self, wid, project_id)
+            task_rules.refuse_taken_task_name(self, project_id, name)
             now = self.now()
             cursor = self.db.execute(
                 "INSERT INTO tasks (wid, project_id, name, name_key, active, estimated_seconds, "
@@ -564,10 +564,7 @@ class Store:
     def tasks(self, wid: int) -> list[dict[str, Any]]:
         """Every live task of the workspace (done ones too), by name, as the API shapes them."""
         with self.transaction():
-            rows = self.db.execute(
-                task_rules._SELECT + " WHERE t.wid = ? AND t.deleted_ts IS NULL "
-                "ORDER BY t.name_key, t.id", (wid,)).fetchall()
-            return [task_rules.task_json(self, row) for row in rows]
+            return task_rules.tasks_of_workspace(self, wid)
 
     def project_users(self, wid: int) -> list[dict[str, Any]]:
         with self.transaction():

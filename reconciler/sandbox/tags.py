@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from reconciler.sandbox import params, rules
+from reconciler.sandbox import params, rules, settings
 from reconciler.sandbox.errors import bad_request
 from reconciler.sandbox.identity import USER_ID
 from reconciler.sandbox.timefmt import micro_z_style
@@ -68,6 +68,7 @@ def _refuse_taken_name(store: Store, wid: int, name: str, own_id: int | None = N
 def create_tag(store: Store, wid: int, body: Any) -> dict[str, Any]:
     body = rules.require_object(body)
     store.workspace_row(wid)
+    settings.require_admin_when(store, wid, "only_admins_may_create_tags")
     name = rules.require_name(body, "Tag")
     _refuse_taken_name(store, wid, name)
     cursor = store.db.execute(

@@ -33,7 +33,7 @@ SORT_FIELDS: Mapping[str, str] = {"name": "t.name_key", "created_at": "t.created
 _ACTIVE: Mapping[str, str] = {"true": "t.active = 1", "false": "t.active = 0", "both": "1 = 1"}
 PATCH_PATHS = frozenset({"name", "active", "estimated_seconds", "user_id"})
 
-_SELECT = """
+TASK_SELECT = """
 SELECT t.*, p.name AS project_name, p.color AS project_color, p.billable AS project_billable,
     c.name AS client_name, COALESCE((
         SELECT SUM(e.duration) FROM time_entries e
@@ -56,7 +56,8 @@ def task_json(store: Store, row: sqlite3.Row) -> dict[str, Any]:
         "project_id": row["project_id"], "user_id": row["user_id"],
         "active": bool(row["active"]), "estimated_seconds": row["estimated_seconds"],
         "tracked_seconds": tracked, "at": seconds_style(row["at_ts"]),
-        "server_deleted_at": None if row["deleted_ts"] is None else seconds_style(row["deleted_ts"]),
+        "server_deleted_at": (None if row["deleted_ts"] is None
+                              else seconds_style(row["deleted_ts"])),
         "recurring": False, "rate": None, "rate_last_updated": None,
         "toggl_accounts_id": None, "integration_ext_id": None, "integration_ext_type": None,
         "integration_provider": None, "client_name": row["client_name"],
@@ -73,7 +74,7 @@ def _open(store: Store, wid: int) -> None:
     access.require_paid(store, wid, access.TASKS_PAID)
 
 
-def _project(store: Store, wid: int, project_id: int) -> sqlite3.Row:
+def project_of_tasks(store: Store, wid: int, project_id: int) -> sqlite3.Row:
     row = store.live_row("projects", wid, project_id)
     if row is None:
         raise bad_request(INVALID_PROJECT)
@@ -82,7 +83,7 @@ def _project(store: Store, wid: int, project_id: int) -> sqlite3.Row:
 
 def _task_row(store: Store, wid: int, project_id: int, task_id: int) -> sqlite3.Row:
     row = store.db.execute(
-        _SELECT + " WHERE t.id = ? AND t.wid = ? AND t.project_id = ? AND t.deleted_ts IS NULL",
+        TASK_SELECT + " WHERE t.id = ? AND t.wid = ? AND t.project_id = ? AND t.deleted_ts IS NULL",
         (task_id, wid, project_id),
     ).fetchone()
     return rules.require_found(row, TASK_NOT_FOUND)
@@ -120,8 +121,9 @@ def list_workspace_tasks(store: Store, wid: int, query: Mapping[str, str]) -> di
     total = store.db.execute(f"SELECT COUNT(*) FROM tasks t{where}", args).fetchone()[0]
     first = min((page - 1) * per_page, rules.MAX_ID)
     rows = store.db.execute(
-        _SELECT + where + f" ORDER BY {SORT_FIELDS[sort_field]} {sort_order}, t.id {sort_order} "
-        "LIMIT ? OFFSET ?", (*args, per_page, first),
+        TASK_SELECT + where
+        + f" ORDER BY {SORT_FIELDS[sort_field]} {sort_order}, t.id {sort_order} LIMIT ? OFFSET ?",
+        (*args, per_page, first),
     ).fetchall()
     return {
         "data": [task_json(store, row) for row in rows], "page": page, "per_page": per_page,
@@ -133,17 +135,27 @@ def list_project_tasks(store: Store, wid: int, project_id: int) -> list[dict[str
     """`GET .../projects/{pid}/tasks`: a bare array, done tasks included (our choice: the
     reference shows no filter for it), by name."""
     _open(store, wid)
-    _project(store, wid, project_id)
+    project_of_tasks(store, wid, project_id)
     rows = store.db.execute(
-        _SELECT + " WHERE t.wid = ? AND t.project_id = ? AND t.deleted_ts IS NULL "
+        TASK_SELECT + " WHERE t.wid = ? AND t.project_id = ? AND t.deleted_ts IS NULL "
         "ORDER BY t.name_key, t.id", (wid, project_id),
+    ).fetchall()
+    return [task_json(store, row) for row in rows]
+
+
+def tasks_of_workspace(store: Store, wid: int) -> list[dict[str, Any]]:
+    """Every live task of the workspace (done ones too), by name; no plan check (setup
+    helpers and `/me?with_related_data=true`)."""
+    rows = store.db.execute(
+        TASK_SELECT + " WHERE t.wid = ? AND t.deleted_ts IS NULL ORDER BY t.name_key, t.id",
+        (wid,),
     ).fetchall()
     return [task_json(store, row) for row in rows]
 
 
 def get_task(store: Store, wid: int, project_id: int, task_id: int) -> dict[str, Any]:
     _open(store, wid)
-    _project(store, wid, project_id)
+    project_of_tasks(store, wid, project_id)
     return task_json(store, _task_row(store, wid, project_id, task_id))
 
 
@@ -184,7 +196,8 @@ def _validated(store: Store, changes: Mapping[str, Any]) -> dict[str, Any]:
     return {field: check(changes[field]) for field, check in validators.items() if field in changes}
 
 
-def _refuse_taken_name(store: Store, project_id: int, name: str, own_id: int | None = None) -> None:
+def refuse_taken_task_name(store: Store, project_id: int, name: str,
+                           own_id: int | None = None) -> None:
     taken = store.db.execute(
         f"SELECT 1 FROM tasks WHERE project_id = ? AND {store.name_clause()} "
         "AND deleted_ts IS NULL AND id IS NOT ?", (project_id, store.name_param(name), own_id),
@@ -200,7 +213,7 @@ def _open_for_writing(store: Store, wid: int, project_id: int) -> None:
     store.workspace_row(wid)
     access.require_admin(store)
     access.require_paid(store, wid, access.TASKS_PAID)
-    _project(store, wid, project_id)
+    project_of_tasks(store, wid, project_id)
 
 
 def create_task(store: Store, wid: int, project_id: int, body: Any) -> dict[str, Any]:
@@ -213,7 +226,7 @@ def create_task(store: Store, wid: int, project_id: int, body: Any) -> dict[str,
     values.setdefault("active", 1)
     if "user_id" not in body and store.config.task_default_assignee == "requester":
         values["user_id"] = USER_ID
-    _refuse_taken_name(store, project_id, name)
+    refuse_taken_task_name(store, project_id, name)
     now = store.now()
     columns = {"wid": wid, "project_id": project_id, "name": name,
                "name_key": rules.name_key(name), "created_ts": now, "at_ts": now, **values}
@@ -228,7 +241,7 @@ def _apply_changes(store: Store, row: sqlite3.Row, changes: Mapping[str, Any]) -
     values = _validated(store, changes)
     if "name" in changes:
         name = rules.require_name(changes, "Task")
-        _refuse_taken_name(store, int(row["project_id"]), name, own_id=int(row["id"]))
+        refuse_taken_task_name(store, int(row["project_id"]), name, own_id=int(row["id"]))
         values.update(name=name, name_key=rules.name_key(name))
     values["at_ts"] = store.now()
     assignments = ", ".join(f"{column} = ?" for column in values)

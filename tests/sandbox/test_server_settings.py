@@ -166,3 +166,20 @@ def test_creating_a_workspace_needs_an_admin(sandbox: Sandbox, api, wid: int) ->
 
 def test_another_organization_is_403(api) -> None:
     assert api.post("/organizations/1/workspaces", {"name": "X"}).status_code == 403
+
+
+@pytest.mark.parametrize(("setting", "path", "body"), [
+    ("only_admins_may_create_projects", "projects", {"name": "P", "active": True}),
+    ("only_admins_may_create_tags", "tags", {"name": "t"}),
+])
+def test_only_admins_may_create_when_the_setting_says_so(
+    sandbox: Sandbox, api, wid: int, setting: str, path: str, body: dict[str, Any]
+) -> None:
+    sandbox.configure(admin=False)
+    assert api.post(f"/workspaces/{wid}/{path}", body).status_code == 200  # setting off
+    sandbox.configure(admin=True)
+    api.put(f"/workspaces/{wid}", {setting: True})
+    assert api.post(f"/workspaces/{wid}/{path}", {**body, "name": "admin"}).status_code == 200
+    sandbox.configure(admin=False)
+    assert api.post(f"/workspaces/{wid}/{path}", {**body, "name": "member"}).status_code == 403
+

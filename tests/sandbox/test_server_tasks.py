@@ -266,3 +266,13 @@ def test_each_task_request_counts_against_the_quota() -> None:
         statuses = [requests.get(f"{sandbox.url}/api/v9/workspaces/{wid}/tasks", auth=auth,
                                  timeout=10).status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 402]
+
+
+def test_me_with_related_data_lists_the_paid_workspaces_tasks(
+    sandbox: Sandbox, api, wid: int, pid: int, free_wid: int
+) -> None:
+    assert "tasks" not in api.get("/me", params={"with_related_data": "true"}).json()
+    task = sandbox.store.add_task(wid, pid, "T")
+    sandbox.store.add_task(free_wid, sandbox.store.add_project(free_wid, "F"), "hidden")
+    related = api.get("/me", params={"with_related_data": "true"}).json()
+    assert [t["id"] for t in related["tasks"]] == [task]

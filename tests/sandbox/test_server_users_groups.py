@@ -181,3 +181,25 @@ def test_deleting_a_group_removes_its_project_groups(sandbox: Sandbox, api, wid:
                         {"project_id": project, "group_id": group}).status_code == 200
     assert api.delete(f"{GROUPS}/{gone}").status_code == 200
     assert [pg["group_id"] for pg in api.get(f"/workspaces/{wid}/project_groups").json()] == [keep]
+
+
+def test_the_documented_list_filters(sandbox: Sandbox, api, wid: int) -> None:
+    other = sandbox.store.ensure_workspace("Other")
+    sandbox.store.add_group("Designers", [wid])
+    sandbox.store.add_group("Developers", [other])
+    names = lambda **query: [g["name"] for g in api.get(GROUPS, params=query).json()]  # noqa: E731
+    assert names() == ["Designers", "Developers"]
+    assert names(name="sign") == ["Designers"]
+    assert names(workspace=str(other)) == ["Developers"]
+    assert api.get(GROUPS, params={"workspace": "x"}).status_code == 400
+
+
+def test_time_entries_move_to_a_task_in_bulk(sandbox: Sandbox, api, wid: int) -> None:
+    project = sandbox.store.add_project(wid, "P")
+    task = sandbox.store.add_task(wid, project, "T")
+    entry = sandbox.store.add_time_entry(wid, project, 60)
+    outcome = api.patch(f"/workspaces/{wid}/time_entries/{entry}",
+                        [{"op": "replace", "path": "/task_id", "value": task}]).json()
+    assert outcome["success"] == [entry]
+    (shown,) = sandbox.store.time_entries(wid)
+    assert shown["task_id"] == task
