@@ -143,6 +143,22 @@ def resolve_group(ctx: PlanContext, name: str, what: str,
             "organization nor in `groups:`; add it to `groups:` to create it"
         )
         return None
+    renamed = next((pair.desired.name for pair in ctx.pairs.get("group", ())
+                    if pair.live is not None and pair.live.id == live.id), None)
+    if renamed is not None:
+        ctx.notes.problems.append(
+            f"{at(source)}{what}: group {quoted(escape_name(name))} is renamed to "
+            f"{quoted(escape_name(renamed))} by the spec; use the new name"
+        )
+        return None
+    if "group" in ctx.pairs and ctx.policy("group") == "delete" \
+            and ctx.protection("group", (live.name, None)) is None:
+        # Not in `groups:`, so this plan deletes (or detaches) it: the member would go with it.
+        ctx.notes.problems.append(
+            f"{at(source)}{what}: group {quoted(escape_name(name))} is removed by this plan "
+            "(unmanaged.groups is delete); list it under `groups:` to keep it"
+        )
+        return None
     if ctx.live.workspace_id not in live.workspace_ids:
         ctx.notes.problems.append(
             f"{at(source)}{what}: group {quoted(escape_name(name))} is not attached to "
