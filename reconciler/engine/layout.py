@@ -331,6 +331,17 @@ def refuse_renames_out_of_protection(
         _refuse_renames_out_of_protection(ctx, kind, pairs)
 
 
+def refuse_address_lapse(ctx: PlanContext, kind: Kind, before: Names, after: Names,
+                         before_address: str, after_address: str) -> None:
+    """Tasks and members: an object protected where it is must stay covered where it goes
+    (a task rename, or its project's rename or move)."""
+    if not ctx.guarded[kind]:
+        return
+    guard = protecting_pattern(ctx.desired, kind, *before)
+    if guard is not None and protecting_pattern(ctx.desired, kind, *after) is None:
+        ctx.notes.problems.append(_lapse_problem(kind, before_address, after_address, guard))
+
+
 def _check_project_stays_protected(
     ctx: PlanContext, project: LiveProject, pair: Pair[DesiredProject, LiveProject] | None
 ) -> None:

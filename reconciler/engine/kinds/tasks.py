@@ -25,7 +25,7 @@ from reconciler.engine.changes import (
 )
 from reconciler.engine.kinds.base import KindPlanner, Phases
 from reconciler.engine.kinds.directory import directory, needs_plan, resolve_user
-from reconciler.engine.layout import PlanContext
+from reconciler.engine.layout import PlanContext, refuse_address_lapse
 from reconciler.engine.matching import Pair, match_by_name
 from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
 from reconciler.model import (
@@ -172,6 +172,8 @@ def _update(ctx: PlanContext, pair: Pair[DesiredTask, LiveTask], parent: str, li
                 before = f"#{live.user_id}"
             fields.append(FieldChange("assignee", before, wanted["assignee"]))
             options["user_id"] = wanted.get("_user_id")
+    refuse_address_lapse(ctx, "task", (live.name, live_parent), (task.name, parent),
+                         task_address(live_parent, live.name), task_address(parent, task.name))
     action = action_for(fields)
     if action is None:
         return None
