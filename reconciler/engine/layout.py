@@ -74,8 +74,13 @@ class PlanContext:
         self.guarded = {kind: has_patterns(self.desired, kind) for kind in ALL_KINDS}
         self.pairs.setdefault("client", self.clients.pairs)
 
+    # Kinds that record only which live ids their entries manage (members: no pairs needed).
+    claimed: dict[Kind, set[int]] = field(default_factory=dict)
+
     def matched(self, kind: Kind) -> set[int]:
         """Live ids of this kind that a spec entry manages (empty before the kind is matched)."""
+        if kind in self.claimed:
+            return self.claimed[kind]
         return claimed_ids(self.pairs.get(kind, ()))
 
     def policy(self, kind: Kind) -> str:

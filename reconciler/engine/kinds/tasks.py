@@ -97,10 +97,15 @@ def _project_tasks(
     )
     all_pairs.extend(pairs)
     changes: list[Change | None] = []
+    guarded = ctx.guarded["task"]
     for pair in pairs:
-        task = pair.desired
+        task, live = pair.desired, pair.live
+        if live is not None and not task.fields and live.active and live.name == task.name \
+                and not task.delete and (not guarded or parent == live_parent):
+            continue  # the common case, kept cheap: listed by name alone, and as it is
         source = task.source or entry.source
-        names: Names = [(task.name, parent), *((old, parent) for old in task.previous_names)]
+        names: Names = ([(task.name, parent), *((old, parent) for old in task.previous_names)]
+                        if guarded else [])
         if task.delete:
             if pair.live is not None:
                 changes.append(_delete(ctx, pair.live, parent, live_parent,
@@ -129,8 +134,9 @@ def _wanted_fields(ctx: PlanContext, task: DesiredTask, parent: str,
     """The entry's fields in spec terms, with the assignee's user id under `_user_id`."""
     wanted = dict(task.fields)
     if wanted.get("assignee") is not None:
-        what = f"task {quoted(task_address(parent, task.name))}: assignee"
-        user = resolve_user(ctx, str(wanted["assignee"]), what, source)
+        user = resolve_user(ctx, str(wanted["assignee"]),
+                            lambda: f"task {quoted(task_address(parent, task.name))}: assignee",
+                            source)
         wanted["_user_id"] = user.id if user is not None else None
         wanted["assignee"] = user.email if user is not None else wanted["assignee"]
     return wanted
@@ -172,8 +178,9 @@ def _update(ctx: PlanContext, pair: Pair[DesiredTask, LiveTask], parent: str, li
                 before = f"#{live.user_id}"
             fields.append(FieldChange("assignee", before, wanted["assignee"]))
             options["user_id"] = wanted.get("_user_id")
-    refuse_address_lapse(ctx, "task", (live.name, live_parent), (task.name, parent),
-                         task_address(live_parent, live.name), task_address(parent, task.name))
+    if ctx.guarded["task"]:
+        refuse_address_lapse(ctx, "task", (live.name, live_parent), (task.name, parent),
+                             task_address(live_parent, live.name), task_address(parent, task.name))
     action = action_for(fields)
     if action is None:
         return None
