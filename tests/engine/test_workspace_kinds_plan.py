@@ -142,3 +142,40 @@ def test_reads_and_writes_by_kind() -> None:
     assert by_kind["member"] == 4 and by_kind["task"] == 3 and sum(by_kind.values()) == 15
     old_kinds = [c for c in plan.changes if c.kind in ("client", "project", "tag")]
     assert writes_by_kind(old_kinds, count_writes) == {"project": 2, "tag": 2, "client": 1}
+
+
+def test_a_spec_without_the_new_keys_plans_as_before_whatever_the_workspace_has() -> None:
+    spec = desired([client("Globex")], [project("Web", "Globex")],
+                   unmanaged={"group": "delete", "member": "remove", "task": "delete"})
+    plain = live([live_client(1, "Globex")], [live_project(10, "Web", 1)])
+    full = with_live(plain, users=USERS, groups=[live_group(7, "G", [1])],
+                     members=[live_member(100, 10, user_id=1)],
+                     tasks=[live_task(200, "T", 10)], settings={"rounding": 1})
+    assert build_plan(spec, full).to_json() == build_plan(spec, plain).to_json()
+
+
+def test_task_messages_name_the_task_by_its_full_address() -> None:
+    import pytest
+
+    from reconciler.errors import PlanningError
+
+    spec = with_kinds(desired([client("Globex")], [project("Web", "Globex", tasks=["REVIEW"])]))
+    state = with_live(live([live_client(1, "Globex")], [live_project(10, "Web", 1)]),
+                      users=USERS, tasks=[live_task(200, "Review", 10), live_task(201, "review", 10)])
+    with pytest.raises(PlanningError, match=r"task 'Globex/Web/REVIEW' could mean any of 2 live "
+                                            r"objects .*'Globex/Web/Review' \(id 200\)"):
+        build_plan(spec, state)
+
+
+def test_ignored_tasks_are_listed_with_their_fields_in_spec_terms() -> None:
+    spec = with_kinds(desired([], [project("Web", tasks=[])]))
+    state = with_live(live([], [live_project(10, "Web"), live_project(11, "Other")]), users=USERS,
+                      tasks=[live_task(200, "Done", 10, active=False, estimated_seconds=5400,
+                                       user_id=2),
+                             live_task(201, "Elsewhere", 11)])
+    plan = build_plan(spec, state)
+    assert [u.to_json() for u in plan.unmanaged if u.kind == "task"] == [
+        {"kind": "task", "address": "Web/Done", "id": 200,
+         "spec": {"name": "Done", "active": False, "estimated_hours": 1.5,
+                  "assignee": "bo@acme.test"}},
+    ]
