@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from reconciler.engine.batching import count_writes
 from reconciler.engine.fingerprint import dependency_problems, fingerprint_plan
 from reconciler.engine.plan import Bill, Plan, reads_by_kind, writes_by_kind
@@ -107,7 +109,7 @@ def test_a_renamed_task_is_targeted_by_its_old_address_too() -> None:
 
 def test_everything_needs_the_workspace_create() -> None:
     spec = with_kinds(desired([client("Globex")]), organization="Acme")
-    spec = spec.__class__(**{**spec.__dict__, "workspace": "New"})
+    spec = replace(spec, workspace="New")
     state = with_live(LiveState(workspace_id=0), workspace_missing=True, organization_id=3)
     narrowed = select(build_plan(spec, state), selection_of(["client:Globex"], []))
     assert actions(narrowed) == [("create", "workspace", "New"), ("create", "client", "Globex")]
@@ -115,7 +117,7 @@ def test_everything_needs_the_workspace_create() -> None:
 
 def test_a_workspace_create_is_stale_once_the_workspace_exists() -> None:
     spec = with_kinds(desired(), organization="Acme")
-    spec = spec.__class__(**{**spec.__dict__, "workspace": "New"})
+    spec = replace(spec, workspace="New")
     state = with_live(LiveState(workspace_id=0), workspace_missing=True, organization_id=3)
     plan = fingerprint_plan(build_plan(spec, state), state)
     assert plan.changes[0].fingerprint == {"workspace_missing": True}
@@ -179,3 +181,20 @@ def test_ignored_tasks_are_listed_with_their_fields_in_spec_terms() -> None:
          "spec": {"name": "Done", "active": False, "estimated_hours": 1.5,
                   "assignee": "bo@acme.test"}},
     ]
+
+
+def test_a_selector_of_an_unchanged_task_or_group_is_not_a_typo() -> None:
+    from reconciler.engine.targeting import workspace_kind_addresses
+
+    spec = with_kinds(desired([], [project("Web", tasks=["Kept"], members=[member("bo@acme.test")])]),
+                      groups=[group("Team")])
+    state = with_live(live([], [live_project(10, "Web")]), users=USERS,
+                      groups=[live_group(7, "Team")], members=[live_member(1, 10, user_id=2)],
+                      tasks=[live_task(200, "Kept", 10)])
+    plan = build_plan(spec, state)
+    assert plan.changes == ()
+    known = workspace_kind_addresses(spec, state)
+    assert known["task"] == [("Kept", "Web/Kept")]
+    assert known["member"] == [("bo@acme.test", "Web/user:bo@acme.test")]
+    for selector in ("task:Web/Kept", "group:Team", "member:Web/user:*"):
+        assert select(plan, selection_of([selector], []), known).changes == ()
