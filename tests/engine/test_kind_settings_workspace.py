@@ -133,3 +133,10 @@ def test_a_missing_organization_is_a_plan_error() -> None:
     state = with_live(_missing(), organization_id=None)
     with pytest.raises(PlanningError, match="organization 'Nowhere' was not found"):
         build_plan(spec, state)
+
+
+@pytest.mark.parametrize("tier", ["starter", "premium", None])
+def test_paid_settings_plan_on_paid_workspaces_and_when_the_tier_is_unknown(tier) -> None:
+    spec = _settings_spec(rounding=1)
+    state = with_live(live(tier=tier), settings={"rounding": 0})
+    assert field_map(only_change(build_plan(spec, state))) == {"rounding": (0, 1)}

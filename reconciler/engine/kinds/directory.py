@@ -23,6 +23,7 @@ from reconciler.model import (
 from reconciler.untrusted import quoted
 
 TIER_NAMES: Mapping[str, str] = {"free": "Free", "starter": "Starter", "premium": "Premium"}
+_TIER_RANKS: Mapping[str, int] = {"free": 0, "starter": 1, "premium": 2}
 # A group this plan creates: members of it are created once it exists (no live id yet).
 NEW_GROUP = -1
 
@@ -107,14 +108,15 @@ def resolve_user(ctx: PlanContext, email: str, what: str | Callable[[], str],
 
 
 def needs_plan(ctx: PlanContext, key: str, subject: str, source: SourceLocation | None) -> bool:
-    """On a Free workspace, a paid-only key (`model.PAID_WORKSPACE_KEYS`) is a problem naming
+    """On a plan below the one it needs (Free, for every key today), a paid-only key (`model.PAID_WORKSPACE_KEYS`) is a problem naming
     the key and the plan it needs; `subject` is how the message starts ("tasks need")."""
     needed = PAID_WORKSPACE_KEYS.get(key)
-    if needed is None or ctx.live.tier != "free":
-        return False
+    tier = ctx.live.tier
+    if needed is None or tier is None or _TIER_RANKS[tier] >= _TIER_RANKS[needed]:
+        return False  # tier None: not read (workspace given by id), so not checked, as today
     ctx.notes.problems.append(
         f"{at(source)}{subject} the {TIER_NAMES[needed]} plan or higher; "
-        f"{workspace_label(ctx)} is on the Free plan"
+        f"{workspace_label(ctx)} is on the {TIER_NAMES[tier]} plan"
     )
     return True
 
