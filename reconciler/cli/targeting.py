@@ -18,13 +18,15 @@ from reconciler.engine.targeting import (
     select,
     selection_of,
     unmatched_everywhere,
+    workspace_kind_addresses,
 )
 from reconciler.errors import UnsafePlanError, UsageError
 from reconciler.model import DesiredState, LiveState, project_address
 from reconciler.untrusted import quoted
 
-_SELECTOR_HELP = ("KIND:PATTERN, repeatable: KIND is client, project or tag; PATTERN an address "
-                  "as the plan prints it (projects Client/Project), globs allowed, any case")
+_SELECTOR_HELP = ("KIND:PATTERN, repeatable: KIND is client, project, tag, group, member, task, "
+                  "settings or workspace; PATTERN an address as the plan prints it (projects "
+                  "Client/Project, tasks Client/Project/Task), globs allowed, any case")
 
 
 def add_targeting_flags(parser: argparse.ArgumentParser, *, apply: bool = False) -> None:
@@ -64,9 +66,10 @@ def _known(desired: DesiredState, live: LiveState) -> dict[str, list[tuple[str, 
     projects = [p.address for p in desired.projects] + [
         project_address(client_names.get(p.client_id) if p.client_id else None, p.name)
         for p in live.projects]
-    return known_addresses([c.name for c in desired.clients] + [c.name for c in live.clients],
-                           projects,
-                           [t.name for t in desired.tags] + [t.name for t in live.tags])
+    return {**known_addresses([c.name for c in desired.clients] + [c.name for c in live.clients],
+                              projects,
+                              [t.name for t in desired.tags] + [t.name for t in live.tags]),
+            **workspace_kind_addresses(desired, live)}
 
 
 def refuse_selectors_with_saved_plan(args: argparse.Namespace) -> None:

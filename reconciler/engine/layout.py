@@ -74,8 +74,13 @@ class PlanContext:
         self.guarded = {kind: has_patterns(self.desired, kind) for kind in ALL_KINDS}
         self.pairs.setdefault("client", self.clients.pairs)
 
+    # Kinds that record only which live ids their entries manage (members: no pairs needed).
+    claimed: dict[Kind, set[int]] = field(default_factory=dict)
+
     def matched(self, kind: Kind) -> set[int]:
         """Live ids of this kind that a spec entry manages (empty before the kind is matched)."""
+        if kind in self.claimed:
+            return self.claimed[kind]
         return claimed_ids(self.pairs.get(kind, ()))
 
     def policy(self, kind: Kind) -> str:
@@ -329,6 +334,17 @@ def refuse_renames_out_of_protection(
     """For kinds named by name alone (groups): a rename must stay inside protection."""
     if has_patterns(ctx.desired, kind):
         _refuse_renames_out_of_protection(ctx, kind, pairs)
+
+
+def refuse_address_lapse(ctx: PlanContext, kind: Kind, before: Names, after: Names,
+                         before_address: str, after_address: str) -> None:
+    """Tasks and members: an object protected where it is must stay covered where it goes
+    (a task rename, or its project's rename or move)."""
+    if not ctx.guarded[kind]:
+        return
+    guard = protecting_pattern(ctx.desired, kind, *before)
+    if guard is not None and protecting_pattern(ctx.desired, kind, *after) is None:
+        ctx.notes.problems.append(_lapse_problem(kind, before_address, after_address, guard))
 
 
 def _check_project_stays_protected(

@@ -90,6 +90,8 @@ def _blast_within(change: Change, reviewed: Change) -> bool:
         return False
     if change.blast.projects > reviewed.blast.projects:
         return False
+    if change.blast.people > reviewed.blast.people:
+        return False  # a group or member removal now takes access from more people
     # Tracked time keeps growing while people work; it matters only where entries are destroyed.
     destroys_entries = change.options.get("te_deletion_mode") == "delete"
     return not destroys_entries or change.blast.tracked_seconds <= reviewed.blast.tracked_seconds

@@ -31,7 +31,15 @@ from typing import Iterable, Mapping, Sequence
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.safety import compiled_glob
 from reconciler.errors import UsageError
-from reconciler.model import ALL_KINDS, escape_name, name_key, project_address, split_address
+from reconciler.model import (
+    ALL_KINDS,
+    DesiredState,
+    LiveState,
+    escape_name,
+    name_key,
+    project_address,
+    split_address,
+)
 from reconciler.untrusted import quoted
 
 PLANNED_KINDS: tuple[str, ...] = ALL_KINDS
@@ -334,6 +342,26 @@ def known_addresses(clients: Iterable[str], projects: Iterable[str],
         "project": [(split_address(address)[1], address) for address in projects],
         "tag": [(name, escape_name(name)) for name in tags],
     }
+
+
+def workspace_kind_addresses(desired: DesiredState,
+                             live: LiveState) -> dict[str, list[tuple[str, str]]]:
+    """(name, address) of the workspace kinds' objects the spec and the workspace name, so a
+    selector of an unchanged task, member or group is not taken for a typo."""
+    known: dict[str, list[tuple[str, str]]] = {
+        "settings": [("settings", "settings")] if desired.settings is not None else [],
+        "workspace": ([(desired.workspace, escape_name(desired.workspace))]
+                      if isinstance(desired.workspace, str) else []),
+        "group": [(g.name, escape_name(g.name)) for g in (*(desired.groups or ()),
+                                                           *(live.groups or ()))],
+        "task": [], "member": [],
+    }
+    for entry in desired.projects:
+        known["task"].extend((t.name, f"{entry.address}/{escape_name(t.name)}")
+                             for t in entry.tasks or ())
+        known["member"].extend((m.user or m.group or "", f"{entry.address}/{m.member_key}")
+                               for m in entry.members or ())
+    return known
 
 
 # ---------------------------------------------------------------- what fits the quota

@@ -94,12 +94,15 @@ def _workspace_kinds(ctx: PlanContext) -> list[UnmanagedObject]:
     if not (members_kept or tasks_kept):
         return listing
     listed_members, listed_tasks = ctx.matched("member"), ctx.matched("task")
+    managing = {pair.live.id for pair in ctx.pairs["project"] if pair.live is not None}
     members: dict[int, list[LiveMember]] = {}
     for member in ctx.live.members or () if members_kept else ():
-        members.setdefault(member.project_id, []).append(member)
+        if member.id not in listed_members and member.project_id in managing:
+            members.setdefault(member.project_id, []).append(member)
     tasks: dict[int, list[LiveTask]] = {}
     for task in ctx.live.tasks or () if tasks_kept else ():
-        tasks.setdefault(task.project_id, []).append(task)
+        if task.id not in listed_tasks and task.project_id in managing:
+            tasks.setdefault(task.project_id, []).append(task)
     for pair in ctx.pairs["project"]:
         entry, live_project = pair.desired, pair.live
         if live_project is None or entry.delete:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from reconciler.engine.kinds import PHASES, REGISTRY
@@ -27,7 +29,7 @@ SETTINGS_AT = SourceLocation("spec.yaml", 7, 3)
 def _settings_spec(**values: object):
     spec = with_kinds(desired(), settings=values)
     sources = {key: SourceLocation("spec.yaml", 3 + n, 3) for n, key in enumerate(values)}
-    return spec.__class__(**{**spec.__dict__, "settings": DesiredSettings(values, sources)})
+    return replace(spec, settings=DesiredSettings(values, sources))
 
 
 def test_every_kind_has_one_planner_and_the_phases_come_from_them() -> None:
@@ -98,7 +100,7 @@ def _missing() -> LiveState:
 def test_a_missing_workspace_is_created_first_and_everything_else_is_a_create() -> None:
     spec = with_kinds(desired([client("Globex")], [project("Web", "Globex")]),
                       settings={"reports_collapse": True}, organization="Acme Inc")
-    spec = spec.__class__(**{**spec.__dict__, "workspace": "New Space"})
+    spec = replace(spec, workspace="New Space")
     plan = build_plan(spec, _missing())
     assert actions(plan) == [
         ("create", "workspace", "New Space"),
@@ -119,7 +121,7 @@ def test_an_existing_workspace_is_not_created() -> None:
 
 def test_a_missing_workspace_given_by_id_cannot_be_created() -> None:
     spec = with_kinds(desired(), organization="Acme Inc")  # workspace=1: an id
-    spec = spec.__class__(**{**spec.__dict__, "organization_source": SETTINGS_AT})
+    spec = replace(spec, organization_source=SETTINGS_AT)
     with pytest.raises(PlanningError, match=r"spec.yaml:7:3: workspace 1 does not exist, and a "
                                             r"workspace given by id cannot be created"):
         build_plan(spec, _missing())
@@ -127,7 +129,14 @@ def test_a_missing_workspace_given_by_id_cannot_be_created() -> None:
 
 def test_a_missing_organization_is_a_plan_error() -> None:
     spec = with_kinds(desired(), organization="Nowhere")
-    spec = spec.__class__(**{**spec.__dict__, "workspace": "New"})
+    spec = replace(spec, workspace="New")
     state = with_live(_missing(), organization_id=None)
     with pytest.raises(PlanningError, match="organization 'Nowhere' was not found"):
         build_plan(spec, state)
+
+
+@pytest.mark.parametrize("tier", ["starter", "premium", None])
+def test_paid_settings_plan_on_paid_workspaces_and_when_the_tier_is_unknown(tier) -> None:
+    spec = _settings_spec(rounding=1)
+    state = with_live(live(tier=tier), settings={"rounding": 0})
+    assert field_map(only_change(build_plan(spec, state))) == {"rounding": (0, 1)}

@@ -174,3 +174,24 @@ def test_task_removals_count_toward_the_thresholds_and_old_messages_stay() -> No
         "30 tasks). Check the plan, then re-run with --force, or raise safety.max_removals in "
         "the spec.",
     ]
+
+
+def test_a_rename_out_of_task_protection_is_refused() -> None:
+    spec = _spec(task("Fresh", previous=["Kept"]), protected={"task": ("Globex/Web/Kept",)})
+    with pytest.raises(PlanningError, match=r"task 'Globex/Web/Kept' is protected by "
+                                            r"'Globex/Web/Kept', but after this plan it would be "
+                                            r"'Globex/Web/Fresh'.*protected.tasks"):
+        build_plan(spec, _state(live_task(200, "Kept", 10)))
+
+
+def test_a_project_rename_that_takes_its_tasks_out_of_protection_is_refused() -> None:
+    # Protection follows addresses (no state file): the task would be `Globex/Site/Kept`,
+    # which no pattern covers, so the next plan could delete it.
+    spec = with_kinds(desired([client("Globex")],
+                              [project("Site", "Globex", previous=["Web"], tasks=["Kept"])]),
+                      protected={"task": ("Globex/Web/*",)})
+    with pytest.raises(PlanningError, match="would be 'Globex/Site/Kept'.*protected.tasks"):
+        build_plan(spec, _state(live_task(200, "Kept", 10)))
+    covered = replace(spec, protected={"task": ("Globex/Web/*", "Globex/Site/*")})
+    change = only_change(build_plan(covered, _state(live_task(200, "Kept", 10))))
+    assert (change.kind, change.action) == ("project", Action.RENAME)

@@ -89,3 +89,13 @@ def test_a_client_archive_taking_more_projects_is_unreviewed() -> None:
 
 def test_a_plan_with_no_changes_needs_no_review() -> None:
     assert _whys(_plan()) == []
+
+
+def test_a_group_removal_taking_access_from_more_people_is_unreviewed() -> None:
+    def removal(people: int) -> Change:
+        return Change(Action.DELETE, "group", "Team", "Team", live_id=5,
+                      blast=BlastRadius(0, 0, people=people),
+                      options={"group_removal": "delete"})
+    assert _whys(_plan(removal(4)), _plan(removal(3))) == \
+        ["it now takes along more than the reviewed plan showed"]
+    assert _whys(_plan(removal(2)), _plan(removal(3))) == []

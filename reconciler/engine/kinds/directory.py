@@ -7,8 +7,8 @@ error at the entry's `file:line` (never a guess). Built once per plan (`director
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
 from reconciler.engine.layout import PlanContext
 from reconciler.model import (
@@ -23,6 +23,7 @@ from reconciler.model import (
 from reconciler.untrusted import quoted
 
 TIER_NAMES: Mapping[str, str] = {"free": "Free", "starter": "Starter", "premium": "Premium"}
+_TIER_RANKS: Mapping[str, int] = {"free": 0, "starter": 1, "premium": 2}
 # A group this plan creates: members of it are created once it exists (no live id yet).
 NEW_GROUP = -1
 
@@ -38,9 +39,14 @@ class Directory:
     users_by_id: dict[int, LiveUser]
     groups_by_id: dict[int, LiveGroup]
     groups_by_key: dict[str, list[LiveGroup]]
+    # E-mail as written -> user: a spec names the same few people on many projects.
+    _seen: dict[str, LiveUser | None] = field(default_factory=dict)
 
     def user(self, email: str) -> LiveUser | None:
-        return self.users_by_email.get(email_key(email))
+        if email in self._seen:
+            return self._seen[email]
+        found = self._seen[email] = self.users_by_email.get(email_key(email))
+        return found
 
     def email_of(self, user_id: int | None) -> str | None:
         user = self.users_by_id.get(user_id) if user_id is not None else None
@@ -87,27 +93,30 @@ def workspace_label(ctx: PlanContext) -> str:
     return f"workspace {quoted(name)}"
 
 
-def resolve_user(ctx: PlanContext, email: str, what: str,
+def resolve_user(ctx: PlanContext, email: str, what: str | Callable[[], str],
                  source: SourceLocation | None) -> LiveUser | None:
-    """The live user of an e-mail, or a problem naming where the spec wrote it."""
+    """The live user of an e-mail, or a problem naming where the spec wrote it (`what` may be
+    a function: the message is only built for a problem, never for the many users found)."""
     user = directory(ctx).user(email)
     if user is None:
+        subject = what() if callable(what) else what
         ctx.notes.problems.append(
-            f"{at(source)}{what}: {quoted(email)} is not a user of {workspace_label(ctx)}; "
+            f"{at(source)}{subject}: {quoted(email)} is not a user of {workspace_label(ctx)}; "
             "invite them to the workspace first, or correct the e-mail"
         )
     return user
 
 
 def needs_plan(ctx: PlanContext, key: str, subject: str, source: SourceLocation | None) -> bool:
-    """On a Free workspace, a paid-only key (`model.PAID_WORKSPACE_KEYS`) is a problem naming
+    """On a plan below the one it needs (Free, for every key today), a paid-only key (`model.PAID_WORKSPACE_KEYS`) is a problem naming
     the key and the plan it needs; `subject` is how the message starts ("tasks need")."""
     needed = PAID_WORKSPACE_KEYS.get(key)
-    if needed is None or ctx.live.tier != "free":
-        return False
+    tier = ctx.live.tier
+    if needed is None or tier is None or _TIER_RANKS[tier] >= _TIER_RANKS[needed]:
+        return False  # tier None: not read (workspace given by id), so not checked, as today
     ctx.notes.problems.append(
         f"{at(source)}{subject} the {TIER_NAMES[needed]} plan or higher; "
-        f"{workspace_label(ctx)} is on the Free plan"
+        f"{workspace_label(ctx)} is on the {TIER_NAMES[tier]} plan"
     )
     return True
 

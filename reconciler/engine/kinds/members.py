@@ -30,9 +30,11 @@ from reconciler.engine.matching import Pair
 from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
 from reconciler.model import (
     MEMBER_FIELDS,
+    DesiredGroup,
     DesiredMember,
     DesiredProject,
     DesiredState,
+    LiveGroup,
     LiveMember,
     LiveProject,
     SourceLocation,
@@ -54,13 +56,14 @@ class MemberPlanner(KindPlanner):
         for member in ctx.live.members or ():
             by_project.setdefault(member.project_id, []).append(member)
         changes: list[Change] = []
-        claimed: list[Pair[DesiredMember, LiveMember]] = []
+        claimed: set[int] = set()
         for pair in ctx.pairs["project"]:
             if pair.desired.members is None or pair.desired.delete:
                 continue
             live_members = by_project.get(pair.live.id, []) if pair.live is not None else []
             changes.extend(_project_members(ctx, pair, live_members, claimed))
-        ctx.pairs["member"] = claimed
+        ctx.pairs["member"] = ()  # members are keyed by user or group, not paired by name
+        ctx.claimed["member"] = claimed
         return changes
 
 
@@ -85,7 +88,7 @@ def member_blast(ctx: PlanContext, live: LiveMember) -> BlastRadius:
 
 def _project_members(
     ctx: PlanContext, project: Pair[DesiredProject, LiveProject],
-    live_members: Sequence[LiveMember], claimed: list[Pair[DesiredMember, LiveMember]],
+    live_members: Sequence[LiveMember], claimed: set[int],
 ) -> list[Change]:
     entry = project.desired
     parent = entry.address
@@ -93,7 +96,15 @@ def _project_members(
     by_group = {m.group_id: m for m in live_members if m.group_id is not None}
     matched: set[int] = set()
     changes: list[Change | None] = []
+    people = directory(ctx)
     for member in entry.members or ():
+        user = people.user(member.user) if member.user is not None else None
+        if user is not None and not member.fields:
+            # The common case, kept cheap: a user listed without fields.
+            live = by_user.get(user.id)
+            if live is not None and live.id not in matched:
+                matched.add(live.id)
+                continue
         source = member.source or entry.source
         found = _resolve(ctx, member, parent, source)
         if found is None:
@@ -104,8 +115,8 @@ def _project_members(
             continue  # listed twice (the spec refuses that; nothing to do twice)
         if live is not None:
             matched.add(live.id)
-        claimed.append(Pair(member, ("", name_key(shown)), live, "exact" if live else "new"))
         changes.append(_ensure(ctx, member, live, parent, is_user, target_id, shown, source))
+    claimed.update(matched)
     if ctx.policy("member") == "remove":
         live_parent = ctx.projects.live_address_of(project.live) if project.live else parent
         for live in live_members:
@@ -117,10 +128,10 @@ def _project_members(
 def _resolve(ctx: PlanContext, member: DesiredMember, parent: str,
              source: SourceLocation | None) -> tuple[bool, int, str] | None:
     """(is a user, the user's or group's id, how the address names it), or None (a problem)."""
-    what = f"project {quoted(parent)}: member"
     if member.user is not None:
-        user = resolve_user(ctx, member.user, what, source)
+        user = resolve_user(ctx, member.user, lambda: f"project {quoted(parent)}: member", source)
         return (True, user.id, user.email) if user is not None else None
+    what = f"project {quoted(parent)}: member"
     group_id = resolve_group(ctx, member.group or "", what, source)
     return (False, group_id, member.group or "") if group_id is not None else None
 
@@ -128,9 +139,9 @@ def _resolve(ctx: PlanContext, member: DesiredMember, parent: str,
 def resolve_group(ctx: PlanContext, name: str, what: str,
                   source: SourceLocation | None) -> int | None:
     """A group's live id, NEW_GROUP for one this plan creates, or None (a problem noted)."""
-    for pair in ctx.pairs.get("group", ()):
-        if name_key(pair.desired.name) != name_key(name):
-            continue
+    by_key, by_live_id = _group_pairs(ctx)
+    pair = by_key.get(name_key(name))
+    if pair is not None:
         if pair.desired.delete:
             ctx.notes.problems.append(
                 f"{at(source)}{what}: group {quoted(escape_name(name))} is deleted by the spec")
@@ -143,6 +154,21 @@ def resolve_group(ctx: PlanContext, name: str, what: str,
             "organization nor in `groups:`; add it to `groups:` to create it"
         )
         return None
+    renamed = by_live_id.get(live.id)
+    if renamed is not None:
+        ctx.notes.problems.append(
+            f"{at(source)}{what}: group {quoted(escape_name(name))} is renamed to "
+            f"{quoted(escape_name(renamed.desired.name))} by the spec; use the new name"
+        )
+        return None
+    if "group" in ctx.pairs and ctx.policy("group") == "delete" \
+            and ctx.protection("group", (live.name, None)) is None:
+        # Not in `groups:`, so this plan deletes (or detaches) it: the member would go with it.
+        ctx.notes.problems.append(
+            f"{at(source)}{what}: group {quoted(escape_name(name))} is removed by this plan "
+            "(unmanaged.groups is delete); list it under `groups:` to keep it"
+        )
+        return None
     if ctx.live.workspace_id not in live.workspace_ids:
         ctx.notes.problems.append(
             f"{at(source)}{what}: group {quoted(escape_name(name))} is not attached to "
@@ -150,6 +176,20 @@ def resolve_group(ctx: PlanContext, name: str, what: str,
         )
         return None
     return live.id
+
+
+GroupPairs = tuple[dict[str, Pair[DesiredGroup, LiveGroup]], dict[int, Pair[DesiredGroup, LiveGroup]]]
+
+
+def _group_pairs(ctx: PlanContext) -> GroupPairs:
+    """The spec's groups by name key and by the live id they manage (built once per plan)."""
+    found = ctx.shared.get("group_pairs")
+    if found is None:
+        pairs = ctx.pairs.get("group", ())
+        found = ({name_key(pair.desired.name): pair for pair in pairs},
+                 {pair.live.id: pair for pair in pairs if pair.live is not None})
+        ctx.shared["group_pairs"] = found
+    return found  # type: ignore[no-any-return]
 
 
 def _ensure(ctx: PlanContext, member: DesiredMember, live: LiveMember | None, parent: str,

@@ -25,7 +25,7 @@ from reconciler.engine.changes import (
 )
 from reconciler.engine.kinds.base import KindPlanner, Phases
 from reconciler.engine.kinds.directory import directory, needs_plan, resolve_user
-from reconciler.engine.layout import PlanContext
+from reconciler.engine.layout import PlanContext, refuse_address_lapse
 from reconciler.engine.matching import Pair, match_by_name
 from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
 from reconciler.model import (
@@ -97,10 +97,15 @@ def _project_tasks(
     )
     all_pairs.extend(pairs)
     changes: list[Change | None] = []
+    guarded = ctx.guarded["task"]
     for pair in pairs:
-        task = pair.desired
+        task, live = pair.desired, pair.live
+        if live is not None and not task.fields and live.active and live.name == task.name \
+                and not task.delete and (not guarded or parent == live_parent):
+            continue  # the common case, kept cheap: listed by name alone, and as it is
         source = task.source or entry.source
-        names: Names = [(task.name, parent), *((old, parent) for old in task.previous_names)]
+        names: Names = ([(task.name, parent), *((old, parent) for old in task.previous_names)]
+                        if guarded else [])
         if task.delete:
             if pair.live is not None:
                 changes.append(_delete(ctx, pair.live, parent, live_parent,
@@ -124,25 +129,29 @@ def _project_tasks(
     return [change for change in changes if change is not None]
 
 
-def _wanted_fields(ctx: PlanContext, task: DesiredTask, parent: str,
-                   source: SourceLocation | None) -> dict[str, Any]:
-    """The entry's fields in spec terms, with the assignee's user id under `_user_id`."""
-    wanted = dict(task.fields)
-    if wanted.get("assignee") is not None:
-        what = f"task {quoted(task_address(parent, task.name))}: assignee"
-        user = resolve_user(ctx, str(wanted["assignee"]), what, source)
-        wanted["_user_id"] = user.id if user is not None else None
-        wanted["assignee"] = user.email if user is not None else wanted["assignee"]
-    return wanted
+def _assignee(ctx: PlanContext, task: DesiredTask, parent: str,
+              source: SourceLocation | None) -> tuple[str | None, int | None] | None:
+    """(e-mail as the workspace spells it, user id) of the entry's assignee; (None, None) to
+    unassign; None when the entry does not say, or names no user (a problem then)."""
+    if "assignee" not in task.fields:
+        return None
+    email = task.fields["assignee"]
+    if email is None:
+        return (None, None)
+    user = resolve_user(ctx, str(email),
+                        lambda: f"task {quoted(task_address(parent, task.name))}: assignee",
+                        source)
+    return (user.email, user.id) if user is not None else None
 
 
 def _create(ctx: PlanContext, task: DesiredTask, parent: str,
             source: SourceLocation | None) -> Change:
     needs_plan(ctx, "tasks", "tasks need", source)
-    wanted = _wanted_fields(ctx, task, parent, source)
-    fields = [FieldChange(name, None, wanted[name])
-              for name in ("active", "estimated_hours", "assignee") if name in wanted]
-    options = {"user_id": wanted["_user_id"]} if wanted.get("_user_id") is not None else {}
+    assignee = _assignee(ctx, task, parent, source)
+    values = {**task.fields, **({"assignee": assignee[0]} if assignee is not None else {})}
+    fields = [FieldChange(name, None, values[name])
+              for name in ("active", "estimated_hours", "assignee") if name in values]
+    options = {"user_id": assignee[1]} if assignee is not None and assignee[1] is not None else {}
     return make_change("task", Action.CREATE, task.name, None, fields,
                        address=task_address(parent, task.name), parent=parent,
                        options=options, reason=CREATE_REASON)
@@ -152,26 +161,21 @@ def _update(ctx: PlanContext, pair: Pair[DesiredTask, LiveTask], parent: str, li
             source: SourceLocation | None, names: Names) -> Change | None:
     live, task = pair.live, pair.desired
     assert live is not None
-    wanted = _wanted_fields(ctx, task, parent, source)
     fields: list[FieldChange] = []
     if spelling(live.name) != spelling(task.name):
         fields.append(FieldChange("name", live.name, task.name))
-    wants_active = bool(wanted.get("active", True))
+    wants_active = bool(task.fields.get("active", True))  # listed: active unless it says not
     if live.active != wants_active:
         fields.append(FieldChange("active", live.active, wants_active))
-    if "estimated_hours" in wanted:
-        hours = wanted["estimated_hours"]
-        if (live.estimated_seconds or 0) != (hours_to_seconds(hours) or 0):
-            fields.append(FieldChange("estimated_hours", seconds_to_hours(live.estimated_seconds),
-                                      hours))
+    fields.extend(_estimate_field(task, live))
     options: dict[str, Any] = {}
-    if "assignee" in wanted and wanted.get("_user_id", None) != live.user_id:
-        if wanted["assignee"] is None or wanted.get("_user_id") is not None:
-            before = directory(ctx).email_of(live.user_id)
-            if before is None and live.user_id is not None:
-                before = f"#{live.user_id}"
-            fields.append(FieldChange("assignee", before, wanted["assignee"]))
-            options["user_id"] = wanted.get("_user_id")
+    assignee = _assignee(ctx, task, parent, source)
+    if assignee is not None and assignee[1] != live.user_id:
+        fields.append(FieldChange("assignee", _assignee_of(ctx, live), assignee[0]))
+        options["user_id"] = assignee[1]
+    if ctx.guarded["task"]:
+        refuse_address_lapse(ctx, "task", (live.name, live_parent), (task.name, parent),
+                             task_address(live_parent, live.name), task_address(parent, task.name))
     action = action_for(fields)
     if action is None:
         return None
@@ -183,6 +187,23 @@ def _update(ctx: PlanContext, pair: Pair[DesiredTask, LiveTask], parent: str, li
         reason=reason_for(fields, "the spec sets active: false"),
     )
     return guard_removal(ctx, change, [(live.name, live_parent), (live.name, parent), *names])
+
+
+def _estimate_field(task: DesiredTask, live: LiveTask) -> list[FieldChange]:
+    # No estimate and an estimate of 0 are one thing to Toggl's reports: never a change.
+    if "estimated_hours" not in task.fields:
+        return []
+    hours = task.fields["estimated_hours"]
+    if (live.estimated_seconds or 0) == (hours_to_seconds(hours) or 0):
+        return []
+    return [FieldChange("estimated_hours", seconds_to_hours(live.estimated_seconds), hours)]
+
+
+def _assignee_of(ctx: PlanContext, live: LiveTask) -> str | None:
+    """The live assignee's e-mail (`#id` for a user this workspace does not list)."""
+    if live.user_id is None:
+        return None
+    return directory(ctx).email_of(live.user_id) or f"#{live.user_id}"
 
 
 def _delete(ctx: PlanContext, live: LiveTask, parent: str, live_parent: str, reason: str,
