@@ -21,7 +21,7 @@ from reconciler.engine.batching import plan_writes
 from reconciler.engine.fingerprint import dependency_problems
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.errors import QuotaError, ReconcilerError
-from reconciler.model import LiveState
+from reconciler.model import WORKSPACE_KIND_SECTIONS, LiveState
 from reconciler.server_clock import ServerClock
 from reconciler.toggl import TogglClient
 from reconciler.toggl.errors import (
@@ -403,11 +403,17 @@ def stale_objects(plan: Plan, live: LiveState) -> list[str]:
     are, and what a create collides with, is that kind's write module's to say.
     """
     kinds = {change.kind for change in plan.changes}
+    unread = sorted(kind for kind in kinds if not writes_of(kind).was_read(live))
     current = {kind: writes_of(kind).current(live) for kind in kinds}
     taken = {kind: writes_of(kind).taken(live) for kind in kinds}
     problems: list[str] = []
     problems += dependency_problems(plan, live)
+    # Fail closed: a kind the fresh read left out cannot be shown to be as the plan saw it.
+    problems += [f"the plan changes {WORKSPACE_KIND_SECTIONS[kind]}, but the workspace's "
+                 f"{WORKSPACE_KIND_SECTIONS[kind]} were not read to check it" for kind in unread]
     for change in plan.changes:
+        if change.kind in unread:
+            continue
         writes = writes_of(change.kind)
         where = f"{change.kind} {quoted(change.address)}"
         if change.action is Action.CREATE:

@@ -80,7 +80,7 @@ class MemberWriter(KindWriter):
         index = op.change_indexes[0]
         change = self.ex.changes[index]
         project_id = self.ex.ids.project_id(change.parent)
-        user_id = self.ex.ids.user_id(change.name)
+        user_id = self.ex.ids.user_id(change.name, change.options.get("user_id"))
         manager = bool(change.after("manager", False))
         rate = change.after("rate")  # None: not sent (a paid-plan field)
 
@@ -153,7 +153,7 @@ class MemberWriter(KindWriter):
         index = op.change_indexes[0]
         change = self.ex.changes[index]
         project_id = self.ex.ids.project_id(change.parent)
-        group_id = self.ex.ids.group_id(change.name)
+        group_id = self.ex.ids.group_id(change.name, change.options.get("group_id"))
 
         def create() -> Any:
             return self.ex.client.create_project_group(self.wid, project_id, group_id)
@@ -236,5 +236,6 @@ WRITES = KindWrites(
     taken=taken,
     create_key=create_key,
     object_key=object_key,
+    was_read=lambda live: live.members is not None,
     same=same_value,
 )

@@ -64,7 +64,8 @@ def split_batch(batch: Batch, indexes: list[int], changes: Sequence[Change]) -> 
 
 
 def api_fields(change: Change, user_id: Any) -> dict[str, Any]:
-    """The change's fields in Toggl's names (`user_id` resolves an assignee's e-mail)."""
+    """The change's fields in Toggl's names (`user_id(email, recorded)` resolves an assignee's
+    e-mail; `recorded` is the id the plan recorded in the change's options)."""
     body: dict[str, Any] = {}
     for item in change.fields:
         if item.field == "name":
@@ -74,7 +75,8 @@ def api_fields(change: Change, user_id: Any) -> dict[str, Any]:
         elif item.field == "estimated_hours":
             body["estimated_seconds"] = seconds_of(item.after)
         elif item.field == "assignee":
-            body["user_id"] = None if item.after is None else user_id(item.after)
+            body["user_id"] = (None if item.after is None
+                               else user_id(item.after, change.options.get("user_id")))
     return body
 
 
@@ -211,4 +213,5 @@ WRITES = KindWrites(
     taken=taken,
     create_key=create_key,
     same=same,
+    was_read=lambda live: live.tasks is not None,
 )
