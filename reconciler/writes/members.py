@@ -17,6 +17,7 @@ from reconciler.toggl.errors import TogglError
 from reconciler.toggl.types import BulkResult
 from reconciler.writes.base import (
     BULK_REFUSED,
+    ApplyFailed,
     Batch,
     Handler,
     KindWriter,
@@ -29,6 +30,7 @@ from reconciler.writes.base import (
     parent_key,
     phase,
     unhashable,
+    where,
 )
 
 CREATE_PROJECT_USER = OpKind("create_project_user")
@@ -111,7 +113,10 @@ class MemberWriter(KindWriter):
 
     def update_user(self, op: WriteOp) -> None:
         index = op.change_indexes[0]
-        self._put(self.live_id(index), self.ex.changes[index])
+        change = self.ex.changes[index]
+        if is_group(change):  # nothing to send: Toggl's project groups carry no fields
+            raise ApplyFailed(f"{where(change)}: a project group has no manager or rate to update")
+        self._put(self.live_id(index), change)
 
     def _put(self, member_id: int, change: Change) -> None:
         fields = {f.field: f.after for f in change.fields}

@@ -50,8 +50,9 @@ def ops_for(index: int, change: Change) -> Iterable[WriteOp | Batch]:
     names = {f.field for f in change.fields}
     if names and names <= BULK_PATCH_FIELDS:
         patch = tuple(sorted((f.field, hashable(f.after)) for f in change.fields))
-        # One bulk call reaches the tasks of one project only.
-        yield Batch("task", (phase(change), parent_key(change), patch))
+        # One bulk call reaches the tasks of one project only (the planner writes a project's
+        # address one way: the string itself keys the batch, cheaply).
+        yield Batch("task", (phase(change), change.parent, patch))
         return
     yield WriteOp(UPDATE_TASK, (index,))
 
