@@ -35,6 +35,7 @@ from reconciler.untrusted import quoted
 from reconciler.writes import REGISTRY, writes_of
 from reconciler.writes.base import (
     ApplyFailed,
+    BulkCallError,
     Handler,
     IdBook,
     KindWriter,
@@ -88,10 +89,6 @@ class ApplyInterrupted(ReconcilerError):
         super().__init__(message)
         self.applied = applied
         self.total = total
-
-
-class BulkCallError(TogglError):
-    """Objects a bulk call reported as failed and that failed again one by one."""
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping, Se
 from reconciler.engine.plan import Change
 from reconciler.errors import ReconcilerError
 from reconciler.model import Kind, LiveState, name_key, project_key, spelling, split_address
-from reconciler.toggl.errors import NotFoundError
+from reconciler.toggl.errors import NotFoundError, TogglError
 from reconciler.untrusted import quoted
 
 if TYPE_CHECKING:  # the executor is the shell; kind modules only reach it through a writer
@@ -63,7 +63,6 @@ class Batch:
 
     kind: Kind
     key: Hashable
-
 
 
 def where(change: Change) -> str:
@@ -187,6 +186,10 @@ def _is_id(value: Any) -> bool:
 
 class ApplyFailed(ReconcilerError):
     """A hard failure mid-apply; the message says what was done and what is left."""
+
+
+class BulkCallError(TogglError):
+    """Objects a bulk call reported as failed and that failed again one by one."""
 
 
 class UnresolvedReference(ApplyFailed):

@@ -19,6 +19,7 @@ from reconciler.writes.base import (
     BULK_REFUSED,
     ApplyFailed,
     Batch,
+    BulkCallError,
     Handler,
     KindWriter,
     KindWrites,
@@ -124,7 +125,10 @@ class MemberWriter(KindWriter):
         if "manager" not in fields and live is None:
             # The PUT needs `manager`, and the plan's live record is not at hand: patch the
             # rate alone rather than guess (a guess could take a manager's rights away).
-            self._patch([member_id], tuple(fields.items()))
+            result = self._patch([member_id], tuple(fields.items()))
+            if member_id not in result.success:
+                failed = "; ".join(f.message for f in result.failure) or "not reported as done"
+                raise BulkCallError(f"bulk call failed for id {member_id}: {failed}")
             return
         manager = fields["manager"] if "manager" in fields else live.manager  # type: ignore[union-attr]
         extra = {"rate": fields["rate"]} if "rate" in fields else {}

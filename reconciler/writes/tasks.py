@@ -190,7 +190,8 @@ def same(field_name: str, live: Any, seen: Any) -> bool:
     if field_name == "assignee" and isinstance(live, str) and isinstance(seen, str):
         return live.lower() == seen.lower()
     if field_name == "estimated_hours" and live is not None and seen is not None:
-        return seconds_of(live) == seconds_of(seen)
+        # Plans show hours rounded (to 4 places): within a second is the same estimate.
+        return abs(float(live) - float(seen)) * 3600 < 1
     return bool(live == seen)
 
 
