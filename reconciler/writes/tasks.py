@@ -110,9 +110,10 @@ class TaskWriter(KindWriter):
             return self.ex.client.create_task(self.wid, project_id, body)
 
         def find(thorough: bool = False) -> Any | None:
-            if thorough:  # the listing below is complete
-                return None
-            return find_by_name([t for t in self.ex.client.list_tasks(self.wid)
+            # The task listing is paged workspace-wide: the one this create would have made is
+            # in the active (or done) half; thorough (a namesake may be either) reads both.
+            active = "both" if thorough else ("true" if body["active"] else "false")
+            return find_by_name([t for t in self.ex.client.list_tasks(self.wid, active=active)
                                  if t.project_id == project_id], change.name)
 
         def reconcile(found: Any) -> list[str]:
