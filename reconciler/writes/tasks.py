@@ -110,8 +110,11 @@ class TaskWriter(KindWriter):
             return self.ex.client.create_task(self.wid, project_id, body)
 
         def find(thorough: bool = False) -> Any | None:
-            # The task listing is paged workspace-wide: the one this create would have made is
-            # in the active (or done) half; thorough (a namesake may be either) reads both.
+            # The task listing is paged workspace-wide (200 a page: 20,000 tasks are 100 calls),
+            # so this read-back is the costly one of the kinds: the task this create would
+            # have made is in the active (or done) half; thorough (a namesake may be either)
+            # reads both. Toggl documents `since=` and `pid=` on this listing, which would make
+            # it one page as for projects; the client does not take them (yet).
             active = "both" if thorough else ("true" if body["active"] else "false")
             return find_by_name([t for t in self.ex.client.list_tasks(self.wid, active=active)
                                  if t.project_id == project_id], change.name)
