@@ -21,7 +21,7 @@ from reconciler.engine.batching import plan_writes
 from reconciler.engine.fingerprint import dependency_problems
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.errors import QuotaError, ReconcilerError
-from reconciler.model import LiveState
+from reconciler.model import WORKSPACE_KIND_SECTIONS, LiveState
 from reconciler.server_clock import ServerClock
 from reconciler.toggl import TogglClient
 from reconciler.toggl.errors import (
@@ -35,6 +35,7 @@ from reconciler.untrusted import quoted
 from reconciler.writes import REGISTRY, writes_of
 from reconciler.writes.base import (
     ApplyFailed,
+    BulkCallError,
     Handler,
     IdBook,
     KindWriter,
@@ -88,10 +89,6 @@ class ApplyInterrupted(ReconcilerError):
         super().__init__(message)
         self.applied = applied
         self.total = total
-
-
-class BulkCallError(TogglError):
-    """Objects a bulk call reported as failed and that failed again one by one."""
 
 
 @dataclass
@@ -403,11 +400,17 @@ def stale_objects(plan: Plan, live: LiveState) -> list[str]:
     are, and what a create collides with, is that kind's write module's to say.
     """
     kinds = {change.kind for change in plan.changes}
+    unread = sorted(kind for kind in kinds if not writes_of(kind).was_read(live))
     current = {kind: writes_of(kind).current(live) for kind in kinds}
     taken = {kind: writes_of(kind).taken(live) for kind in kinds}
     problems: list[str] = []
     problems += dependency_problems(plan, live)
+    # Fail closed: a kind the fresh read left out cannot be shown to be as the plan saw it.
+    problems += [f"the plan changes {WORKSPACE_KIND_SECTIONS[kind]}, but the workspace's "
+                 f"{WORKSPACE_KIND_SECTIONS[kind]} were not read to check it" for kind in unread]
     for change in plan.changes:
+        if change.kind in unread:
+            continue
         writes = writes_of(change.kind)
         where = f"{change.kind} {quoted(change.address)}"
         if change.action is Action.CREATE:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping, Se
 from reconciler.engine.plan import Change
 from reconciler.errors import ReconcilerError
 from reconciler.model import Kind, LiveState, name_key, project_key, spelling, split_address
-from reconciler.toggl.errors import NotFoundError
+from reconciler.toggl.errors import NotFoundError, TogglError
 from reconciler.untrusted import quoted
 
 if TYPE_CHECKING:  # the executor is the shell; kind modules only reach it through a writer
@@ -63,7 +63,6 @@ class Batch:
 
     kind: Kind
     key: Hashable
-
 
 
 def where(change: Change) -> str:
@@ -157,17 +156,23 @@ class IdBook:
     def add_project(self, client: str | None, name: str, project_id: int) -> None:
         self.project_ids[project_key(client, name)] = project_id
 
-    def user_id(self, email: str) -> int:
-        try:
-            return self.user_ids[email.lower()]
-        except KeyError:
-            raise UnresolvedReference(f"{quoted(email)} is not a user of the workspace") from None
+    def user_id(self, email: str, recorded: Any = None) -> int:
+        """The user of an e-mail; `recorded` is the id the plan recorded (change options), used
+        when the users were not read for this apply (user ids do not change)."""
+        found = self.user_ids.get(email.lower())
+        if found is not None:
+            return found
+        if _is_id(recorded):
+            return int(recorded)
+        raise UnresolvedReference(f"{quoted(email)} is not a user of the workspace") from None
 
-    def group_id(self, name: str) -> int:
-        try:
-            return self.group_ids[name_key(name)]
-        except KeyError:
-            raise UnresolvedReference(f"group {quoted(name)} does not exist in the organization") from None
+    def group_id(self, name: str, recorded: Any = None) -> int:
+        found = self.group_ids.get(name_key(name))
+        if found is not None:
+            return found
+        if _is_id(recorded):
+            return int(recorded)
+        raise UnresolvedReference(f"group {quoted(name)} does not exist in the organization") from None
 
     def organization(self) -> int:
         if self.organization_id is None:
@@ -175,8 +180,16 @@ class IdBook:
         return self.organization_id
 
 
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 class ApplyFailed(ReconcilerError):
     """A hard failure mid-apply; the message says what was done and what is left."""
+
+
+class BulkCallError(TogglError):
+    """Objects a bulk call reported as failed and that failed again one by one."""
 
 
 class UnresolvedReference(ApplyFailed):
@@ -237,6 +250,9 @@ class KindWrites:
     has_at: bool = True
     # Whether a live value still is the value the plan saw (e-mails: ignoring case).
     same: Callable[[str, Any, Any], bool] = lambda field_name, live, seen: live == seen
+    # Whether the live state holds this kind's objects (the workspace kinds are read only
+    # when asked): `apply --plan` refuses to check a plan against a kind it did not read.
+    was_read: Callable[[LiveState], bool] = lambda live: True
     # The key of a change's live object in `current` (ids of two tables may coincide).
     object_key: Callable[[Change], Any] = lambda change: change.live_id
     # What a change depends on beyond its own object (a delete's tracked time, a create's

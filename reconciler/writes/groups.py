@@ -20,6 +20,7 @@ from reconciler.writes.base import (
     KindWriter,
     KindWrites,
     OpKind,
+    UnresolvedReference,
     WriteOp,
     find_by_name,
     ignore_not_found,
@@ -69,7 +70,7 @@ class GroupWriter(KindWriter):
         change = self.ex.changes[index]
         oid = self.ex.ids.organization()
         members = change.after("members")
-        user_ids = self._user_ids(members or ())
+        user_ids = self._user_ids(members or (), change)
 
         def create() -> Any:
             return self.ex.client.create_group(oid, change.name, user_ids, [self.wid])
@@ -98,7 +99,7 @@ class GroupWriter(KindWriter):
         index = op.change_indexes[0]
         change = self.ex.changes[index]
         group = self._live(index)
-        users = (self._user_ids(change.after("members") or ())
+        users = (self._user_ids(change.after("members") or (), change)
                  if any(f.field == "members" for f in change.fields) else list(group.user_ids))
         # Attached here whatever it was: the spec lists it under this workspace.
         self.ex.client.update_group(self.ex.ids.organization(), group.id, change.name, users,
@@ -130,19 +131,31 @@ class GroupWriter(KindWriter):
                     and self.wid in found.workspace_ids
                     and (not any(f.field == "members" for f in change.fields)
                          or sorted(found.user_ids) == sorted(
-                             self._user_ids(change.after("members") or ()))))
+                             self._user_ids(change.after("members") or (), change))))
         return set(op.change_indexes) if done else set()
 
     def _live(self, index: int) -> LiveGroup:
+        """The group as the plan saw it: the live record, else what the plan recorded of it
+        (an update's users and workspaces after it, a removal's fingerprint)."""
+        change = self.ex.changes[index]
         group = self.live_groups.get(self.live_id(index))
-        if group is None:
-            change = self.ex.changes[index]
-            raise ApplyFailed(f"{where(change)} (id {change.live_id}) is not in the live state read "
-                              "for this apply; run plan again")
-        return group
+        if group is not None:
+            return group
+        for recorded in (change.options, change.fingerprint):
+            users, workspaces = recorded.get("user_ids"), recorded.get("workspace_ids")
+            if isinstance(users, list) and isinstance(workspaces, list):
+                return LiveGroup(self.live_id(index), change.name, tuple(users), tuple(workspaces))
+        raise ApplyFailed(f"{where(change)} (id {change.live_id}) is not in the live state read "
+                          "for this apply; run plan again")
 
-    def _user_ids(self, emails: Iterable[str]) -> list[int]:
-        return [self.ex.ids.user_id(email) for email in emails]
+    def _user_ids(self, emails: Iterable[str], change: Change) -> list[int]:
+        try:
+            return [self.ex.ids.user_id(email) for email in emails]
+        except UnresolvedReference:
+            recorded = change.options.get("user_ids")  # every user after the change, as planned
+            if isinstance(recorded, list) and all(isinstance(uid, int) for uid in recorded):
+                return list(recorded)
+            raise
 
 
 def _with(workspace_ids: Sequence[int], wid: int) -> list[int]:
@@ -182,4 +195,5 @@ WRITES = KindWrites(
     current=current,
     taken=taken,
     same=same,
+    was_read=lambda live: live.groups is not None,
 )

@@ -17,7 +17,9 @@ from reconciler.toggl.errors import TogglError
 from reconciler.toggl.types import BulkResult
 from reconciler.writes.base import (
     BULK_REFUSED,
+    ApplyFailed,
     Batch,
+    BulkCallError,
     Handler,
     KindWriter,
     KindWrites,
@@ -29,6 +31,7 @@ from reconciler.writes.base import (
     parent_key,
     phase,
     unhashable,
+    where,
 )
 
 CREATE_PROJECT_USER = OpKind("create_project_user")
@@ -80,7 +83,7 @@ class MemberWriter(KindWriter):
         index = op.change_indexes[0]
         change = self.ex.changes[index]
         project_id = self.ex.ids.project_id(change.parent)
-        user_id = self.ex.ids.user_id(change.name)
+        user_id = self.ex.ids.user_id(change.name, change.options.get("user_id"))
         manager = bool(change.after("manager", False))
         rate = change.after("rate")  # None: not sent (a paid-plan field)
 
@@ -111,7 +114,10 @@ class MemberWriter(KindWriter):
 
     def update_user(self, op: WriteOp) -> None:
         index = op.change_indexes[0]
-        self._put(self.live_id(index), self.ex.changes[index])
+        change = self.ex.changes[index]
+        if is_group(change):  # nothing to send: Toggl's project groups carry no fields
+            raise ApplyFailed(f"{where(change)}: a project group has no manager or rate to update")
+        self._put(self.live_id(index), change)
 
     def _put(self, member_id: int, change: Change) -> None:
         fields = {f.field: f.after for f in change.fields}
@@ -119,7 +125,10 @@ class MemberWriter(KindWriter):
         if "manager" not in fields and live is None:
             # The PUT needs `manager`, and the plan's live record is not at hand: patch the
             # rate alone rather than guess (a guess could take a manager's rights away).
-            self._patch([member_id], tuple(fields.items()))
+            result = self._patch([member_id], tuple(fields.items()))
+            if member_id not in result.success:
+                failed = "; ".join(f.message for f in result.failure) or "not reported as done"
+                raise BulkCallError(f"bulk call failed for id {member_id}: {failed}")
             return
         manager = fields["manager"] if "manager" in fields else live.manager  # type: ignore[union-attr]
         extra = {"rate": fields["rate"]} if "rate" in fields else {}
@@ -153,7 +162,7 @@ class MemberWriter(KindWriter):
         index = op.change_indexes[0]
         change = self.ex.changes[index]
         project_id = self.ex.ids.project_id(change.parent)
-        group_id = self.ex.ids.group_id(change.name)
+        group_id = self.ex.ids.group_id(change.name, change.options.get("group_id"))
 
         def create() -> Any:
             return self.ex.client.create_project_group(self.wid, project_id, group_id)
@@ -236,5 +245,6 @@ WRITES = KindWrites(
     taken=taken,
     create_key=create_key,
     object_key=object_key,
+    was_read=lambda live: live.members is not None,
     same=same_value,
 )

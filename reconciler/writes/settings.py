@@ -48,5 +48,6 @@ WRITES = KindWrites(
     current=current,
     # The workspace's `at` is not part of the live state: a setting moved is seen by its value.
     has_at=False,
+    was_read=lambda live: live.settings is not None or live.workspace_missing,
     same=lambda field_name, live, seen: same_value(field_name, live, seen),
 )

@@ -50,8 +50,9 @@ def ops_for(index: int, change: Change) -> Iterable[WriteOp | Batch]:
     names = {f.field for f in change.fields}
     if names and names <= BULK_PATCH_FIELDS:
         patch = tuple(sorted((f.field, hashable(f.after)) for f in change.fields))
-        # One bulk call reaches the tasks of one project only.
-        yield Batch("task", (phase(change), parent_key(change), patch))
+        # One bulk call reaches the tasks of one project only (the planner writes a project's
+        # address one way: the string itself keys the batch, cheaply).
+        yield Batch("task", (phase(change), change.parent, patch))
         return
     yield WriteOp(UPDATE_TASK, (index,))
 
@@ -64,7 +65,8 @@ def split_batch(batch: Batch, indexes: list[int], changes: Sequence[Change]) -> 
 
 
 def api_fields(change: Change, user_id: Any) -> dict[str, Any]:
-    """The change's fields in Toggl's names (`user_id` resolves an assignee's e-mail)."""
+    """The change's fields in Toggl's names (`user_id(email, recorded)` resolves an assignee's
+    e-mail; `recorded` is the id the plan recorded in the change's options)."""
     body: dict[str, Any] = {}
     for item in change.fields:
         if item.field == "name":
@@ -74,7 +76,8 @@ def api_fields(change: Change, user_id: Any) -> dict[str, Any]:
         elif item.field == "estimated_hours":
             body["estimated_seconds"] = seconds_of(item.after)
         elif item.field == "assignee":
-            body["user_id"] = None if item.after is None else user_id(item.after)
+            body["user_id"] = (None if item.after is None
+                               else user_id(item.after, change.options.get("user_id")))
     return body
 
 
@@ -107,9 +110,13 @@ class TaskWriter(KindWriter):
             return self.ex.client.create_task(self.wid, project_id, body)
 
         def find(thorough: bool = False) -> Any | None:
-            if thorough:  # the listing below is complete
-                return None
-            return find_by_name([t for t in self.ex.client.list_tasks(self.wid)
+            # The task listing is paged workspace-wide (200 a page: 20,000 tasks are 100 calls),
+            # so this read-back is the costly one of the kinds: the task this create would
+            # have made is in the active (or done) half; thorough (a namesake may be either)
+            # reads both. Toggl documents `since=` and `pid=` on this listing, which would make
+            # it one page as for projects; the client does not take them (yet).
+            active = "both" if thorough else ("true" if body["active"] else "false")
+            return find_by_name([t for t in self.ex.client.list_tasks(self.wid, active=active)
                                  if t.project_id == project_id], change.name)
 
         def reconcile(found: Any) -> list[str]:
@@ -187,7 +194,8 @@ def same(field_name: str, live: Any, seen: Any) -> bool:
     if field_name == "assignee" and isinstance(live, str) and isinstance(seen, str):
         return live.lower() == seen.lower()
     if field_name == "estimated_hours" and live is not None and seen is not None:
-        return seconds_of(live) == seconds_of(seen)
+        # Plans show hours rounded (to 4 places): within a second is the same estimate.
+        return abs(float(live) - float(seen)) * 3600 < 1
     return bool(live == seen)
 
 
@@ -211,4 +219,5 @@ WRITES = KindWrites(
     taken=taken,
     create_key=create_key,
     same=same,
+    was_read=lambda live: live.tasks is not None,
 )

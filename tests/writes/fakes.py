@@ -244,8 +244,10 @@ class FakeToggl:
 
     # -------------------------------------------------------------- tasks
 
-    def list_tasks(self, wid: int) -> list[FakeTask]:
-        return self._call("list_tasks", (wid,), {}, lambda: list(self.tasks.values()))
+    def list_tasks(self, wid: int, *, active: str = "both") -> list[FakeTask]:
+        wanted = {"true": (True,), "false": (False,), "both": (True, False)}[active]
+        return self._call("list_tasks", (wid,), {"active": active},
+                          lambda: [t for t in self.tasks.values() if t.active in wanted])
 
     def create_task(self, wid: int, pid: int, fields: Mapping[str, Any]) -> FakeTask:
         def body() -> FakeTask:

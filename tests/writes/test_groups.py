@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from reconciler.apply import ApplyFailed
@@ -103,3 +105,13 @@ def test_a_detach_committed_then_answered_500_is_read_back() -> None:
     result, _ = run(fake, plan, live(LiveGroup(10, "Shared", (2,), (WID, OTHER_WID))))
     assert (result.applied, result.ambiguous_writes) == (1, 1)
     assert fake.names().count("update_group") == 1
+
+
+def test_an_update_without_the_groups_read_uses_what_the_plan_recorded() -> None:
+    fake = FakeToggl()
+    change = group_change(Action.UPDATE, "Design", FieldChange("members", [], ["ana@acme.test"]),
+                          live_id=9)
+    change = replace(change, options={"user_ids": [1], "workspace_ids": [OTHER_WID, WID]})
+    run(fake, Plan(workspace_id=WID, changes=(change,)),
+        LiveState(workspace_id=WID, organization_id=OID))
+    assert fake.writes() == [("update_group", (OID, 9, "Design", [1], [OTHER_WID, WID]), {})]

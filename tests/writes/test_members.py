@@ -126,3 +126,24 @@ def test_a_bulk_patch_the_server_refuses_falls_back_to_one_put_each() -> None:
     assert fake.names()[1:] == ["update_project_user", "update_project_user"]
     assert [m.rate for m in fake.project_users.values()] == [50, 50]
     assert result.applied == 2
+
+
+def test_without_the_users_read_the_ids_the_plan_recorded_are_used() -> None:
+    fake = FakeToggl()
+    change = Change(Action.CREATE, "member", "Globex/Site/user:ana@acme.test", "ana@acme.test",
+                    parent="Globex/Site", options={"member": "user", "user_id": 1})
+    unread = LiveState(workspace_id=WID, organization_id=OID, clients=(LiveClient(5, "Globex"),),
+                       projects=(LiveProject(40, "Site", client_id=5),))
+    run(fake, Plan(workspace_id=WID, changes=(change,)), unread)
+    assert fake.writes() == [("create_project_user", (WID, 40, 1), {"manager": False, "rate": None})]
+
+
+def test_a_rate_update_without_the_live_record_patches_rather_than_guess_the_manager() -> None:
+    fake = FakeToggl()
+    fake.project_users[100] = FakeProjectUser(100, 40, 1, manager=True, rate=90)
+    plan = Plan(workspace_id=WID, changes=(
+        member(Action.UPDATE, "ana@acme.test", FieldChange("rate", 90, 120), live_id=100),))
+    run(fake, plan, live())  # the plan's member is not in this live state
+    assert fake.writes() == [("patch_project_users", (WID, [100], [
+        {"op": "replace", "path": "/rate", "value": 120}]), {})]
+    assert (fake.project_users[100].manager, fake.project_users[100].rate) == (True, 120)

@@ -64,3 +64,19 @@ def test_a_setting_changed_since_the_plan_is_stale() -> None:
     assert stale_objects(plan(change), live(settings={"rounding": 0})) == []
     assert stale_objects(plan(change), live(settings={"rounding": -1})) == [
         f"settings 'settings' (id {WID}) changed since the plan (at None, the plan saw None)"]
+
+
+def test_a_kind_the_fresh_read_left_out_refuses_the_plan() -> None:
+    change = Change(Action.RENAME, "task", "Globex/Site/B", "B", parent="Globex/Site", live_id=7,
+                    live_at=AT, fields=(FieldChange("name", "A", "B"),))
+    assert stale_objects(plan(change), live(tasks=None)) == [
+        "the plan changes tasks, but the workspace's tasks were not read to check it"]
+
+
+def test_an_estimate_shown_rounded_in_the_plan_is_not_taken_for_an_edit() -> None:
+    change = Change(Action.UPDATE, "task", "Globex/Site/A", "A", parent="Globex/Site", live_id=7,
+                    live_at=AT, fields=(FieldChange("estimated_hours", 1.3336, 2),))
+    seen = live(tasks=(LiveTask(7, "A", 40, estimated_seconds=4801, at=AT),))
+    assert stale_objects(plan(change), seen) == []
+    edited = live(tasks=(LiveTask(7, "A", 40, estimated_seconds=4860, at=AT),))
+    assert len(stale_objects(plan(change), edited)) == 1

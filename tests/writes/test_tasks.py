@@ -123,3 +123,14 @@ def test_a_bulk_archive_committed_then_answered_500_is_read_back() -> None:
     result, _ = run(fake, Plan(workspace_id=WID, changes=changes), live(*rows))
     assert (result.applied, result.ambiguous_writes) == (3, 1)
     assert fake.names().count("patch_tasks") == 1
+
+
+def test_a_name_taken_task_create_finds_a_done_namesake_and_reopens_it() -> None:
+    fake = FakeToggl()
+    fake.tasks[500] = FakeTask(500, "Wireframes", 40, active=False)  # made done after the plan
+    plan = Plan(workspace_id=WID, changes=(task(Action.CREATE, "Wireframes"),))
+    _, events = run(fake, plan, live())
+    assert [call[2] for call in fake.calls if call[0] == "list_tasks"] == [{"active": "true"},
+                                                                          {"active": "both"}]
+    assert fake.writes()[-1] == ("update_task", (WID, 40, 500, {"active": True}), {})
+    assert any("already existed" in e.message for e in events)
