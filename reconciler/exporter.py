@@ -364,16 +364,13 @@ def _group_entries(live: LiveState, directory: _Directory,
 
 def _group_members(group: LiveGroup, directory: _Directory, label: str,
                    report: list[str]) -> list[str] | None:
-    """The members' e-mails, sorted; None (membership not managed) when one has none here."""
-    emails = [directory.emails.get(user_id) for user_id in group.user_ids]
-    unknown = sum(1 for email in emails if email is None)
-    if unknown and not directory.users_read:
+    """The e-mails of its users in this workspace, sorted; None (membership not managed) when
+    the users were not read. Its users in other workspaces cannot be named here, and the plan
+    keeps them in the group whatever the list says."""
+    if not directory.users_read and group.user_ids:
         return None  # said once, by _Directory.of
-    if unknown:
-        report.append(f"{label}: its members are not written ({_count(unknown, 'user')} not in "
-                      "this workspace), so the spec leaves its membership as it is")
-        return None
-    members = sorted((email for email in emails if email is not None), key=str.lower)
+    members = sorted((directory.emails[user_id] for user_id in group.user_ids
+                      if user_id in directory.emails), key=str.lower)
     if not _holdable({"name": group.name, "members": members}, _GROUP, f"{label}'s members",
                      report, what="not written"):
         return None
