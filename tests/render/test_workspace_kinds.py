@@ -297,3 +297,16 @@ def test_members_and_tasks_are_adopted_under_their_projects_entry() -> None:
     assert entries[4]["spec"] == {"name": "Nucleus", "client": "Hooli"}  # the plan is untouched
     text = render_text(plan_json(unmanaged=UNMANAGED_WORKSPACE))
     assert f'  member "{PROJECT}/user:ana@acme.test" (id 702)\n' in text
+
+
+def test_a_huge_plan_of_tasks_and_members_stays_within_the_comment_limit() -> None:
+    from reconciler.render.markdown import MAX_COMMENT_CHARS
+
+    changes = [create_task(f"Task {i:05d}") for i in range(3_000)]
+    changes += [remove_member(f"user{i:05d}@acme.test") for i in range(2_000)]
+    markdown = render_markdown(plan_json(*changes))
+    assert len(markdown) <= MAX_COMMENT_CHARS
+    assert "> 2000 objects will be archived or deleted:" in markdown
+    assert "more not listed (the comment has a size limit)" in markdown
+    assert "5000 of 5000 changes not shown" in markdown  # the removals took the room
+    assert markdown.count("<details>") == markdown.count("</details>")
