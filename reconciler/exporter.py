@@ -350,9 +350,12 @@ def _group_entries(live: LiveState, directory: _Directory,
         report.append(f"{_count(len(attached), 'group')} left out: groups need a paid plan")
         return []
     entries = []
+    seen: set[str] = set()
     for group in attached:
         label = f"group {quoted(group.name)}"
         entry: dict[str, Any] = {"name": group.name}
+        if not _first_of_its_name(group.name, seen, label, "group of the organization", report):
+            continue
         if not _holdable(entry, _GROUP, label, report):
             continue
         members = _group_members(group, directory, label, report)
@@ -405,12 +408,13 @@ class _ProjectContents:
     def _members(self, project_id: int, address: str, report: list[str]) -> list[dict[str, Any]]:
         if self.members is None:
             return []
-        written = []
+        written: dict[tuple[int, str], dict[str, Any]] = {}
         for member in self.members.get(project_id, ()):
             entry = self._member_entry(member, address, report)
+            # One entry per user or group: the spec refuses a second, and it would say nothing.
             if entry is not None:
-                written.append(entry)
-        return sorted(written, key=_member_order)
+                written.setdefault(_member_order(entry), entry)
+        return [written[key] for key in sorted(written)]
 
     def _member_entry(self, member: LiveMember, address: str,
                       report: list[str]) -> dict[str, Any] | None:
@@ -446,8 +450,11 @@ class _ProjectContents:
                         if self.include_archived or task.active),
                        key=lambda task: name_key(task.name))
         written = []
+        seen: set[str] = set()
         for task in tasks:
             label = f"task {quoted(address + '/' + task.name)}"
+            if not _first_of_its_name(task.name, seen, label, "task of the project", report):
+                continue
             entry = self._task_entry(task, label, report)
             if _holdable(entry, _TASK, label, report):
                 # A name alone is written as the shorthand, as people write it.
@@ -473,6 +480,18 @@ class _ProjectContents:
             elif email is not None:
                 entry["assignee"] = email
         return entry
+
+
+def _first_of_its_name(name: str, seen: set[str], label: str, what: str,
+                       report: list[str]) -> bool:
+    """False (and said) for a second name equal to an earlier one up to letter case, which
+    the spec refuses as a duplicate; Toggl keeps such names apart only by accident."""
+    key = name_key(name)
+    if key in seen:
+        report.append(f"{label} left out: another {what} has the same name up to letter case")
+        return False
+    seen.add(key)
+    return True
 
 
 def _by_project(items: tuple[Any, ...] | None) -> dict[int, list[Any]] | None:

@@ -373,3 +373,24 @@ def test_the_export_message_counts_the_workspace_kinds_it_wrote() -> None:
     assert _object_counts(export(workspace_live(), include_archived=True, source="s",
                                  now="n").written) == \
         "2 clients, 3 projects, 2 tags, 2 groups, 4 members, 4 tasks"
+
+
+def test_names_equal_up_to_case_are_written_once_and_the_rest_said() -> None:
+    live = workspace_live(
+        groups=(LiveGroup(5, "Designers", workspace_ids=(7,)),
+                LiveGroup(6, "designers", workspace_ids=(7,))),
+        members=(LiveMember(100, 10, user_id=1), LiveMember(101, 10, user_id=1, manager=True)),
+        tasks=(LiveTask(1, "Review", 10), LiveTask(2, "REVIEW", 10)),
+    )
+    result = export(live, include_archived=True, source="s", now="n")
+    document = yaml.safe_load(result.text)
+    assert [group["name"] for group in document["groups"]] == ["Designers"]
+    web = document["projects"][1]
+    assert web["members"] == [{"user": "ana@acme.test"}]
+    assert web["tasks"] == ["Review"]
+    assert result.left_out == (
+        "group 'designers' left out: another group of the organization has the same name up "
+        "to letter case",
+        "task 'Globex/Web/REVIEW' left out: another task of the project has the same name up "
+        "to letter case",
+    )
