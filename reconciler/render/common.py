@@ -20,6 +20,7 @@ from reconciler.render.kinds import (
     PROJECT_ENTRY_KEYS,
     is_known,
     kind_noun,
+    known_kind,
     kind_words,
     kinds_in_order,
 )
@@ -124,14 +125,18 @@ def _counts_by_kind(value: Any) -> list[tuple[str, int]]:
     """(kind, count) in kind order; anything that is not a count of a kind is ignored."""
     if not isinstance(value, Mapping):
         return []
-    counts = {str(kind): count for kind, count in value.items()
-              if isinstance(count, int) and not isinstance(count, bool)}
+    counts: dict[str, int] = {}
+    for key, count in value.items():
+        if isinstance(count, int) and not isinstance(count, bool):
+            # Keys name a kind ("task") or its plural ("tasks", as reads are billed), or a
+            # read that is no kind ("users"): kinds in kind order, the others after them.
+            kind = known_kind(str(key)) or str(key)
+            counts[kind] = counts.get(kind, 0) + count
     return [(kind, counts[kind]) for kind in kinds_in_order(counts)]
 
 
 def _kind_key_word(kind: str, word: Callable[[Any], str]) -> str:
-    # Keys may name a kind ("task") or a section ("tasks"), or a read that is no kind
-    # ("users"): a kind is written in its plural, anything else as it is, escaped.
+    """A kind in its plural, anything else as it is, escaped."""
     return word(kind_words(kind).plural if is_known(kind) else kind)
 
 

@@ -251,6 +251,16 @@ def test_the_bill_shows_reads_and_writes_by_kind_when_the_plan_has_them() -> Non
         render_markdown(plan)
 
 
+def test_reads_billed_by_section_name_are_in_kind_order_too() -> None:
+    plan = plan_json()
+    plan["bill"]["reads_by_kind"] = {"settings": 1, "workspaces": 1, "clients": 1, "tags": 1,
+                                     "projects": 1, "users": 1, "groups": 1, "members": 2,
+                                     "tasks": 1}
+    assert render_text(plan).splitlines()[2] == (
+        "By kind: reads: workspaces 1, settings 1, clients 1, projects 1, tags 1, groups 1, "
+        "members 2, tasks 1, users 1.")
+
+
 @pytest.mark.parametrize("by_kind", [None, {}, "12", {"task": "3", "tag": True}, []])
 def test_a_bill_without_counts_by_kind_reads_as_before(by_kind: Any) -> None:
     plan = plan_json(create_task())
