@@ -479,6 +479,14 @@ def adopt_snippet(unmanaged: Iterable[Mapping[str, Any]]) -> str:
     return "\n".join(yaml_line_escape(line) for line in text.split("\n"))
 
 
+def adopt_intro(unmanaged: Iterable[Mapping[str, Any]]) -> str:
+    """The sentence before the snippet; members and tasks go into an entry the spec has."""
+    if any(entry["kind"] in PROJECT_ENTRY_KEYS for entry in unmanaged):
+        return ("To manage them, add these entries to the spec (members and tasks into their "
+                "project's own entry):")
+    return "To manage them, add these entries to the spec:"
+
+
 def _copied(spec: Any) -> Any:
     # The snippet adds members and tasks to project entries: never to the plan's own dicts.
     return dict(spec) if isinstance(spec, Mapping) else spec

@@ -21,6 +21,7 @@ from reconciler.render.common import (
     SYMBOLS,
     action_counts,
     action_verb,
+    adopt_intro,
     adopt_snippet,
     bill_line,
     change_note,
@@ -372,7 +373,7 @@ def _fenced(body: str, info: str, indent: str = "") -> str:
 def _unmanaged_section(unmanaged: Sequence[Mapping[str, Any]]) -> str:
     return (
         f"<details><summary>Unmanaged: {plural(len(unmanaged), 'live object')} not in the spec"
-        "</summary>\n\nTo manage them, add these entries to the spec:\n\n"
+        f"</summary>\n\n{adopt_intro(unmanaged)}\n\n"
         + _fenced(adopt_snippet(unmanaged).rstrip("\n"), "yaml")
         + "\n\n</details>\n\n"
     )

@@ -320,3 +320,12 @@ def test_a_huge_plan_of_tasks_and_members_stays_within_the_comment_limit() -> No
     assert "more not listed (the comment has a size limit)" in markdown
     assert "5000 of 5000 changes not shown" in markdown  # the removals took the room
     assert markdown.count("<details>") == markdown.count("</details>")
+
+
+def test_the_snippet_says_where_members_and_tasks_go() -> None:
+    intro = "To manage them, add these entries to the spec (members and tasks into their " \
+            "project's own entry):"
+    assert intro in render_text(plan_json(unmanaged=UNMANAGED_WORKSPACE))
+    assert intro in render_markdown(plan_json(unmanaged=UNMANAGED_WORKSPACE))
+    only_group = plan_json(unmanaged=UNMANAGED_WORKSPACE[:1])
+    assert "To manage them, add these entries to the spec:\n" in render_text(only_group)
