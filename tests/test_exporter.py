@@ -394,3 +394,20 @@ def test_names_equal_up_to_case_are_written_once_and_the_rest_said() -> None:
         "task 'Globex/Web/REVIEW' left out: another task of the project has the same name up "
         "to letter case",
     )
+
+
+def test_a_setting_the_spec_cannot_hold_is_left_out_and_said() -> None:
+    from tests.hostile import assert_log_safe, assert_terminal_safe
+
+    if "settings" not in load_schema()["properties"]:
+        pytest.skip("the schema has no workspace kinds yet")
+    live = workspace_live(settings={"default_currency": "\x1b[2J::error::x", "rounding": 7,
+                                    "reports_collapse": True})
+    result = export(live, include_archived=True, source="s", now="n")
+    assert yaml.safe_load(result.text)["settings"] == {"reports_collapse": True}
+    assert result.left_out[:2] == (
+        "setting default_currency left out: the spec cannot hold its default_currency",
+        "setting rounding left out: the spec cannot hold its rounding",
+    )
+    assert_terminal_safe(result.text)
+    assert_log_safe(result.text)
