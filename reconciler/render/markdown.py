@@ -195,7 +195,11 @@ def _heading(plan: Mapping[str, Any]) -> str:
     workspace = plan.get("workspace") or {}
     name = workspace.get("name")
     workspace_id = workspace.get("id")
-    label = f"**{md_escape(name)}** (id {workspace_id})" if name else str(workspace_id)
+    # A workspace this plan creates has no id yet (the plan holds 0).
+    creates = any(change["kind"] == "workspace" and change["action"] == "create"
+                  for change in plan.get("changes") or ())
+    where = "to be created" if creates and not workspace_id else f"id {workspace_id}"
+    label = f"**{md_escape(name)}** ({where})" if name else str(workspace_id)
     return f"## Toggl plan for workspace {label}\n\n"
 
 

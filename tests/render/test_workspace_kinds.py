@@ -329,3 +329,12 @@ def test_the_snippet_says_where_members_and_tasks_go() -> None:
     assert intro in render_markdown(plan_json(unmanaged=UNMANAGED_WORKSPACE))
     only_group = plan_json(unmanaged=UNMANAGED_WORKSPACE[:1])
     assert "To manage them, add these entries to the spec:\n" in render_text(only_group)
+
+
+def test_a_workspace_the_plan_creates_has_no_id_in_the_heading() -> None:
+    plan = plan_json(create_workspace(), update_settings())
+    plan["workspace"]["id"] = 0
+    assert render_markdown(plan).startswith(
+        "## Toggl plan for workspace **Acme Corp** (to be created)\n\n")
+    assert render_markdown(plan_json(create_workspace())).startswith(
+        "## Toggl plan for workspace **Acme Corp** (id 1234)\n\n")
