@@ -350,9 +350,12 @@ def _group_entries(live: LiveState, directory: _Directory,
         report.append(f"{_count(len(attached), 'group')} left out: groups need a paid plan")
         return []
     entries = []
+    seen: set[str] = set()
     for group in attached:
         label = f"group {quoted(group.name)}"
         entry: dict[str, Any] = {"name": group.name}
+        if not _first_of_its_name(group.name, seen, label, "group of the organization", report):
+            continue
         if not _holdable(entry, _GROUP, label, report):
             continue
         members = _group_members(group, directory, label, report)
@@ -364,16 +367,13 @@ def _group_entries(live: LiveState, directory: _Directory,
 
 def _group_members(group: LiveGroup, directory: _Directory, label: str,
                    report: list[str]) -> list[str] | None:
-    """The members' e-mails, sorted; None (membership not managed) when one has none here."""
-    emails = [directory.emails.get(user_id) for user_id in group.user_ids]
-    unknown = sum(1 for email in emails if email is None)
-    if unknown and not directory.users_read:
+    """The e-mails of its users in this workspace, sorted; None (membership not managed) when
+    the users were not read. Its users in other workspaces cannot be named here, and the plan
+    keeps them in the group whatever the list says."""
+    if not directory.users_read and group.user_ids:
         return None  # said once, by _Directory.of
-    if unknown:
-        report.append(f"{label}: its members are not written ({_count(unknown, 'user')} not in "
-                      "this workspace), so the spec leaves its membership as it is")
-        return None
-    members = sorted((email for email in emails if email is not None), key=str.lower)
+    members = sorted((directory.emails[user_id] for user_id in group.user_ids
+                      if user_id in directory.emails), key=str.lower)
     if not _holdable({"name": group.name, "members": members}, _GROUP, f"{label}'s members",
                      report, what="not written"):
         return None
@@ -408,12 +408,13 @@ class _ProjectContents:
     def _members(self, project_id: int, address: str, report: list[str]) -> list[dict[str, Any]]:
         if self.members is None:
             return []
-        written = []
+        written: dict[tuple[int, str], dict[str, Any]] = {}
         for member in self.members.get(project_id, ()):
             entry = self._member_entry(member, address, report)
+            # One entry per user or group: the spec refuses a second, and it would say nothing.
             if entry is not None:
-                written.append(entry)
-        return sorted(written, key=_member_order)
+                written.setdefault(_member_order(entry), entry)
+        return [written[key] for key in sorted(written)]
 
     def _member_entry(self, member: LiveMember, address: str,
                       report: list[str]) -> dict[str, Any] | None:
@@ -449,8 +450,11 @@ class _ProjectContents:
                         if self.include_archived or task.active),
                        key=lambda task: name_key(task.name))
         written = []
+        seen: set[str] = set()
         for task in tasks:
             label = f"task {quoted(address + '/' + task.name)}"
+            if not _first_of_its_name(task.name, seen, label, "task of the project", report):
+                continue
             entry = self._task_entry(task, label, report)
             if _holdable(entry, _TASK, label, report):
                 # A name alone is written as the shorthand, as people write it.
@@ -476,6 +480,18 @@ class _ProjectContents:
             elif email is not None:
                 entry["assignee"] = email
         return entry
+
+
+def _first_of_its_name(name: str, seen: set[str], label: str, what: str,
+                       report: list[str]) -> bool:
+    """False (and said) for a second name equal to an earlier one up to letter case, which
+    the spec refuses as a duplicate; Toggl keeps such names apart only by accident."""
+    key = name_key(name)
+    if key in seen:
+        report.append(f"{label} left out: another {what} has the same name up to letter case")
+        return False
+    seen.add(key)
+    return True
 
 
 def _by_project(items: tuple[Any, ...] | None) -> dict[int, list[Any]] | None:

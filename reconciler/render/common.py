@@ -20,6 +20,7 @@ from reconciler.render.kinds import (
     PROJECT_ENTRY_KEYS,
     is_known,
     kind_noun,
+    known_kind,
     kind_words,
     kinds_in_order,
 )
@@ -126,14 +127,18 @@ def _counts_by_kind(value: Any, ordered: bool = True) -> list[tuple[str, int]]:
     """(kind, count) in kind order (or as given); anything that is not a count is ignored."""
     if not isinstance(value, Mapping):
         return []
-    counts = {str(kind): count for kind, count in value.items()
-              if isinstance(count, int) and not isinstance(count, bool)}
+    counts: dict[str, int] = {}
+    for key, count in value.items():
+        if isinstance(count, int) and not isinstance(count, bool):
+            # Keys name a kind ("task") or its plural ("tasks", as reads are billed), or a
+            # read that is no kind ("users").
+            kind = known_kind(str(key)) or str(key)
+            counts[kind] = counts.get(kind, 0) + count
     return [(kind, counts[kind]) for kind in (kinds_in_order(counts) if ordered else counts)]
 
 
 def _kind_key_word(kind: str, word: Callable[[Any], str]) -> str:
-    # Keys may name a kind ("task") or a section ("tasks"), or a read that is no kind
-    # ("users"): a kind is written in its plural, anything else as it is, escaped.
+    """A kind in its plural, anything else as it is, escaped."""
     return word(kind_words(kind).plural if is_known(kind) else kind)
 
 
@@ -474,6 +479,14 @@ def adopt_snippet(unmanaged: Iterable[Mapping[str, Any]]) -> str:
     # hold them (the representer below forces that style), and YAML reads `\uXXXX` there as the
     # character itself, so escaping them line by line keeps the snippet equal to the entries.
     return "\n".join(yaml_line_escape(line) for line in text.split("\n"))
+
+
+def adopt_intro(unmanaged: Iterable[Mapping[str, Any]]) -> str:
+    """The sentence before the snippet; members and tasks go into an entry the spec has."""
+    if any(entry["kind"] in PROJECT_ENTRY_KEYS for entry in unmanaged):
+        return ("To manage them, add these entries to the spec (members and tasks into their "
+                "project's own entry):")
+    return "To manage them, add these entries to the spec:"
 
 
 def _copied(spec: Any) -> Any:

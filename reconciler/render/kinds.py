@@ -53,6 +53,14 @@ def is_known(kind: str) -> bool:
     return kind in KIND_WORDS
 
 
+_BY_PLURAL: Mapping[str, str] = {words.plural: kind for kind, words in KIND_WORDS.items()}
+
+
+def known_kind(key: str) -> str | None:
+    """The kind a key names, by itself ("task") or by its plural ("tasks"); None for others."""
+    return key if key in KIND_WORDS else _BY_PLURAL.get(key)
+
+
 def kind_noun(kind: str, count: int) -> str:
     words = kind_words(kind)
     return words.singular if count == 1 else words.plural

@@ -21,6 +21,7 @@ from reconciler.render.common import (
     SYMBOLS,
     action_counts,
     action_verb,
+    adopt_intro,
     adopt_snippet,
     bill_line,
     change_note,
@@ -194,7 +195,11 @@ def _heading(plan: Mapping[str, Any]) -> str:
     workspace = plan.get("workspace") or {}
     name = workspace.get("name")
     workspace_id = workspace.get("id")
-    label = f"**{md_escape(name)}** (id {workspace_id})" if name else str(workspace_id)
+    # A workspace this plan creates has no id yet (the plan holds 0).
+    creates = any(change["kind"] == "workspace" and change["action"] == "create"
+                  for change in plan.get("changes") or ())
+    where = "to be created" if creates and not workspace_id else f"id {workspace_id}"
+    label = f"**{md_escape(name)}** ({where})" if name else str(workspace_id)
     return f"## Toggl plan for workspace {label}\n\n"
 
 
@@ -372,7 +377,7 @@ def _fenced(body: str, info: str, indent: str = "") -> str:
 def _unmanaged_section(unmanaged: Sequence[Mapping[str, Any]]) -> str:
     return (
         f"<details><summary>Unmanaged: {plural(len(unmanaged), 'live object')} not in the spec"
-        "</summary>\n\nTo manage them, add these entries to the spec:\n\n"
+        f"</summary>\n\n{adopt_intro(unmanaged)}\n\n"
         + _fenced(adopt_snippet(unmanaged).rstrip("\n"), "yaml")
         + "\n\n</details>\n\n"
     )

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 from reconciler.render.common import (
     ACTIONS,
     SYMBOLS,
+    adopt_intro,
     adopt_snippet,
     bill_line,
     change_note,
@@ -176,7 +177,7 @@ def _unmanaged_section(unmanaged: list[Mapping[str, Any]], compact: bool = False
     for entry in unmanaged:
         subject = f"{escape_unsafe(entry['kind'])} {quote_value(entry['address'])}"
         lines.append(f"  {subject} (id {entry['id']})")
-    lines.append("To manage them, add these entries to the spec:")
+    lines.append(adopt_intro(unmanaged))
     return "\n".join(lines) + "\n\n" + adopt_snippet(unmanaged).rstrip("\n")
 
 

@@ -252,6 +252,16 @@ def test_the_bill_shows_reads_and_writes_by_kind_when_the_plan_has_them() -> Non
         render_markdown(plan)
 
 
+def test_reads_billed_by_section_name_are_shown_in_the_order_they_were_made() -> None:
+    plan = plan_json()
+    plan["bill"]["reads_by_kind"] = {"workspaces": 1, "clients": 1, "tags": 1, "projects": 1,
+                                     "settings": 1, "users": 1, "groups": 1, "members": 2,
+                                     "tasks": 1}
+    assert render_text(plan).splitlines()[2] == (
+        "By kind: reads: workspaces 1, clients 1, tags 1, projects 1, settings 1, users 1, "
+        "groups 1, members 2, tasks 1.")
+
+
 @pytest.mark.parametrize("by_kind", [None, {}, "12", {"task": "3", "tag": True}, []])
 def test_a_bill_without_counts_by_kind_reads_as_before(by_kind: Any) -> None:
     plan = plan_json(create_task())
@@ -298,3 +308,34 @@ def test_members_and_tasks_are_adopted_under_their_projects_entry() -> None:
     assert entries[4]["spec"] == {"name": "Nucleus", "client": "Hooli"}  # the plan is untouched
     text = render_text(plan_json(unmanaged=UNMANAGED_WORKSPACE))
     assert f'  member "{PROJECT}/user:ana@acme.test" (id 702)\n' in text
+
+
+def test_a_huge_plan_of_tasks_and_members_stays_within_the_comment_limit() -> None:
+    from reconciler.render.markdown import MAX_COMMENT_CHARS
+
+    changes = [create_task(f"Task {i:05d}") for i in range(3_000)]
+    changes += [remove_member(f"user{i:05d}@acme.test") for i in range(2_000)]
+    markdown = render_markdown(plan_json(*changes))
+    assert len(markdown) <= MAX_COMMENT_CHARS
+    assert "> 2000 objects will be archived or deleted:" in markdown
+    assert "more not listed (the comment has a size limit)" in markdown
+    assert "5000 of 5000 changes not shown" in markdown  # the removals took the room
+    assert markdown.count("<details>") == markdown.count("</details>")
+
+
+def test_the_snippet_says_where_members_and_tasks_go() -> None:
+    intro = "To manage them, add these entries to the spec (members and tasks into their " \
+            "project's own entry):"
+    assert intro in render_text(plan_json(unmanaged=UNMANAGED_WORKSPACE))
+    assert intro in render_markdown(plan_json(unmanaged=UNMANAGED_WORKSPACE))
+    only_group = plan_json(unmanaged=UNMANAGED_WORKSPACE[:1])
+    assert "To manage them, add these entries to the spec:\n" in render_text(only_group)
+
+
+def test_a_workspace_the_plan_creates_has_no_id_in_the_heading() -> None:
+    plan = plan_json(create_workspace(), update_settings())
+    plan["workspace"]["id"] = 0
+    assert render_markdown(plan).startswith(
+        "## Toggl plan for workspace **Acme Corp** (to be created)\n\n")
+    assert render_markdown(plan_json(create_workspace())).startswith(
+        "## Toggl plan for workspace **Acme Corp** (id 1234)\n\n")
