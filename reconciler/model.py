@@ -220,7 +220,9 @@ class DesiredMember:
     @property
     def member_key(self) -> str:
         """`user:<e-mail>` or `group:<name>`: the member's address within its project."""
-        return f"user:{self.user}" if self.user is not None else f"group:{escape_name(self.group or '')}"
+        if self.user is not None:
+            return f"user:{escape_name(self.user)}"
+        return f"group:{escape_name(self.group or '')}"
 
 
 @dataclass(frozen=True)

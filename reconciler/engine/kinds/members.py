@@ -75,7 +75,8 @@ def member_key(ctx: PlanContext, live: LiveMember) -> str:
     people = directory(ctx)
     if live.group_id is not None:
         return f"group:{escape_name(people.group_name(live.group_id))}"
-    return f"user:{people.email_of(live.user_id) or f'#{live.user_id}'}"
+    # An e-mail may hold `/` (RFC 5322 allows it): escaped like names, the address stays whole.
+    return f"user:{escape_name(people.email_of(live.user_id) or f'#{live.user_id}')}"
 
 
 def member_blast(ctx: PlanContext, live: LiveMember) -> BlastRadius:
@@ -195,7 +196,7 @@ def _group_pairs(ctx: PlanContext) -> GroupPairs:
 def _ensure(ctx: PlanContext, member: DesiredMember, live: LiveMember | None, parent: str,
             is_user: bool, target_id: int, shown: str, source: SourceLocation | None,
             ) -> Change | None:
-    key = f"user:{shown}" if is_user else f"group:{escape_name(shown)}"
+    key = f"user:{escape_name(shown)}" if is_user else f"group:{escape_name(shown)}"
     wanted = {f: member.fields[f] for f in MEMBER_FIELDS if f in member.fields} if is_user else {}
     if live is None:
         fields = [FieldChange(f, None, value) for f, value in wanted.items()]
