@@ -39,6 +39,7 @@ from reconciler.writes.base import (
     Handler,
     IdBook,
     KindWriter,
+    OpKind,
     UnresolvedReference,
     WriteOp,
 )
@@ -132,8 +133,8 @@ class Executor:
         # One writer per kind, in the registry's order (a writer may read ids an earlier one
         # seeded); every op kind has exactly one handler.
         self.writers: dict[str, KindWriter] = {writes.kind: writes.writer(self) for writes in REGISTRY}
-        self._handlers: dict[Any, Handler] = {}
-        self._writer_of: dict[Any, KindWriter] = {}
+        self._handlers: dict[OpKind, Handler] = {}
+        self._writer_of: dict[OpKind, KindWriter] = {}
         for writer in self.writers.values():
             for op_kind, handler in writer.handlers().items():
                 self._handlers[op_kind] = handler
