@@ -106,18 +106,22 @@ class TaskWriter(KindWriter):
         if body.get("user_id") is None:
             body.pop("user_id", None)
 
+        since = self.ex.clock.since()  # before the write: a task it made is changed after
+
         def create() -> Any:
             return self.ex.client.create_task(self.wid, project_id, body)
 
         def find(thorough: bool = False) -> Any | None:
-            # The task listing is paged workspace-wide (200 a page: 20,000 tasks are 100 calls),
-            # so this read-back is the costly one of the kinds: the task this create would
-            # have made is in the active (or done) half; thorough (a namesake may be either)
-            # reads both. Toggl documents `since=` and `pid=` on this listing, which would make
-            # it one page as for projects; the client does not take them (yet).
-            active = "both" if thorough else ("true" if body["active"] else "false")
-            return find_by_name([t for t in self.ex.client.list_tasks(self.wid, active=active)
-                                 if t.project_id == project_id], change.name)
+            # The task listing is paged workspace-wide (200 a page: 20,000 tasks are 100
+            # calls), so the first look is `since=` the server's time before the write (its
+            # documented filter: one page, deleted tasks included, which are left out);
+            # thorough (a namesake made long ago may be in either half) reads every task.
+            if thorough or since is None:
+                listed = self.ex.client.list_tasks(self.wid, active="both")
+            else:
+                listed = self.ex.client.list_tasks(self.wid, active="both", since=since)
+            return find_by_name([t for t in listed if t.project_id == project_id
+                                 and not getattr(t, "server_deleted_at", None)], change.name)
 
         def reconcile(found: Any) -> list[str]:
             differences = {name: value for name, value in body.items()

@@ -537,3 +537,30 @@ def test_a_cached_plan_reads_tasks_with_one_since_call_and_sees_changes(kinds: K
     assert second["bill"]["reads_by_kind"]["tasks"] == 1
     changes = {(c["action"], c["name"]) for c in second["changes"]}
     assert ("create", "T001") in changes and ("create", "T002") in changes, changes
+
+
+# ---------------------------------------------------------------- ambiguous writes
+
+
+def test_ambiguous_task_creates_are_settled_with_one_since_read_each(kinds: KindsHarness) -> None:
+    """With 450 tasks live (3 pages), a task create answered 500 after committing is found
+    again with one `since=` read, not by listing every task, and never made twice."""
+    many = "".join(f"      - T{i:03}\n" for i in range(450))
+    assert kinds.apply(kinds.spec(f"projects:\n  - name: Site\n    tasks:\n{many}")).code == 0
+    with kinds.store.transaction() as db:  # made an hour ago
+        db.execute("UPDATE tasks SET at_ts = at_ts - 3600")
+    path = kinds.spec(f"projects:\n  - name: Site\n    tasks:\n{many}      - New one\n"
+                      "      - New two\n")
+    kinds.sandbox.configure(fail_after=1.0)  # every write committed, then answered 500
+    before = len(kinds.sandbox.requests)
+    result = kinds.cli("apply", path, "--auto-approve",
+                       env={**kinds.env, "TOGGL_RECONCILER_RETRY_BASE": "0.01"})
+    kinds.sandbox.configure(fail_after=0.0)
+    assert result.code == 0, result.output
+    assert "2 extra reads to settle 2 ambiguous writes" in result.stdout, result.stdout
+    task_reads = [r for r in kinds.sandbox.requests[before:]
+                  if r.method == "GET" and r.path.endswith("/tasks")]
+    assert len(task_reads) == 3 + 2, task_reads  # the plan's 3 pages, then 1 per create
+    assert sorted(t for t in kinds.tasks() if t.startswith("New")) == ["New one", "New two"]
+    listed = kinds.api("GET", f"/workspaces/{kinds.wid}/tasks?active=both&per_page=200&page=3")
+    assert listed["total_count"] == 452

@@ -244,9 +244,13 @@ class FakeToggl:
 
     # -------------------------------------------------------------- tasks
 
-    def list_tasks(self, wid: int, *, active: str = "both") -> list[FakeTask]:
+    def list_tasks(self, wid: int, *, active: str = "both",
+                   since: int | None = None) -> list[FakeTask]:
+        # `since`: every task is newer than any moment the fake's clock gives (a superset of
+        # what Toggl would list, as a since= listing may be).
         wanted = {"true": (True,), "false": (False,), "both": (True, False)}[active]
-        return self._call("list_tasks", (wid,), {"active": active},
+        options = {"active": active, **({"since": since} if since is not None else {})}
+        return self._call("list_tasks", (wid,), options,
                           lambda: [t for t in self.tasks.values() if t.active in wanted])
 
     def create_task(self, wid: int, pid: int, fields: Mapping[str, Any]) -> FakeTask:
