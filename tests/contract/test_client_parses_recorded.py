@@ -19,6 +19,7 @@ from reconciler.toggl import (
     Client,
     ConflictError,
     PaidPlanRequiredError,
+    Organization,
     Project,
     Tag,
     TimeEntry,
@@ -39,6 +40,7 @@ ERROR_BY_STATUS: Mapping[int, type[TogglError]] = {
 NO_CLIENT_METHOD: Mapping[tuple[str, str], str] = {
     ("PATCH", r"/workspaces/\d+/time_entries/[\d,]+"): "the reconciler never edits time entries in bulk",
     ("PUT", r"/me"): "the reconciler never changes the user's settings",
+    ("POST", r"/me/organizations"): "the reconciler never creates organizations",
     # The recorded 405 (empty body): test_client_reports_an_empty_405_by_status shows how the
     # client takes that answer on a call it does make.
     ("GET", r"/workspaces/\d+/time_entries"): "no client method lists a workspace's time entries",
@@ -56,6 +58,7 @@ FIELDS: Mapping[type, Mapping[str, str]] = {
     Tag: {"id": "id", "workspace_id": "workspace_id", "name": "name", "at": "at"},
     TimeEntry: {key: key for key in ("id", "workspace_id", "project_id", "description", "start", "stop", "duration")},
     WorkspaceUser: {"id": "id", "email": "email", "fullname": "fullname", "is_admin": "is_admin", "is_active": "is_active"},
+    Organization: {"id": "id", "name": "name", "pricing_plan_name": "pricing_plan_name"},
 }
 
 
@@ -95,6 +98,10 @@ ROUTES: tuple[Route, ...] = (
           lambda c, i, m: c.update_time_entry(int(m[1]), int(m[2]), _body(i))),
     Route("DELETE", r"/workspaces/(\d+)/time_entries/(\d+)", lambda c, i, m: c.delete_time_entry(int(m[1]), int(m[2]))),
     Route("GET", r"/workspaces/(\d+)/users", lambda c, i, m: c.list_workspace_users(int(m[1]))),
+    # The workspace kinds: the organization a missing workspace is created in, and the create.
+    Route("GET", r"/me/organizations", lambda c, i, m: c.list_organizations()),
+    Route("POST", r"/organizations/(\d+)/workspaces",
+          lambda c, i, m: c.create_workspace(int(m[1]), _body(i)["name"])),
 )
 
 
@@ -108,9 +115,10 @@ def _route(interaction: Interaction) -> tuple[Route, re.Match[str]] | None:
 
 
 def _no_method_reason(interaction: Interaction) -> str | None:
-    if "/organizations" in interaction.path:
-        return "organizations: the reconciler has no client method for them (workspace-level tool)"
     path = interaction.path.removeprefix("/api/v9")
+    if path.startswith("/organizations") and _route(interaction) is None:
+        return ("organizations: the reconciler reads them only to find where to create a "
+                "workspace (/me/organizations) and creates workspaces in them")
     for (method, pattern), reason in NO_CLIENT_METHOD.items():
         if interaction.method == method and re.fullmatch(pattern, path):
             return reason
