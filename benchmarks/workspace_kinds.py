@@ -146,6 +146,12 @@ def measure(projects: int, with_kinds: int, repeats: int, work_dir: Path) -> lis
     try:
         load_into_store(store, workload)
         _seed_kinds(store, load_into_store(store, kinds), kinds_document)
+        # Last changed over the past days, a second apart, as a real workspace's objects are
+        # (made in one instant, every one would be newer than a `since=` read's margin).
+        with store.transaction() as connection:
+            for table in ("clients", "projects", "tags", "tasks", "project_users",
+                          "project_groups"):
+                connection.execute(f"UPDATE {table} SET at_ts = at_ts - 86400 - (id % 200000)")
     finally:
         store.close()
     plain_spec = work_dir / "without-kinds.yaml"
