@@ -165,7 +165,7 @@ _ROUTE_ROWS: list[tuple[str, str, Handler]] = [
         lambda c: project_members.delete_project_group(c.store, c.wid, c.number("id")))),
     # tasks
     ("GET", _WS + r"/tasks",
-     lambda c: _json(tasks.list_workspace_tasks(c.store, c.wid, c.query))),
+     lambda c: Reply(encoded=tasks.workspace_tasks_page(c.store, c.wid, c.query))),
     ("GET", _WS + _PROJECT + r"/tasks",
      lambda c: _json(tasks.list_project_tasks(c.store, c.wid, c.number("pid")))),
     ("POST", _WS + _PROJECT + r"/tasks",

@@ -276,3 +276,29 @@ def test_me_with_related_data_lists_the_paid_workspaces_tasks(
     sandbox.store.add_task(free_wid, sandbox.store.add_project(free_wid, "F"), "hidden")
     related = api.get("/me", params={"with_related_data": "true"}).json()
     assert [t["id"] for t in related["tasks"]] == [task]
+
+
+@pytest.mark.parametrize("active", ["true", "false", "both"])
+def test_a_kept_listing_answers_what_the_query_does_and_follows_writes(
+        sandbox: Sandbox, api, wid: int, pid: int, active: str) -> None:
+    from reconciler.sandbox.encoding import encode_json
+    from reconciler.sandbox.tasks import list_workspace_tasks, workspace_tasks_page
+
+    for index in range(7):
+        sandbox.store.add_task(wid, pid, f"T{6 - index}", active=index % 3 != 0)
+    store = sandbox.store
+
+    def pages() -> list[tuple[bytes, bytes]]:
+        with store.transaction():
+            return [(workspace_tasks_page(store, wid, query),
+                     encode_json(list_workspace_tasks(store, wid, query)))
+                    for query in ({"active": active, "per_page": "3", "page": str(page)}
+                                  for page in range(1, 5))]
+
+    assert all(kept == queried for kept, queried in pages())
+    first = api.get(f"/workspaces/{wid}/tasks", params={"active": "both"}).json()["data"][0]
+    assert api.put(f"{_tasks(wid, pid)}/{first['id']}", {"name": "Z renamed"}).status_code == 200
+    after = pages()
+    assert all(kept == queried for kept, queried in after)
+    assert (b"Z renamed" in b"".join(kept for kept, _ in after)) is (
+        active == "both" or (active == "true") is first["active"])
