@@ -23,6 +23,13 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def _own(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The object's `raw`: a decoded JSON object is the result's own, kept as it is (copying
+    20,000 tasks and 10,000 projects was a tenth of a large plan's read); any other mapping,
+    which its caller may still change, is copied."""
+    return data if type(data) is dict else dict(data)
+
+
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -81,7 +88,7 @@ class User:
             email=_str(data.get("email")),
             fullname=_str(data.get("fullname")),
             default_workspace_id=_int(data.get("default_workspace_id")),
-            raw=dict(data),
+            raw=_own(data),
         )
 
 
@@ -102,7 +109,7 @@ class Workspace:
             organization_id=_int(data.get("organization_id")),
             premium=bool(data.get("premium")),
             business_ws=bool(data.get("business_ws")),
-            raw=dict(data),
+            raw=_own(data),
         )
 
     @property
@@ -137,7 +144,7 @@ class Organization:
             pricing_plan_name=_str(data.get("pricing_plan_name")),
             pricing_plan_enterprise=bool(data.get("pricing_plan_enterprise")),
             admin=bool(data.get("admin")),
-            raw=dict(data),
+            raw=_own(data),
         )
 
     @property
@@ -176,7 +183,7 @@ class WorkspaceUser:
             is_admin=bool(_first(data, "is_admin", "admin")),
             # An `inactive: true` user (invited, never joined) is not active whatever else says.
             is_active=_bool(data.get("is_active"), True) and not data.get("inactive"),
-            raw=dict(data),
+            raw=_own(data),
         )
 
 
@@ -200,7 +207,7 @@ class Group:
             user_ids=_member_ids(data.get("users"), "user_id"),
             workspace_ids=_member_ids(data.get("workspaces"), "workspace_id"),
             at=_str(data.get("at")),
-            raw=dict(data),
+            raw=_own(data),
         )
 
 
@@ -240,7 +247,7 @@ class ProjectUser:
             # Documented: both `group_id` and `gid` (null on a direct member).
             group_id=_int(_first(data, "group_id", "gid")),
             at=_str(data.get("at")),
-            raw=dict(data),
+            raw=_own(data),
         )
 
 
@@ -263,7 +270,7 @@ class ProjectGroup:
             group_id=_int(data.get("group_id")),
             workspace_id=_int(_first(data, "workspace_id", "wid")),
             at=_str(data.get("at")),
-            raw=dict(data),
+            raw=_own(data),
         )
 
 
@@ -305,7 +312,7 @@ class Task:
             tracked_seconds=_int(data.get("tracked_seconds")) or 0,
             at=_str(data.get("at")),
             server_deleted_at=_str(data.get("server_deleted_at")),
-            raw=dict(data),
+            raw=_own(data),
         )
 
     @property
@@ -335,7 +342,7 @@ class Client:
             archived=bool(data.get("archived")),
             notes=_str(data.get("notes")),
             at=_str(data.get("at")),
-            raw=dict(data),
+            raw=_own(data),
         )
 
 
@@ -379,7 +386,7 @@ class Project:
             at=_str(data.get("at")),
             actual_seconds=_int(data.get("actual_seconds")) or 0,
             server_deleted_at=_str(data.get("server_deleted_at")),
-            raw=dict(data),
+            raw=_own(data),
         )
 
 
@@ -398,7 +405,7 @@ class Tag:
             workspace_id=_int(_first(data, "workspace_id", "wid")),
             name=_str(data.get("name")) or "",
             at=_str(data.get("at")),
-            raw=dict(data),
+            raw=_own(data),
         )
 
 
@@ -427,7 +434,7 @@ class TimeEntry:
             duration=_int(data.get("duration")),
             tags=_strings(data.get("tags")),
             tag_ids=_ints(data.get("tag_ids")),
-            raw=dict(data),
+            raw=_own(data),
         )
 
     @property
@@ -488,7 +495,7 @@ class QuotaInfo:
             remaining=_int(data.get("remaining")),
             resets_in_secs=_int(data.get("resets_in_secs")),
             total=_int(data.get("total")),
-            raw=dict(data),
+            raw=_own(data),
         )
 
 
