@@ -195,3 +195,12 @@ def test_a_project_rename_that_takes_its_tasks_out_of_protection_is_refused() ->
     covered = replace(spec, protected={"task": ("Globex/Web/*", "Globex/Site/*")})
     change = only_change(build_plan(covered, _state(live_task(200, "Kept", 10))))
     assert (change.kind, change.action) == ("project", Action.RENAME)
+
+
+def test_a_slash_in_a_task_name_is_escaped_in_its_address_and_patterns() -> None:
+    spec = _spec(unmanaged={"task": "delete"}, protected={"task": ("Globex/Web/a\\/b",)})
+    plan = build_plan(spec, _state(live_task(200, "a/b", 10), live_task(201, "a", 10)))
+    # `Globex/Web/a\/b` is the task "a/b"; it never reads as a task "b" of a project "Web/a".
+    assert actions(plan) == [("delete", "task", "Globex/Web/a")]
+    assert plan.warnings == ("task 'Globex/Web/a\\/b' is protected by 'Globex/Web/a\\/b': "
+                             "not deleted",)
