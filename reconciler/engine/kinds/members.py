@@ -92,16 +92,21 @@ def _project_members(
 ) -> list[Change]:
     entry = project.desired
     parent = entry.address
-    by_user = {m.user_id: m for m in live_members if m.group_id is None}
-    by_group = {m.group_id: m for m in live_members if m.group_id is not None}
+    by_user: dict[int | None, LiveMember] = {}
+    by_group: dict[int | None, LiveMember] = {}
+    for live in live_members:
+        if live.group_id is None:
+            by_user[live.user_id] = live
+        else:
+            by_group[live.group_id] = live
     matched: set[int] = set()
     changes: list[Change | None] = []
-    people = directory(ctx)
+    user_of = directory(ctx).user
     for member in entry.members or ():
-        user = people.user(member.user) if member.user is not None else None
-        if user is not None and not member.fields:
-            # The common case, kept cheap: a user listed without fields.
-            live = by_user.get(user.id)
+        if member.user is not None and not member.fields:
+            # The common case, kept cheap: a user listed without fields, and a member already.
+            user = user_of(member.user)
+            live = by_user.get(user.id) if user is not None else None
             if live is not None and live.id not in matched:
                 matched.add(live.id)
                 continue
@@ -117,7 +122,10 @@ def _project_members(
             matched.add(live.id)
         changes.append(_ensure(ctx, member, live, parent, is_user, target_id, shown, source))
     claimed.update(matched)
-    if ctx.policy("member") == "remove":
+    if ctx.policy("member") == "ignore":
+        ctx.kept.extend(("member", parent, live) for live in live_members
+                        if live.id not in matched)
+    else:
         live_parent = ctx.projects.live_address_of(project.live) if project.live else parent
         for live in live_members:
             if live.id not in matched:
