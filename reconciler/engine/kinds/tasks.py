@@ -212,10 +212,9 @@ def _assignee_of(ctx: PlanContext, live: LiveTask) -> str | None:
 def _delete(ctx: PlanContext, live: LiveTask, parent: str, live_parent: str, reason: str,
             source: SourceLocation | None, names: Sequence[tuple[str, str | None]] = (),
             ) -> Change | None:
-    hours = f"{live.tracked_seconds / 3600:.1f} h tracked"
     change = make_change(
         "task", Action.DELETE, live.name, live, address=task_address(parent, live.name),
-        parent=parent, blast=BlastRadius(live.tracked_seconds, 0), reason=f"{reason} ({hours})",
+        parent=parent, blast=BlastRadius(live.tracked_seconds, 0), reason=reason,
     )
     kept = guard_removal(ctx, change, [(live.name, live_parent), (live.name, parent), *names])
     if kept is not None:
