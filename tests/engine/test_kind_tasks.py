@@ -204,3 +204,11 @@ def test_a_slash_in_a_task_name_is_escaped_in_its_address_and_patterns() -> None
     assert actions(plan) == [("delete", "task", "Globex/Web/a")]
     assert plan.warnings == ("task 'Globex/Web/a\\/b' is protected by 'Globex/Web/a\\/b': "
                              "not deleted",)
+
+
+def test_an_unlisted_task_of_a_renamed_project_keeps_its_protection_or_refuses() -> None:
+    spec = with_kinds(desired([client("Globex")],
+                              [project("Site", "Globex", previous=["Web"], tasks=[])]),
+                      protected={"task": ("Globex/Web/*",)})
+    with pytest.raises(PlanningError, match="would be 'Globex/Site/Loose'"):
+        build_plan(spec, _state(live_task(200, "Loose", 10)))

@@ -25,7 +25,7 @@ from reconciler.engine.kinds.directory import (
     workspace_label,
 )
 from reconciler.engine.kinds.base import KindPlanner, Phases
-from reconciler.engine.layout import PlanContext
+from reconciler.engine.layout import PlanContext, refuse_address_lapse
 from reconciler.engine.matching import Pair
 from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
 from reconciler.model import (
@@ -122,11 +122,16 @@ def _project_members(
             matched.add(live.id)
         changes.append(_ensure(ctx, member, live, parent, is_user, target_id, shown, source))
     claimed.update(matched)
+    live_parent = ctx.projects.live_address_of(project.live) if project.live else parent
+    if ctx.guarded["member"] and parent != live_parent:
+        for live in live_members:  # a project rename or move takes its members along
+            key = member_key(ctx, live)
+            refuse_address_lapse(ctx, "member", (key, live_parent), (key, parent),
+                                 f"{live_parent}/{key}", f"{parent}/{key}")
     if ctx.policy("member") == "ignore":
         ctx.kept.extend(("member", parent, live) for live in live_members
                         if live.id not in matched)
     else:
-        live_parent = ctx.projects.live_address_of(project.live) if project.live else parent
         for live in live_members:
             if live.id not in matched:
                 changes.append(_remove(ctx, live, parent, live_parent))

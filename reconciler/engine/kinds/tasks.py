@@ -118,6 +118,12 @@ def _project_tasks(
             changes.append(_create(ctx, task, parent, source))
         else:
             changes.append(_update(ctx, task, live, parent, live_parent, source, names))
+    if guarded and parent != live_parent:
+        for live in live_tasks:  # unlisted ones too: they move with the project
+            if live.id not in matched:
+                refuse_address_lapse(ctx, "task", (live.name, live_parent), (live.name, parent),
+                                     task_address(live_parent, live.name),
+                                     task_address(parent, live.name))
     policy = ctx.policy("task")
     if policy == "ignore":
         ctx.kept.extend(("task", parent, live) for live in live_tasks if live.id not in matched)
