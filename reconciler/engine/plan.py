@@ -87,7 +87,7 @@ class Change:
     client: str | None = None  # projects: the client name after the change
     # Tasks and members: the address of the project they belong to (`Client/Project`).
     parent: str | None = None
-    live_id: int | None = None  # None only for creates
+    live_id: int | None = None  # None only for creates (and settings of a created workspace)
     live_at: str | None = None  # the live object's `at`: its fingerprint for `apply --plan`
     fields: tuple[FieldChange, ...] = ()
     blast: BlastRadius | None = None

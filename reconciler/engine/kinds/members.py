@@ -191,7 +191,8 @@ def resolve_group(ctx: PlanContext, name: str, what: str,
     return live.id
 
 
-GroupPairs = tuple[dict[str, Pair[DesiredGroup, LiveGroup]], dict[int, Pair[DesiredGroup, LiveGroup]]]
+GroupPair = Pair[DesiredGroup, LiveGroup]
+GroupPairs = tuple[dict[str, GroupPair], dict[int, GroupPair]]
 
 
 def _group_pairs(ctx: PlanContext) -> GroupPairs:
@@ -224,7 +225,8 @@ def _ensure(ctx: PlanContext, member: DesiredMember, live: LiveMember | None, pa
         needs_plan(ctx, "members.rate", "members.rate needs", source)
     options: dict[str, Any] = {"member": "user" if is_user else "group"}
     if live is None:
-        options["user_id" if is_user else "group_id"] = None if target_id == NEW_GROUP else target_id
+        new_group = target_id == NEW_GROUP
+        options["user_id" if is_user else "group_id"] = None if new_group else target_id
     return make_change(
         "member", Action.CREATE if live is None else Action.UPDATE, shown, live, fields,
         address=f"{parent}/{key}", parent=parent, options=options, reason=reason,
