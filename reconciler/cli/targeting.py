@@ -11,7 +11,7 @@ import shlex
 from dataclasses import replace
 from typing import Sequence
 
-from reconciler.engine.plan import BILLING_FIELDS, Action, Change, Plan
+from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.targeting import (
     fitting_targets,
     known_addresses,
@@ -102,7 +102,7 @@ def check_billing_gate(plans: Sequence[Plan], args: argparse.Namespace,
 def _billing_detail(change: Change) -> str:
     if change.action is Action.DELETE:
         return " (deletes its tracked time)"
-    fields = sorted({f.field for f in change.fields if f.field in BILLING_FIELDS
+    fields = sorted({f.field for f in change.fields if f.field in change.billing_fields
                      and f.before != f.after
                      and not (change.action is Action.CREATE and f.field == "client")})
     return f" ({', '.join(fields)})" if fields else ""

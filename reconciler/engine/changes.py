@@ -165,7 +165,8 @@ def check_tier(changes: Iterable[Change], tier: str | None, notes: Notes,
             )
         # Only projects: a task's estimated_hours or a member's rate is checked by its kind.
         paid = [f.field for f in change.fields if f.field in PAID_PROJECT_FIELDS
-                and f.after is not None and f.after is not False] if change.kind == "project" else []
+                and f.after is not None and f.after is not False
+                and change.kind == "project"]
         if paid:
             notes.problems.append(
                 f"{label}: {', '.join(paid)} {'needs' if len(paid) == 1 else 'need'} a paid "

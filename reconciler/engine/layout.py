@@ -76,6 +76,9 @@ class PlanContext:
 
     # Kinds that record only which live ids their entries manage (members: no pairs needed).
     claimed: dict[Kind, set[int]] = field(default_factory=dict)
+    # Tasks and members the `ignore` policy keeps, with the address of their project: their
+    # planners meet them project by project, so the unmanaged listing needs no second pass.
+    kept: list[tuple[Kind, str, Any]] = field(default_factory=list)
 
     def matched(self, kind: Kind) -> set[int]:
         """Live ids of this kind that a spec entry manages (empty before the kind is matched)."""

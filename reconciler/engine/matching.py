@@ -710,9 +710,9 @@ def match_by_name(
 ) -> list[Pair[D, L]]:
     """Pairs for a kind identified by name within one scope (groups in the organization, the
     tasks of one project): exact spelling, then case only, then previous names, as tags."""
-    quick = _exact_pairs(entries, live_objects)
+    quick = exact_matches(entries, live_objects)
     if quick is not None:
-        return quick
+        return [Pair(entry, ("", name_key(entry.name)), live, "exact") for entry, live in quick]
     rules: _Rules[D, L] = _named_rules(kind, _by_name(live_objects))
     if entry_address is not None or live_address is not None:
         rules = _Rules(kind=kind, exact=rules.exact, previous=rules.previous,
@@ -725,31 +725,27 @@ def match_by_name(
     return pairs
 
 
-def _quick_key(name: str) -> str:
-    # name_key without its Unicode normalization for ASCII names, which NFC leaves as they are.
-    return name.lower() if name.isascii() else name_key(name)
-
-
-def _exact_pairs(entries: Sequence[D], live_objects: Sequence[L]) -> list[Pair[D, L]] | None:
+def exact_matches(entries: Sequence[D], live_objects: Sequence[L]) -> list[tuple[D, L]] | None:
     """The common case, cheaply: every entry is the one live object of its name key, spelled
-    exactly so, with no previous name and no delete. Then the full matching could neither
-    warn nor refuse anything (no twins, no renames, no entry left unmatched) and pairs them
-    the same way; anything else returns None for it to decide."""
-    by_key: dict[str, list[L]] = defaultdict(list)
+    exactly so, with no previous name and no delete. Then the full matching (`match_by_name`)
+    could neither warn nor refuse anything (no twins, no renames, no entry left unmatched)
+    and would pair them the same way; anything else returns None for it to decide."""
+    by_key: dict[str, L] = {}
     for live in live_objects:
-        by_key[_quick_key(live.name)].append(live)
-    pairs: list[Pair[D, L]] = []
+        name = live.name
+        # name_key without its Unicode normalization for ASCII names, which NFC keeps as is.
+        key = name.lower() if name.isascii() else name_key(name)
+        if key in by_key:
+            return None  # live names that differ only in case: the full matching decides
+        by_key[key] = live
+    found: list[tuple[D, L]] = []
     for entry in entries:
         if entry.previous_names or entry.delete:
             return None
         name = entry.name
-        key = _quick_key(name)
-        found = by_key.get(key)
-        if found is None or len(found) != 1:
+        live = by_key.pop(name.lower() if name.isascii() else name_key(name), None)
+        # A second entry of one key finds none (popped): the full matching refuses it.
+        if live is None or (live.name != name and spelling(live.name) != spelling(name)):
             return None
-        live_name = found[0].name
-        if live_name != name and spelling(live_name) != spelling(name):
-            return None
-        del by_key[key]  # a second entry of this key is a duplicate: the full path says so
-        pairs.append(Pair(entry, ("", key), found[0], "exact"))
-    return pairs
+        found.append((entry, live))
+    return found

@@ -87,7 +87,7 @@ class Change:
     client: str | None = None  # projects: the client name after the change
     # Tasks and members: the address of the project they belong to (`Client/Project`).
     parent: str | None = None
-    live_id: int | None = None  # None only for creates
+    live_id: int | None = None  # None only for creates (and settings of a created workspace)
     live_at: str | None = None  # the live object's `at`: its fingerprint for `apply --plan`
     fields: tuple[FieldChange, ...] = ()
     blast: BlastRadius | None = None
@@ -126,7 +126,7 @@ class Change:
         a value that bills counts: it decides what the new project bills), a project moved to
         another client, or tracked time destroyed."""
         if self.kind in _BILLING_FIELDS_OF:
-            wanted = _BILLING_FIELDS_OF[self.kind]
+            wanted = self.billing_fields
             return any(f.field in wanted and f.before != f.after for f in self.fields)
         if self.kind != "project":
             return False
@@ -138,6 +138,12 @@ class Change:
             return any(f.field in BILLING_FIELDS and f.field != "client"
                        and f.after not in (None, False, 0) for f in self.fields)
         return any(f.field in BILLING_FIELDS and f.before != f.after for f in self.fields)
+
+    @property
+    def billing_fields(self) -> frozenset[str]:
+        """The fields of this change's kind that move money (projects: BILLING_FIELDS)."""
+        return _BILLING_FIELDS_OF.get(self.kind, BILLING_FIELDS if self.kind == "project"
+                                      else frozenset())
 
     def to_json(self) -> dict[str, Any]:
         return {

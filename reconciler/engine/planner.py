@@ -30,7 +30,6 @@ from reconciler.engine.matching import (
     Notes,
     Pair,
     ProjectIndex,
-    claimed_ids,
     match_clients,
     match_projects,
     match_tags,
@@ -70,6 +69,33 @@ def _order_key(change: Change) -> tuple[int, int, str, str, int]:
 def build_plan(desired: DesiredState, live: LiveState) -> Plan:
     """Diff the spec against the workspace; raises PlanningError for what Toggl would refuse."""
     notes = Notes()
+    ctx = _matched_and_laid_out(desired, live, notes)
+    changes: list[Change] = []
+    for planner in REGISTRY:
+        if planner.mentioned(desired):
+            changes.extend(planner.changes(ctx))
+    check_tier(changes, live.tier, notes, spec_sources(desired))
+    if notes.problems:
+        raise PlanningError(notes.problems)
+    matched: dict[Kind, set[int]] = {"project": ctx.matched("project"),
+                                      "tag": ctx.matched("tag")}
+    check_house_rules(desired.rules, live, {**matched, "client": ctx.matched("client")},
+                      changes, notes)
+    if notes.problems:
+        raise PlanningError(notes.problems)
+    return Plan(
+        workspace_id=live.workspace_id,
+        workspace_name=live.workspace_name or _name_to_create(desired, live),
+        changes=tuple(sorted(changes, key=_order_key)),
+        unmanaged=tuple(unmanaged_listing(ctx, matched)),
+        warnings=tuple(notes.warnings),
+        spec_hash=desired.spec_hash,
+    )
+
+
+def _matched_and_laid_out(desired: DesiredState, live: LiveState, notes: Notes) -> PlanContext:
+    """Clients, projects and tags matched, and where projects sit when client archives run:
+    what every kind's planner starts from (the later kinds match their own entries)."""
     # Keys are computed once here, with the pairs, and reused by every later lookup.
     project_pairs: list[Pair[DesiredProject, LiveProject]] = new_pairs(desired.projects)
     clients = match_clients(desired, live, project_pairs, notes)
@@ -82,24 +108,11 @@ def build_plan(desired: DesiredState, live: LiveState) -> Plan:
     lay_out(ctx, project_pairs)
     decide_client_states(ctx)
     refuse_unprotecting(ctx, project_pairs, tag_pairs)
-    changes: list[Change] = []
-    for planner in REGISTRY:
-        if planner.mentioned(desired):
-            changes.extend(planner.changes(ctx))
-    check_tier(changes, live.tier, notes, spec_sources(desired))
-    if notes.problems:
-        raise PlanningError(notes.problems)
-    matched: dict[Kind, set[int]] = {"project": claimed_ids(project_pairs),
-                                      "tag": claimed_ids(tag_pairs)}
-    check_house_rules(desired.rules, live, {**matched, "client": claimed_ids(clients.pairs)},
-                      changes, notes)
-    if notes.problems:
-        raise PlanningError(notes.problems)
-    return Plan(
-        workspace_id=live.workspace_id,
-        workspace_name=live.workspace_name,
-        changes=tuple(sorted(changes, key=_order_key)),
-        unmanaged=tuple(unmanaged_listing(ctx, matched)),
-        warnings=tuple(notes.warnings),
-        spec_hash=desired.spec_hash,
-    )
+    return ctx
+
+
+def _name_to_create(desired: DesiredState, live: LiveState) -> str | None:
+    """A workspace the plan creates has no live name yet: the spec's is the plan's."""
+    if live.workspace_missing and isinstance(desired.workspace, str):
+        return desired.workspace
+    return None

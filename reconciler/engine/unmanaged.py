@@ -89,32 +89,11 @@ def _workspace_kinds(ctx: PlanContext) -> list[UnmanagedObject]:
     listing: list[UnmanagedObject] = []
     if "group" in ctx.pairs and ctx.policy("group") == "ignore":
         listing.extend(_group_entry(ctx, live) for live in unmanaged_groups(ctx))
-    members_kept = "member" in ctx.pairs and ctx.policy("member") == "ignore"
-    tasks_kept = "task" in ctx.pairs and ctx.policy("task") == "ignore"
-    if not (members_kept or tasks_kept):
-        return listing
-    listed_members, listed_tasks = ctx.matched("member"), ctx.matched("task")
-    managing = {pair.live.id for pair in ctx.pairs["project"] if pair.live is not None}
-    members: dict[int, list[LiveMember]] = {}
-    for member in ctx.live.members or () if members_kept else ():
-        if member.id not in listed_members and member.project_id in managing:
-            members.setdefault(member.project_id, []).append(member)
-    tasks: dict[int, list[LiveTask]] = {}
-    for task in ctx.live.tasks or () if tasks_kept else ():
-        if task.id not in listed_tasks and task.project_id in managing:
-            tasks.setdefault(task.project_id, []).append(task)
-    for pair in ctx.pairs["project"]:
-        entry, live_project = pair.desired, pair.live
-        if live_project is None or entry.delete:
-            continue
-        if entry.members is not None:
-            listing.extend(_member_entry(ctx, entry.address, live)
-                           for live in members.get(live_project.id, ())
-                           if live.id not in listed_members)
-        if entry.tasks is not None:
-            listing.extend(_task_entry(ctx, entry.address, live)
-                           for live in tasks.get(live_project.id, ())
-                           if live.id not in listed_tasks)
+    for kind, parent, live in ctx.kept:
+        if kind == "member":
+            listing.append(_member_entry(ctx, parent, live))
+        elif kind == "task":
+            listing.append(_task_entry(ctx, parent, live))
     return listing
 
 

@@ -171,3 +171,14 @@ def test_a_member_rate_on_a_free_workspace_is_a_plan_error() -> None:
         "spec.yaml:14:11: members.rate needs the Starter plan or higher; workspace 'Test' is on "
         "the Free plan"
     ]
+
+
+def test_a_project_rename_that_takes_its_members_out_of_protection_is_refused() -> None:
+    spec = with_kinds(desired([client("Globex")],
+                              [project("Site", "Globex", previous=["Web"], members=[])]),
+                      protected={"member": ("Globex/Web/*",)})
+    state = _state(live_member(100, 10, user_id=1))
+    with pytest.raises(PlanningError, match=r"member 'Globex/Web/user:ana@acme.test' is "
+                                            r"protected .* would be "
+                                            r"'Globex/Site/user:ana@acme.test'.*protected.members"):
+        build_plan(spec, state)

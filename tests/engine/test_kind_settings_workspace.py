@@ -140,3 +140,11 @@ def test_paid_settings_plan_on_paid_workspaces_and_when_the_tier_is_unknown(tier
     spec = _settings_spec(rounding=1)
     state = with_live(live(tier=tier), settings={"rounding": 0})
     assert field_map(only_change(build_plan(spec, state))) == {"rounding": (0, 1)}
+
+
+def test_the_billing_fields_of_each_kind() -> None:
+    change = only_change(build_plan(_settings_spec(default_hourly_rate=100, rounding=1),
+                                    with_live(live(), settings={"default_hourly_rate": 90,
+                                                                "rounding": 0})))
+    assert "default_hourly_rate" in change.billing_fields
+    assert "rounding" not in change.billing_fields

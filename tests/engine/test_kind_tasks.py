@@ -111,7 +111,7 @@ def test_a_delete_shows_and_fingerprints_the_time_it_takes_off_the_task() -> Non
     change = only_change(plan)
     assert change.action is Action.DELETE and change.blast == BlastRadius(9000, 0)
     assert change.fingerprint == {"tracked_seconds": 9000}
-    assert "2.5 h tracked" in change.reason
+    assert change.reason == "delete: true in the spec"  # the blast radius shows the hours
     later = _state(live_task(200, "Old", 10, tracked_seconds=9900))
     assert dependency_problems(plan, later) == [
         "task 'Globex/Web/Old' has 2.75 h tracked now, the plan showed 2.50 h"]
@@ -195,3 +195,20 @@ def test_a_project_rename_that_takes_its_tasks_out_of_protection_is_refused() ->
     covered = replace(spec, protected={"task": ("Globex/Web/*", "Globex/Site/*")})
     change = only_change(build_plan(covered, _state(live_task(200, "Kept", 10))))
     assert (change.kind, change.action) == ("project", Action.RENAME)
+
+
+def test_a_slash_in_a_task_name_is_escaped_in_its_address_and_patterns() -> None:
+    spec = _spec(unmanaged={"task": "delete"}, protected={"task": ("Globex/Web/a\\/b",)})
+    plan = build_plan(spec, _state(live_task(200, "a/b", 10), live_task(201, "a", 10)))
+    # `Globex/Web/a\/b` is the task "a/b"; it never reads as a task "b" of a project "Web/a".
+    assert actions(plan) == [("delete", "task", "Globex/Web/a")]
+    assert plan.warnings == ("task 'Globex/Web/a\\/b' is protected by 'Globex/Web/a\\/b': "
+                             "not deleted",)
+
+
+def test_an_unlisted_task_of_a_renamed_project_keeps_its_protection_or_refuses() -> None:
+    spec = with_kinds(desired([client("Globex")],
+                              [project("Site", "Globex", previous=["Web"], tasks=[])]),
+                      protected={"task": ("Globex/Web/*",)})
+    with pytest.raises(PlanningError, match="would be 'Globex/Site/Loose'"):
+        build_plan(spec, _state(live_task(200, "Loose", 10)))

@@ -198,3 +198,11 @@ def test_a_selector_of_an_unchanged_task_or_group_is_not_a_typo() -> None:
     assert known["member"] == [("bo@acme.test", "Web/user:bo@acme.test")]
     for selector in ("task:Web/Kept", "group:Team", "member:Web/user:*"):
         assert select(plan, selection_of([selector], []), known).changes == ()
+
+
+def test_a_plan_of_every_kind_survives_its_json_form() -> None:
+    spec, state = _everything()
+    plan = fingerprint_plan(build_plan(spec, state), state)
+    again = Plan.from_json(plan.to_json())
+    assert again.changes == plan.changes and again.unmanaged == plan.unmanaged
+    assert dependency_problems(again, state) == []

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.planner import build_plan
+from reconciler.engine.safety import is_protected
 from reconciler.errors import PlanningError
 from reconciler.model import (
     DesiredGroup,
@@ -258,3 +259,33 @@ def test_addresses_are_unique_per_kind_and_plans_are_deterministic(
     keys = [(c.kind, c.address.casefold()) for c in plan.changes]
     assert len(keys) == len(set(keys))
     assert build_plan(spec, state).to_json() == plan.to_json()
+
+
+PATTERNS = {"group": ("D*", "ops", "Old"), "task": ("Web/a", "Web/*", "*/old", "New/?"),
+            "member": ("Web/user:ana@acme.test", "*/group:*", "user:bo@acme.test", "Web/*")}
+
+
+@st.composite
+def protected_cases(draw: st.DrawFn) -> tuple[DesiredState, LiveState]:
+    spec, state = draw(cases())
+    protected = {kind: tuple(draw(st.lists(st.sampled_from(patterns), min_size=1, max_size=2)))
+                 for kind, patterns in PATTERNS.items()}
+    return replace(spec, protected=protected), state
+
+
+@settings(max_examples=200, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(case=protected_cases())
+def test_a_protected_group_task_or_member_is_never_removed(
+        case: tuple[DesiredState, LiveState]) -> None:
+    spec, state = case
+    try:
+        plan = build_plan(spec, state)
+    except PlanningError:
+        assume(False)
+        raise
+    for change in plan.changes:
+        if not change.action.is_removal or change.kind not in PATTERNS:
+            continue
+        name = change.address.rsplit("/", 1)[-1] if change.parent else change.name
+        assert not is_protected(spec, change.kind, name, change.parent), change.to_json()

@@ -108,8 +108,9 @@ def resolve_user(ctx: PlanContext, email: str, what: str | Callable[[], str],
 
 
 def needs_plan(ctx: PlanContext, key: str, subject: str, source: SourceLocation | None) -> bool:
-    """On a plan below the one it needs (Free, for every key today), a paid-only key (`model.PAID_WORKSPACE_KEYS`) is a problem naming
-    the key and the plan it needs; `subject` is how the message starts ("tasks need")."""
+    """On a plan below the one it needs (Free, for every key today), a paid-only key
+    (`model.PAID_WORKSPACE_KEYS`) is a problem naming the key and the plan it needs;
+    `subject` is how the message starts ("tasks need")."""
     needed = PAID_WORKSPACE_KEYS.get(key)
     tier = ctx.live.tier
     if needed is None or tier is None or _TIER_RANKS[tier] >= _TIER_RANKS[needed]:

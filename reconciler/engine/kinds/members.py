@@ -25,7 +25,7 @@ from reconciler.engine.kinds.directory import (
     workspace_label,
 )
 from reconciler.engine.kinds.base import KindPlanner, Phases
-from reconciler.engine.layout import PlanContext
+from reconciler.engine.layout import PlanContext, refuse_address_lapse
 from reconciler.engine.matching import Pair
 from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
 from reconciler.model import (
@@ -93,16 +93,21 @@ def _project_members(
 ) -> list[Change]:
     entry = project.desired
     parent = entry.address
-    by_user = {m.user_id: m for m in live_members if m.group_id is None}
-    by_group = {m.group_id: m for m in live_members if m.group_id is not None}
+    by_user: dict[int | None, LiveMember] = {}
+    by_group: dict[int | None, LiveMember] = {}
+    for live in live_members:
+        if live.group_id is None:
+            by_user[live.user_id] = live
+        else:
+            by_group[live.group_id] = live
     matched: set[int] = set()
     changes: list[Change | None] = []
-    people = directory(ctx)
+    user_of = directory(ctx).user
     for member in entry.members or ():
-        user = people.user(member.user) if member.user is not None else None
-        if user is not None and not member.fields:
-            # The common case, kept cheap: a user listed without fields.
-            live = by_user.get(user.id)
+        if member.user is not None and not member.fields:
+            # The common case, kept cheap: a user listed without fields, and a member already.
+            user = user_of(member.user)
+            live = by_user.get(user.id) if user is not None else None
             if live is not None and live.id not in matched:
                 matched.add(live.id)
                 continue
@@ -118,8 +123,16 @@ def _project_members(
             matched.add(live.id)
         changes.append(_ensure(ctx, member, live, parent, is_user, target_id, shown, source))
     claimed.update(matched)
-    if ctx.policy("member") == "remove":
-        live_parent = ctx.projects.live_address_of(project.live) if project.live else parent
+    live_parent = ctx.projects.live_address_of(project.live) if project.live else parent
+    if ctx.guarded["member"] and parent != live_parent:
+        for live in live_members:  # a project rename or move takes its members along
+            key = member_key(ctx, live)
+            refuse_address_lapse(ctx, "member", (key, live_parent), (key, parent),
+                                 f"{live_parent}/{key}", f"{parent}/{key}")
+    if ctx.policy("member") == "ignore":
+        ctx.kept.extend(("member", parent, live) for live in live_members
+                        if live.id not in matched)
+    else:
         for live in live_members:
             if live.id not in matched:
                 changes.append(_remove(ctx, live, parent, live_parent))
@@ -179,7 +192,8 @@ def resolve_group(ctx: PlanContext, name: str, what: str,
     return live.id
 
 
-GroupPairs = tuple[dict[str, Pair[DesiredGroup, LiveGroup]], dict[int, Pair[DesiredGroup, LiveGroup]]]
+GroupPair = Pair[DesiredGroup, LiveGroup]
+GroupPairs = tuple[dict[str, GroupPair], dict[int, GroupPair]]
 
 
 def _group_pairs(ctx: PlanContext) -> GroupPairs:
@@ -212,7 +226,8 @@ def _ensure(ctx: PlanContext, member: DesiredMember, live: LiveMember | None, pa
         needs_plan(ctx, "members.rate", "members.rate needs", source)
     options: dict[str, Any] = {"member": "user" if is_user else "group"}
     if live is None:
-        options["user_id" if is_user else "group_id"] = None if target_id == NEW_GROUP else target_id
+        new_group = target_id == NEW_GROUP
+        options["user_id" if is_user else "group_id"] = None if new_group else target_id
     return make_change(
         "member", Action.CREATE if live is None else Action.UPDATE, shown, live, fields,
         address=f"{parent}/{key}", parent=parent, options=options, reason=reason,

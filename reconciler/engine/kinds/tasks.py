@@ -26,7 +26,7 @@ from reconciler.engine.changes import (
 from reconciler.engine.kinds.base import KindPlanner, Phases
 from reconciler.engine.kinds.directory import directory, needs_plan, resolve_user
 from reconciler.engine.layout import PlanContext, refuse_address_lapse
-from reconciler.engine.matching import Pair, match_by_name
+from reconciler.engine.matching import Pair, exact_matches, match_by_name
 from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
 from reconciler.model import (
     DesiredProject,
@@ -55,13 +55,14 @@ class TaskPlanner(KindPlanner):
         for task in ctx.live.tasks or ():
             by_project.setdefault(task.project_id, []).append(task)
         changes: list[Change] = []
-        all_pairs: list[Pair[DesiredTask, LiveTask]] = []
+        claimed: set[int] = set()
         for pair in ctx.pairs["project"]:
             if pair.desired.tasks is None or pair.desired.delete:
                 continue
             live_tasks = by_project.get(pair.live.id, []) if pair.live is not None else []
-            changes.extend(_project_tasks(ctx, pair, live_tasks, all_pairs))
-        ctx.pairs["task"] = all_pairs
+            changes.extend(_project_tasks(ctx, pair, live_tasks, claimed))
+        ctx.pairs["task"] = ()  # paired project by project; the live ids managed are kept
+        ctx.claimed["task"] = claimed
         return changes
 
 
@@ -85,21 +86,24 @@ def seconds_to_hours(seconds: int | None) -> float | int | None:
 
 def _project_tasks(
     ctx: PlanContext, project: Pair[DesiredProject, LiveProject], live_tasks: Sequence[LiveTask],
-    all_pairs: list[Pair[DesiredTask, LiveTask]],
+    claimed: set[int],
 ) -> list[Change]:
     entry = project.desired
     parent = entry.address
     live_parent = ctx.projects.live_address_of(project.live) if project.live else parent
-    pairs: list[Pair[DesiredTask, LiveTask]] = match_by_name(
-        "task", entry.tasks or (), live_tasks, ctx.notes,
-        entry_address=lambda task: task_address(parent, task.name),
-        live_address=lambda task: task_address(live_parent, task.name),
-    )
-    all_pairs.extend(pairs)
+    matches = exact_matches(entry.tasks or (), live_tasks)
+    if matches is None:
+        pairs: list[Pair[DesiredTask, LiveTask]] = match_by_name(
+            "task", entry.tasks or (), live_tasks, ctx.notes,
+            entry_address=lambda task: task_address(parent, task.name),
+            live_address=lambda task: task_address(live_parent, task.name),
+        )
+        matches = [(pair.desired, pair.live) for pair in pairs]
+    matched = {live.id for _, live in matches if live is not None}
+    claimed.update(matched)
     changes: list[Change | None] = []
     guarded = ctx.guarded["task"]
-    for pair in pairs:
-        task, live = pair.desired, pair.live
+    for task, live in matches:
         if live is not None and not task.fields and live.active and live.name == task.name \
                 and not task.delete and (not guarded or parent == live_parent):
             continue  # the common case, kept cheap: listed by name alone, and as it is
@@ -107,16 +111,23 @@ def _project_tasks(
         names: Names = ([(task.name, parent), *((old, parent) for old in task.previous_names)]
                         if guarded else [])
         if task.delete:
-            if pair.live is not None:
-                changes.append(_delete(ctx, pair.live, parent, live_parent,
+            if live is not None:
+                changes.append(_delete(ctx, live, parent, live_parent,
                                        "delete: true in the spec", source, names))
-        elif pair.live is None:
+        elif live is None:
             changes.append(_create(ctx, task, parent, source))
         else:
-            changes.append(_update(ctx, pair, parent, live_parent, source, names))
+            changes.append(_update(ctx, task, live, parent, live_parent, source, names))
+    if guarded and parent != live_parent:
+        for live in live_tasks:  # unlisted ones too: they move with the project
+            if live.id not in matched:
+                refuse_address_lapse(ctx, "task", (live.name, live_parent), (live.name, parent),
+                                     task_address(live_parent, live.name),
+                                     task_address(parent, live.name))
     policy = ctx.policy("task")
-    if policy in ("archive", "delete"):
-        matched = {pair.live.id for pair in pairs if pair.live is not None}
+    if policy == "ignore":
+        ctx.kept.extend(("task", parent, live) for live in live_tasks if live.id not in matched)
+    else:
         reason = f"not in the spec; unmanaged.tasks is {policy}"
         for live in live_tasks:
             if live.id in matched:
@@ -157,10 +168,8 @@ def _create(ctx: PlanContext, task: DesiredTask, parent: str,
                        options=options, reason=CREATE_REASON)
 
 
-def _update(ctx: PlanContext, pair: Pair[DesiredTask, LiveTask], parent: str, live_parent: str,
+def _update(ctx: PlanContext, task: DesiredTask, live: LiveTask, parent: str, live_parent: str,
             source: SourceLocation | None, names: Names) -> Change | None:
-    live, task = pair.live, pair.desired
-    assert live is not None
     fields: list[FieldChange] = []
     if spelling(live.name) != spelling(task.name):
         fields.append(FieldChange("name", live.name, task.name))
@@ -209,10 +218,9 @@ def _assignee_of(ctx: PlanContext, live: LiveTask) -> str | None:
 def _delete(ctx: PlanContext, live: LiveTask, parent: str, live_parent: str, reason: str,
             source: SourceLocation | None, names: Sequence[tuple[str, str | None]] = (),
             ) -> Change | None:
-    hours = f"{live.tracked_seconds / 3600:.1f} h tracked"
     change = make_change(
         "task", Action.DELETE, live.name, live, address=task_address(parent, live.name),
-        parent=parent, blast=BlastRadius(live.tracked_seconds, 0), reason=f"{reason} ({hours})",
+        parent=parent, blast=BlastRadius(live.tracked_seconds, 0), reason=reason,
     )
     kept = guard_removal(ctx, change, [(live.name, live_parent), (live.name, parent), *names])
     if kept is not None:
