@@ -177,7 +177,8 @@ def workspace_reads(desired: DesiredState) -> WorkspaceReads:
                         for member in project.members or ())
     return WorkspaceReads(
         settings=desired.settings is not None,
-        users=desired.mentioned_emails or removes_members,
+        # Members are shown by e-mail, the ones the spec does not list too: one cheap read.
+        users=desired.mentioned_emails or desired.mentions_members,
         groups=(desired.groups is not None or names_a_group or removes_members
                 or desired.unmanaged.get("group", "ignore") != "ignore"),
         members=desired.mentions_members,
