@@ -79,15 +79,23 @@ def _project_ids_filter(query: Mapping[str, str]) -> list[int] | None:
     return ids
 
 
-def list_project_users(store: Store, wid: int, query: Mapping[str, str]) -> list[dict[str, Any]]:
-    """All projects' users in ONE answer, by id. `with_group_members` is accepted and
-    changes nothing: group access is listed by /project_groups (a choice)."""
+def _listing_filter(store: Store, wid: int,
+                    query: Mapping[str, str]) -> tuple[list[str], list[Any]]:
+    """The SQL conditions and arguments both member listings share: the workspace's live
+    rows, of the `project_ids` asked for."""
     store.workspace_row(wid)
     conditions, args = ["wid = ?", "deleted_ts IS NULL"], [wid]
     project_ids = _project_ids_filter(query)
     if project_ids is not None:
         conditions.append(f"project_id IN ({', '.join('?' for _ in project_ids)})")
         args.extend(project_ids)
+    return conditions, args
+
+
+def list_project_users(store: Store, wid: int, query: Mapping[str, str]) -> list[dict[str, Any]]:
+    """All projects' users in ONE answer, by id. `with_group_members` is accepted and
+    changes nothing: group access is listed by /project_groups (a choice)."""
+    conditions, args = _listing_filter(store, wid, query)
     if query.get("user_id"):
         try:
             user_id = int(query["user_id"])
@@ -104,12 +112,7 @@ def list_project_users(store: Store, wid: int, query: Mapping[str, str]) -> list
 
 
 def list_project_groups(store: Store, wid: int, query: Mapping[str, str]) -> list[dict[str, Any]]:
-    store.workspace_row(wid)
-    conditions, args = ["wid = ?", "deleted_ts IS NULL"], [wid]
-    project_ids = _project_ids_filter(query)
-    if project_ids is not None:
-        conditions.append(f"project_id IN ({', '.join('?' for _ in project_ids)})")
-        args.extend(project_ids)
+    conditions, args = _listing_filter(store, wid, query)
     rows = store.db.execute(
         f"SELECT * FROM project_groups WHERE {' AND '.join(conditions)} ORDER BY id", args
     ).fetchall()
