@@ -564,3 +564,79 @@ def test_ambiguous_task_creates_are_settled_with_one_since_read_each(kinds: Kind
     assert sorted(t for t in kinds.tasks() if t.startswith("New")) == ["New one", "New two"]
     listed = kinds.api("GET", f"/workspaces/{kinds.wid}/tasks?active=both&per_page=200&page=3")
     assert listed["total_count"] == 452
+
+
+# ---------------------------------------------------------------- more of each kind's guarantees
+
+
+def test_groups_on_a_free_workspace_are_a_plan_error(kinds: KindsHarness) -> None:
+    kinds.store.set_tier(kinds.wid, "free")
+    result = kinds.cli("plan", kinds.spec("groups:\n  - name: Designers\n"))
+    assert result.code == 1, result.output
+    assert "groups" in result.output and "Starter" in result.output
+    assert kinds.writes() == []
+
+
+def test_a_saved_settings_change_is_stale_once_someone_changed_that_setting(
+        kinds: KindsHarness, tmp_path: Path) -> None:
+    path = kinds.spec("settings:\n  rounding_minutes: 15\n")
+    plan_file = str(tmp_path / "plan.json")
+    assert kinds.cli("plan", path, "--out", plan_file).code == 0
+    kinds.api("PUT", f"/workspaces/{kinds.wid}", {"rounding_minutes": 30})
+    result = kinds.cli("apply", "--plan", plan_file)
+    assert result.code == 3, result.output
+    assert kinds.settings()["rounding_minutes"] == 30
+
+
+def test_a_saved_member_removal_is_stale_once_the_member_was_changed(
+        kinds: KindsHarness, tmp_path: Path) -> None:
+    assert kinds.apply(kinds.spec(MEMBERS)).code == 0
+    path = kinds.spec("projects:\n  - name: Site\n    members: []\nunmanaged:\n  members: remove\n")
+    plan_file = str(tmp_path / "plan.json")
+    assert kinds.cli("plan", path, "--out", plan_file).code == 0
+    [ana] = [m for m in kinds.project_users() if m["user_id"] == kinds.users()["ana@acme.test"]]
+    kinds.api("PUT", f"/workspaces/{kinds.wid}/project_users/{ana['id']}", {"manager": False})
+    writes = len(kinds.writes())
+    result = kinds.cli("apply", "--plan", plan_file)
+    assert result.code == 3, result.output
+    assert len(kinds.writes()) == writes
+
+
+def test_a_protected_member_is_not_removed(kinds: KindsHarness) -> None:
+    assert kinds.apply(kinds.spec(MEMBERS)).code == 0
+    path = kinds.spec("projects:\n  - name: Site\n    members: []\nunmanaged:\n  members: remove\n"
+                      "protected:\n  members: ['Site/user:ana@acme.test']\n")
+    result = kinds.apply(path)
+    assert result.code == 0, result.output
+    assert "protected" in result.output
+    users = kinds.users()
+    assert [m["user_id"] for m in kinds.project_users()] == [users["ana@acme.test"]]
+    assert kinds.project_groups() == []
+
+
+def test_removing_many_members_is_refused_by_the_thresholds(kinds: KindsHarness) -> None:
+    emails = tuple(f"user{i:02d}@acme.test" for i in range(12))
+    kinds.store.add_users(emails)
+    listed = "".join(f"      - user: {email}\n" for email in emails)
+    assert kinds.apply(kinds.spec(f"projects:\n  - name: Site\n    members:\n{listed}")).code == 0
+    path = kinds.spec("projects:\n  - name: Site\n    members: []\nunmanaged:\n  members: remove\n")
+    result = kinds.apply(path)
+    assert result.code == 3, result.output
+    assert len(kinds.project_users()) == 12
+    assert kinds.apply(path, "--force").code == 0
+    assert kinds.project_users() == []
+
+
+def test_a_saved_workspace_create_is_stale_once_the_workspace_exists(
+        kinds: KindsHarness, tmp_path: Path) -> None:
+    org = kinds.api("GET", "/me/organizations")[0]
+    path = kinds.spec(f"organization: {org['id']}\ntags: [one]\n", workspace="Brand New")
+    plan_file = str(tmp_path / "plan.json")
+    assert kinds.cli("plan", path, "--out", plan_file).code == 0
+    kinds.api("POST", f"/organizations/{org['id']}/workspaces", {"name": "Brand New"})
+    writes = len(kinds.writes())
+    result = kinds.cli("apply", "--plan", plan_file)
+    assert result.code == 3, result.output
+    assert "exists now; the plan was to create it" in result.output
+    assert len(kinds.writes()) == writes
+    assert [w["name"] for w in kinds.api("GET", "/me/workspaces")].count("Brand New") == 1
