@@ -115,7 +115,7 @@ def test_a_spec_without_the_new_keys_reads_none_of_them() -> None:
     (DesiredState(workspace=1, projects=(DesiredProject("Site", members=(DesiredMember(user="a@x.test"),)),)),
      WorkspaceReads(users=True, members=True)),
     (DesiredState(workspace=1, projects=(DesiredProject("Site", members=(DesiredMember(group="Design"),)),)),
-     WorkspaceReads(groups=True, members=True)),
+     WorkspaceReads(users=True, groups=True, members=True)),
     (DesiredState(workspace=1, projects=(DesiredProject("Site", members=()),),
                   unmanaged={"client": "ignore", "project": "ignore", "tag": "ignore", "member": "remove"}),
      WorkspaceReads(users=True, groups=True, members=True)),
