@@ -368,7 +368,8 @@ def _missing_workspace(client: TogglClient, target: ResolvedWorkspace,
     found = _organization(organization, bill.spend("organizations", client.list_organizations))
     state = LiveState(
         workspace_id=0, workspace_name=target.name, tier=found.tier, organization_id=found.id,
-        workspace_missing=True, settings={} if reads.settings else None,
+        workspace_missing=True, organization_refusal=_refusal(found),
+        settings={} if reads.settings else None,
         members=() if reads.members else None, tasks=() if reads.tasks else None)
     if reads.users:
         me = bill.spend("users", client.get_me)
@@ -377,6 +378,17 @@ def _missing_workspace(client: TogglClient, target: ResolvedWorkspace,
         listed = bill.spend("groups", lambda: client.list_organization_groups(found.id))
         state = replace(state, groups=_unique(live_group(group) for group in listed if group.id))
     return _billed(state, client, bill, reads_before)
+
+
+def _refusal(organization: Organization) -> str | None:
+    """Why the organization will refuse a new workspace, if its record says so."""
+    if organization.raw.get("is_multi_workspace_enabled") is False:
+        plan = organization.pricing_plan_name or "its"
+        return (f"it is on the {plan} plan, which allows one workspace "
+                "(is_multi_workspace_enabled: false)")
+    if organization.raw.get("admin") is False:
+        return "the credential's user is not an admin of it"
+    return None
 
 
 def _organization(reference: str | int, organizations: list[Organization]) -> Organization:

@@ -465,6 +465,10 @@ class LiveState:
     # True when the spec's workspace does not exist yet and `organization:` lets apply create
     # it: every list above is empty and workspace_id is 0 until the create runs.
     workspace_missing: bool = False
+    # With workspace_missing: why the organization will refuse to create it, when its own
+    # record says so (a Free organization has `is_multi_workspace_enabled: false`, recorded
+    # with the 403 its workspace create answers; a user who is not its admin); None: no reason.
+    organization_refusal: str | None = None
     # Requests spent per kind of read (live.READ_KINDS: "clients", "projects", "workspace",
     # "users", "groups", "members", "tasks", ...): only the kinds read; they add up to `reads`.
     read_counts: Mapping[str, int] = field(default_factory=dict)

@@ -58,6 +58,13 @@ class AuthError(TogglError):
     def __str__(self) -> str:
         text = self.message or self.default_message
         where = f" [{self.request_line}]" if self.request_line else ""
+        if self.status == 403 and self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            # A write refused with 403 came after reads that the same credential made: it is
+            # the right to make this change that is missing, not the credential.
+            return (f"Toggl refused this change with the credential in {self.credential_env} "
+                    f"(403): {text}{where}. The reads before it worked, so the credential is "
+                    "right but lacks what this call needs: a workspace or organization admin's "
+                    "role, or a plan that allows it")
         return f"Toggl rejected the credential in {self.credential_env} ({self.status}): {text}{where}"
 
 

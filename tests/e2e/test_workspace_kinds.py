@@ -640,3 +640,22 @@ def test_a_saved_workspace_create_is_stale_once_the_workspace_exists(
     assert "exists now; the plan was to create it" in result.output
     assert len(kinds.writes()) == writes
     assert [w["name"] for w in kinds.api("GET", "/me/workspaces")].count("Brand New") == 1
+
+
+def test_a_workspace_a_free_organization_cannot_have_is_a_plan_error(tmp_path: Path) -> None:
+    """Recorded: a Free organization says `is_multi_workspace_enabled: false` and answers a
+    workspace create 403; the plan says so up front instead of apply failing half way."""
+    sandbox = Sandbox(SandboxConfig(seed_demo=False, token=TOKEN, tier="free"))
+    sandbox.start()
+    try:
+        harness = KindsHarness(sandbox, tmp_path)
+        org = harness.api("GET", "/me/organizations")[0]
+        path = harness.spec(f"organization: {org['id']}\ntags: [one]\n", workspace="Second")
+        for command in (("plan", path), ("apply", path, "--auto-approve")):
+            result = harness.cli(*command)
+            assert result.code == 1, result.output
+            assert "cannot be created" in result.output and "spec.yaml:3" in result.output
+            assert "Traceback" not in result.output
+        assert harness.writes() == []
+    finally:
+        sandbox.stop()

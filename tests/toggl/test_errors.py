@@ -124,3 +124,12 @@ def test_ambiguous_write_tells_to_reread() -> None:
         "POST /api/v9/workspaces/1/clients: no answer; "
         "the write may or may not have been applied; re-read before retrying"
     )
+
+
+def test_a_write_refused_403_says_the_right_is_missing_not_the_credential() -> None:
+    error = AuthError("User does not have access to this resource", credential_env="TOGGL_API_TOKEN",
+                      status=403, method="POST", path="/api/v9/organizations/7/workspaces")
+    text = str(error)
+    assert text.startswith("Toggl refused this change with the credential in TOGGL_API_TOKEN (403): "
+                           "User does not have access to this resource [POST /api/v9/organizations/7/workspaces]")
+    assert "admin" in text and "rejected the credential" not in text

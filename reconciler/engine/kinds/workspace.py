@@ -40,6 +40,14 @@ class WorkspacePlanner(KindPlanner):
                 f"workspace {quoted(desired.workspace)} cannot be created in it"
             )
             return []
+        if ctx.live.organization_refusal is not None:
+            ctx.notes.problems.append(
+                f"{where}workspace {quoted(desired.workspace)} cannot be created in organization "
+                f"{quoted(str(desired.organization))}: {ctx.live.organization_refusal}, and Toggl "
+                "answers such a create 403. Create the workspace in Toggl, upgrade the "
+                "organization, or name an organization that allows more workspaces."
+            )
+            return []
         name = desired.workspace
         return [make_change(
             "workspace", Action.CREATE, name, None, address=escape_name(name),
