@@ -15,6 +15,8 @@ QUOTA_RESETS_IN_HEADER = "x-toggl-quota-resets-in"
 
 def _int(value: Any) -> int | None:
     """An id or count; None for null, booleans and anything that is not a whole number."""
+    if type(value) is int:  # the common case, first: a listing calls this 100,000 times
+        return value
     if isinstance(value, bool) or value is None:
         return None
     try:
@@ -31,14 +33,15 @@ def _own(data: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    return value if type(value) is str or isinstance(value, str) else None
 
 
 def _first(data: Mapping[str, Any], *keys: str) -> Any:
     """The first non-null value among keys: Toggl names the same thing differently per object."""
     for key in keys:
-        if data.get(key) is not None:
-            return data[key]
+        value = data.get(key)
+        if value is not None:
+            return value
     return None
 
 
