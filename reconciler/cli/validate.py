@@ -83,9 +83,22 @@ def _report_valid(states: Sequence[DesiredState], names: Mapping[str, str], fmt:
         files = ", ".join(shown(names.get(file, file)) for file in desired.files)
         workspace = quoted(desired.workspace) if isinstance(desired.workspace, str) else \
             desired.workspace
-        out.out(f"OK: workspace {workspace}: {_count(len(desired.clients), 'client')}, "
-                f"{_count(len(desired.projects), 'project')}, {_count(len(desired.tags), 'tag')} "
-                f"({files})")
+        out.out(f"OK: workspace {workspace}: {_counts(desired)} ({files})")
+
+
+def _counts(desired: DesiredState) -> str:
+    """`2 clients, 2 projects, 2 tags`, then the workspace kinds the spec mentions."""
+    parts = [_count(len(desired.clients), "client"), _count(len(desired.projects), "project"),
+             _count(len(desired.tags), "tag")]
+    if desired.settings is not None:
+        parts.append(_count(len(desired.settings.fields), "setting"))
+    if desired.groups is not None:
+        parts.append(_count(len(desired.groups), "group"))
+    if desired.mentions_members:
+        parts.append(_count(sum(len(p.members or ()) for p in desired.projects), "member"))
+    if desired.mentions_tasks:
+        parts.append(_count(sum(len(p.tasks or ()) for p in desired.projects), "task"))
+    return ", ".join(parts)
 
 
 def _count(number: int, noun: str) -> str:

@@ -659,3 +659,10 @@ def test_a_workspace_a_free_organization_cannot_have_is_a_plan_error(tmp_path: P
         assert harness.writes() == []
     finally:
         sandbox.stop()
+
+
+def test_validate_counts_the_workspace_kinds_it_read(kinds: KindsHarness) -> None:
+    result = kinds.cli("validate", kinds.spec(FULL))
+    assert result.code == 0, result.output
+    assert "1 client, 1 project, 0 tags, 4 settings, 1 group, 2 members, 2 tasks" in result.stdout
+    assert kinds.sandbox.requests == []
