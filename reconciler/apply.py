@@ -21,7 +21,7 @@ from reconciler.engine.batching import plan_writes
 from reconciler.engine.fingerprint import dependency_problems
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.errors import QuotaError, ReconcilerError
-from reconciler.model import WORKSPACE_KIND_SECTIONS, LiveState
+from reconciler.model import WORKSPACE_KIND_SECTIONS, LiveState, email_key
 from reconciler.server_clock import ServerClock
 from reconciler.toggl import TogglClient
 from reconciler.toggl.errors import (
@@ -122,7 +122,7 @@ class Executor:
         self.clock = server_clock or ServerClock(client)
         self.clock.saw_stamps(_live_stamps(live))
         self.ids = IdBook(workspace_id=plan.workspace_id, organization_id=live.organization_id)
-        self.ids.user_ids.update({user.email.lower(): user.id for user in live.users or ()})
+        self.ids.user_ids.update({email_key(user.email): user.id for user in live.users or ()})
         self.object_ids: dict[int, int] = {
             index: change.live_id for index, change in enumerate(self.changes) if change.live_id
         }

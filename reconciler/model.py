@@ -103,6 +103,12 @@ def lookalike_key(name: str) -> str:
     return unicodedata.normalize("NFKC", visible.casefold())
 
 
+def email_key(email: str) -> str:
+    """Identity of an e-mail: NFC, blanks around it dropped, letter case ignored, as Toggl's
+    logins are. Every layer (spec checks, planner, writes, export) compares e-mails by it."""
+    return unicodedata.normalize("NFC", email.strip()).lower()
+
+
 def project_key(client: str | None, name: str) -> tuple[str, str]:
     return (name_key(client) if client else "", name_key(name))
 

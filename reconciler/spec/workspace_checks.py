@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Hashable, Iterator, Mapping, Sequence
 
-from reconciler.model import escape_name, name_key
+from reconciler.model import email_key, escape_name, name_key
 from reconciler.spec.identity import duplicates, looks, rename_collisions
 from reconciler.spec.source import DataPath, Issue, SpecFile, describe, where
 
@@ -56,11 +56,6 @@ def task_items(project: Entry) -> list[TaskItem]:
     return [TaskItem(project.file, project.path, project.address, index,
                      {"name": item} if isinstance(item, str) else item)
             for index, item in enumerate(items)]
-
-
-def email_key(email: str) -> str:
-    """Identity of an e-mail: Toggl's users are matched ignoring letter case (NFC first)."""
-    return name_key(email)
 
 
 def member_key(member: Mapping[str, Any]) -> tuple[str, str]:

@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Mapping, Se
 
 from reconciler.engine.plan import Change
 from reconciler.errors import ReconcilerError
-from reconciler.model import Kind, LiveState, name_key, project_key, spelling, split_address
+from reconciler.model import (
+    Kind,
+    LiveState,
+    email_key,
+    name_key,
+    project_key,
+    spelling,
+    split_address,
+)
 from reconciler.toggl.errors import NotFoundError, TogglError
 from reconciler.untrusted import quoted
 
@@ -129,7 +137,7 @@ class IdBook:
     client_ids: dict[str, int] = field(default_factory=dict)  # name_key -> id
     client_ids_spelled: dict[str, int] = field(default_factory=dict)  # NFC spelling -> id
     project_ids: dict[tuple[str, str], int] = field(default_factory=dict)  # project_key -> id
-    user_ids: dict[str, int] = field(default_factory=dict)  # e-mail, lower case -> user id
+    user_ids: dict[str, int] = field(default_factory=dict)  # email_key -> user id
     group_ids: dict[str, int] = field(default_factory=dict)  # name_key -> group id
 
     def client_id(self, client_name: str | None) -> int | None:
@@ -159,7 +167,7 @@ class IdBook:
     def user_id(self, email: str, recorded: Any = None) -> int:
         """The user of an e-mail; `recorded` is the id the plan recorded (change options), used
         when the users were not read for this apply (user ids do not change)."""
-        found = self.user_ids.get(email.lower())
+        found = self.user_ids.get(email_key(email))
         if found is not None:
             return found
         if _is_id(recorded):

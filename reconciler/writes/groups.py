@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping, Sequence
 
 from reconciler.engine.plan import Action, Change
-from reconciler.model import LiveGroup, LiveState, name_key
+from reconciler.model import LiveGroup, LiveState, email_key, name_key
 from reconciler.writes.base import (
     ApplyFailed,
     Batch,
@@ -183,7 +183,7 @@ def taken(live: LiveState) -> set[Any]:
 
 def same(field_name: str, live: Any, seen: Any) -> bool:
     if field_name == "members" and isinstance(live, list) and isinstance(seen, list):
-        return sorted(str(e).lower() for e in live) == sorted(str(e).lower() for e in seen)
+        return sorted(email_key(str(e)) for e in live) == sorted(email_key(str(e)) for e in seen)
     return bool(live == seen)
 
 

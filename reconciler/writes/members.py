@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from reconciler.engine.changes import same_value
 from reconciler.engine.plan import Action, Change
-from reconciler.model import LiveMember, LiveState, name_key, project_key
+from reconciler.model import LiveMember, LiveState, email_key, name_key, project_key
 from reconciler.toggl.errors import TogglError
 from reconciler.toggl.types import BulkResult
 from reconciler.writes.base import (
@@ -217,7 +217,7 @@ def current(live: LiveState) -> dict[Any, tuple[str | None, Mapping[str, Any]]]:
 def taken(live: LiveState) -> set[Any]:
     client_names = {c.id: c.name for c in live.clients}
     projects = {p.id: project_key(client_names.get(p.client_id or -1), p.name) for p in live.projects}
-    emails = {user.id: user.email.lower() for user in live.users or ()}
+    emails = {user.id: email_key(user.email) for user in live.users or ()}
     groups = {group.id: name_key(group.name) for group in live.groups or ()}
     keys: set[Any] = set()
     for member in live.members or ():
@@ -230,7 +230,7 @@ def taken(live: LiveState) -> set[Any]:
 
 
 def create_key(change: Change) -> Any:
-    member = "group:" + name_key(change.name) if is_group(change) else "user:" + change.name.lower()
+    member = "group:" + name_key(change.name) if is_group(change) else "user:" + email_key(change.name)
     return (parent_key(change), member)
 
 

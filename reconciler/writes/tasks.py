@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping, Sequence
 
 from reconciler.engine.plan import Action, Change
-from reconciler.model import LiveState, LiveTask, name_key, project_key
+from reconciler.model import LiveState, LiveTask, email_key, name_key, project_key
 from reconciler.toggl.errors import TogglError
 from reconciler.toggl.types import BulkResult
 from reconciler.writes.base import (
@@ -196,7 +196,7 @@ def current(live: LiveState) -> dict[int, tuple[str | None, Mapping[str, Any]]]:
 
 def same(field_name: str, live: Any, seen: Any) -> bool:
     if field_name == "assignee" and isinstance(live, str) and isinstance(seen, str):
-        return live.lower() == seen.lower()
+        return email_key(live) == email_key(seen)
     if field_name == "estimated_hours" and live is not None and seen is not None:
         # Plans show hours rounded (to 4 places): within a second is the same estimate.
         return abs(float(live) - float(seen)) * 3600 < 1

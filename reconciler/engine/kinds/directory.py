@@ -16,6 +16,7 @@ from reconciler.model import (
     LiveGroup,
     LiveUser,
     SourceLocation,
+    email_key,
     escape_name,
     name_key,
     spelling,
@@ -26,11 +27,6 @@ TIER_NAMES: Mapping[str, str] = {"free": "Free", "starter": "Starter", "premium"
 _TIER_RANKS: Mapping[str, int] = {"free": 0, "starter": 1, "premium": 2}
 # A group this plan creates: members of it are created once it exists (no live id yet).
 NEW_GROUP = -1
-
-
-def email_key(email: str) -> str:
-    """E-mails compare ignoring case (and surrounding blanks), as Toggl's logins do."""
-    return email.strip().lower()
 
 
 @dataclass
