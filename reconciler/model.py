@@ -186,6 +186,19 @@ PAID_WORKSPACE_KEYS: Mapping[str, PlanTier] = {
     "tasks": "starter",
 }
 TASK_FIELDS: tuple[str, ...] = ("active", "estimated_hours", "assignee")  # assignee: an e-mail
+
+
+def hours_to_seconds(hours: Any) -> int | None:
+    """A spec's `estimated_hours` as Toggl's `estimated_seconds` (None stays None)."""
+    return None if hours is None else int(round(float(hours) * 3600))
+
+
+def seconds_to_hours(seconds: int | None) -> float | int | None:
+    """Toggl's `estimated_seconds` in spec terms: whole hours as an int, else 4 places."""
+    if seconds is None:
+        return None
+    hours = seconds / 3600
+    return int(hours) if hours == int(hours) else round(hours, 4)
 MEMBER_FIELDS: tuple[str, ...] = ("manager", "rate")
 
 

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from reconciler.engine.kinds.directory import directory
 from reconciler.engine.kinds.groups import unmanaged_groups
 from reconciler.engine.kinds.members import member_key
-from reconciler.engine.kinds.tasks import seconds_to_hours, task_address
+from reconciler.engine.kinds.tasks import task_address
 from reconciler.engine.layout import PlanContext, unmatched_clients
 from reconciler.engine.plan import UnmanagedObject
 from reconciler.model import (
@@ -23,6 +23,7 @@ from reconciler.model import (
     LiveProject,
     LiveTask,
     escape_name,
+    seconds_to_hours,
     project_address,
 )
 

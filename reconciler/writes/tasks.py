@@ -12,7 +12,15 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping, Sequence
 
 from reconciler.engine.plan import Action, Change
-from reconciler.model import LiveState, LiveTask, email_key, name_key, project_key
+from reconciler.model import (
+    LiveState,
+    LiveTask,
+    email_key,
+    hours_to_seconds,
+    name_key,
+    project_key,
+    seconds_to_hours,
+)
 from reconciler.toggl.errors import TogglError
 from reconciler.toggl.types import BulkResult
 from reconciler.writes.base import (
@@ -74,15 +82,11 @@ def api_fields(change: Change, user_id: Any) -> dict[str, Any]:
         elif item.field == "active":
             body["active"] = item.after
         elif item.field == "estimated_hours":
-            body["estimated_seconds"] = seconds_of(item.after)
+            body["estimated_seconds"] = hours_to_seconds(item.after)
         elif item.field == "assignee":
             body["user_id"] = (None if item.after is None
                                else user_id(item.after, change.options.get("user_id")))
     return body
-
-
-def seconds_of(hours: Any) -> int | None:
-    return None if hours is None else round(float(hours) * 3600)
 
 
 class TaskWriter(KindWriter):
@@ -189,7 +193,7 @@ def current(live: LiveState) -> dict[int, tuple[str | None, Mapping[str, Any]]]:
     return {task.id: (task.at, {
         "name": task.name,
         "active": task.active,
-        "estimated_hours": None if task.estimated_seconds is None else task.estimated_seconds / 3600,
+        "estimated_hours": seconds_to_hours(task.estimated_seconds),
         "assignee": None if task.user_id is None else emails.get(task.user_id, str(task.user_id)),
     }) for task in live.tasks or ()}
 

@@ -36,6 +36,8 @@ from reconciler.model import (
     LiveTask,
     SourceLocation,
     escape_name,
+    hours_to_seconds,
+    seconds_to_hours,
     spelling,
 )
 from reconciler.untrusted import quoted
@@ -71,17 +73,6 @@ PLANNER = TaskPlanner()
 
 def task_address(parent: str, name: str) -> str:
     return f"{parent}/{escape_name(name)}"
-
-
-def hours_to_seconds(hours: Any) -> int | None:
-    return None if hours is None else int(round(float(hours) * 3600))
-
-
-def seconds_to_hours(seconds: int | None) -> float | int | None:
-    if seconds is None:
-        return None
-    hours = seconds / 3600
-    return int(hours) if hours == int(hours) else round(hours, 4)
 
 
 def _project_tasks(
