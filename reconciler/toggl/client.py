@@ -423,9 +423,10 @@ class TogglClient:
                     "far more than any real workspace, so it was stopped.",
                     method="GET", path=API_PREFIX + path)
             rows, total, page_size = _page_rows(data, "GET", API_PREFIX + path)
-            fresh = [row for row in rows if _row_key(row) not in seen]
-            items.extend(fresh)
-            seen.update(_row_key(row) for row in fresh)
+            fresh = [(key, row) for key, row in ((_row_key(row), row) for row in rows)
+                     if key not in seen]
+            items.extend(row for _, row in fresh)
+            seen.update(key for key, _ in fresh)
             if not fresh or (total is not None and len(items) >= total):
                 return items
             full = len(rows) >= min(per_page, page_size or per_page)
