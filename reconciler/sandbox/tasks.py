@@ -96,19 +96,13 @@ def list_workspace_tasks(store: Store, wid: int, query: Mapping[str, str]) -> di
     `sort_order` (ASC|DESC), `page`, `per_page`. `start_date`/`end_date` are accepted and
     ignored (documented without saying what they bound)."""
     _open(store, wid)
-    active = query.get("active", "true").lower()
-    if active not in _ACTIVE:
-        raise bad_request("active must be one of true, false, both")  # our wording
+    active, page, per_page = _listing_window(store, query)
     sort_field = query.get("sort_field", "name")
     if sort_field not in SORT_FIELDS:
         raise bad_request("sort_field must be name or created_at")  # our wording
     sort_order = query.get("sort_order", "ASC").upper()
     if sort_order not in ("ASC", "DESC"):
         raise bad_request("sort_order must be ASC or DESC")  # our wording
-    page = params.positive_int(query, "page", 1)
-    # The maximum is not documented: SandboxConfig.task_max_per_page (200), clamped.
-    per_page = min(params.positive_int(query, "per_page", DEFAULT_PAGE_SIZE),
-                   store.config.task_max_per_page)
     conditions, args = ["t.wid = ?", _ACTIVE[active]], [wid]
     if "since" in query:
         conditions.append("t.at_ts >= ?")
@@ -138,18 +132,13 @@ def workspace_tasks_page(store: Store, wid: int, query: Mapping[str, str]) -> by
     does not change (`listing_cache`), each row encoded once: 100 pages of 20,000 tasks
     otherwise re-ran the query, its OFFSET scan and the encoding for every page. Anything
     else is answered by `list_workspace_tasks` as it is."""
-    plain = (not query.get("since") and not query.get("pid")
+    plain = ("since" not in query and not query.get("pid")
              and query.get("sort_field", "name") == "name"
              and query.get("sort_order", "ASC").upper() == "ASC")
     if not plain:
         return encode_json(list_workspace_tasks(store, wid, query))
     _open(store, wid)
-    active = query.get("active", "true").lower()
-    if active not in _ACTIVE:
-        raise bad_request("active must be one of true, false, both")  # our wording
-    page = params.positive_int(query, "page", 1)
-    per_page = min(params.positive_int(query, "per_page", DEFAULT_PAGE_SIZE),
-                   store.config.task_max_per_page)
+    active, page, per_page = _listing_window(store, query)
     version = store.data_version()
     key = ("tasks", wid, active)
     rows = store.listings.get(key, version, lambda: _sorted_tasks(store, wid, active))
@@ -160,6 +149,18 @@ def workspace_tasks_page(store: Store, wid: int, query: Mapping[str, str]) -> by
     head = encode_json({"page": page, "per_page": per_page, "sort_field": "name",
                         "sort_order": "ASC", "total_count": len(rows)})
     return b'{"data":' + data + b"," + head[1:]
+
+
+def _listing_window(store: Store, query: Mapping[str, str]) -> tuple[str, int, int]:
+    """`active` (true|false|both), `page` and `per_page` of a workspace task listing. The
+    maximum `per_page` is not documented: SandboxConfig.task_max_per_page (200), clamped."""
+    active = query.get("active", "true").lower()
+    if active not in _ACTIVE:
+        raise bad_request("active must be one of true, false, both")  # our wording
+    page = params.positive_int(query, "page", 1)
+    per_page = min(params.positive_int(query, "per_page", DEFAULT_PAGE_SIZE),
+                   store.config.task_max_per_page)
+    return active, page, per_page
 
 
 def _sorted_tasks(store: Store, wid: int, active: str) -> list[sqlite3.Row]:
