@@ -666,3 +666,34 @@ def test_validate_counts_the_workspace_kinds_it_read(kinds: KindsHarness) -> Non
     assert result.code == 0, result.output
     assert "1 client, 1 project, 0 tags, 4 settings, 1 group, 2 members, 2 tasks" in result.stdout
     assert kinds.sandbox.requests == []
+
+
+def test_odd_names_and_an_e_mail_in_capitals_converge_in_one_apply(kinds: KindsHarness) -> None:
+    """README: e-mails compare ignoring case; names may hold `/`, `\\`, quotes and accents."""
+    path = kinds.spec('''\
+groups:
+  - name: "Design / UX \\\\ Café"
+    members: [ANA@ACME.TEST]
+projects:
+  - name: "Ops/Payroll"
+    members:
+      - user: Bo@Acme.Test
+        manager: true
+      - group: "design / ux \\\\ café"
+    tasks:
+      - name: "Q1/Q2 \\"review\\""
+        assignee: CY@acme.TEST
+      - Café
+''')
+    first = kinds.apply(path)
+    assert first.code == 0, first.output
+    _converged(kinds, path)
+    users = kinds.users()
+    [group] = kinds.groups().values()
+    assert group["name"] == "Design / UX \\ Café"
+    assert [u["user_id"] for u in group["users"]] == [users["ana@acme.test"]]
+    tasks = kinds.tasks()
+    assert set(tasks) == {'Q1/Q2 "review"', "Café"}
+    assert tasks['Q1/Q2 "review"']["user_id"] == users["cy@acme.test"]
+    assert [m["user_id"] for m in kinds.project_users()] == [users["bo@acme.test"]]
+    assert len(kinds.project_groups()) == 1
