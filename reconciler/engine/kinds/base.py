@@ -14,11 +14,12 @@ to `REGISTRY` in the order its changes depend on each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, Callable, ClassVar, Iterable, Sequence
 
 from reconciler.engine.layout import PlanContext
+from reconciler.engine.matching import Pair
 from reconciler.engine.plan import Change
-from reconciler.model import DesiredState, Kind
+from reconciler.model import DesiredProject, DesiredState, Kind, LiveProject
 
 
 @dataclass(frozen=True)
@@ -48,3 +49,30 @@ class KindPlanner:
 
     def changes(self, ctx: PlanContext) -> list[Change]:
         raise NotImplementedError
+
+
+# (ctx, the project's pair, its live records of the kind, the live ids claimed so far) ->
+# that project's changes; it adds the ids it manages to the claimed set.
+ProjectPlan = Callable[[PlanContext, Pair[DesiredProject, LiveProject], Sequence[Any], set[int]],
+                       list[Change]]
+
+
+def per_project(ctx: PlanContext, kind: Kind, listed: Callable[[DesiredProject], Any],
+                live_records: Iterable[Any] | None, plan_project: ProjectPlan) -> list[Change]:
+    """The changes of a kind that lives inside projects (members, tasks): every project entry
+    that lists it (`listed` is not None) and is not deleted, with its own live records (those
+    of a project created by this plan: none). The live ids managed become `ctx.claimed[kind]`;
+    such a kind has no pairs of its own (it is paired project by project)."""
+    by_project: dict[int, list[Any]] = {}
+    for record in live_records or ():
+        by_project.setdefault(record.project_id, []).append(record)
+    changes: list[Change] = []
+    claimed: set[int] = set()
+    for pair in ctx.pairs["project"]:
+        if listed(pair.desired) is None or pair.desired.delete:
+            continue
+        live = by_project.get(pair.live.id, []) if pair.live is not None else []
+        changes.extend(plan_project(ctx, pair, live, claimed))
+    ctx.pairs[kind] = ()
+    ctx.claimed[kind] = claimed
+    return changes

@@ -24,7 +24,7 @@ from reconciler.engine.kinds.directory import (
     resolve_user,
     workspace_label,
 )
-from reconciler.engine.kinds.base import KindPlanner, Phases
+from reconciler.engine.kinds.base import KindPlanner, Phases, per_project
 from reconciler.engine.layout import PlanContext, refuse_address_lapse
 from reconciler.engine.matching import Pair
 from reconciler.engine.plan import Action, BlastRadius, Change, FieldChange
@@ -52,19 +52,9 @@ class MemberPlanner(KindPlanner):
         return desired.mentions_members
 
     def changes(self, ctx: PlanContext) -> list[Change]:
-        by_project: dict[int, list[LiveMember]] = {}
-        for member in ctx.live.members or ():
-            by_project.setdefault(member.project_id, []).append(member)
-        changes: list[Change] = []
-        claimed: set[int] = set()
-        for pair in ctx.pairs["project"]:
-            if pair.desired.members is None or pair.desired.delete:
-                continue
-            live_members = by_project.get(pair.live.id, []) if pair.live is not None else []
-            changes.extend(_project_members(ctx, pair, live_members, claimed))
-        ctx.pairs["member"] = ()  # members are keyed by user or group, not paired by name
-        ctx.claimed["member"] = claimed
-        return changes
+        # Members are keyed by user or group within their project, not paired by name.
+        return per_project(ctx, "member", lambda project: project.members, ctx.live.members,
+                           _project_members)
 
 
 PLANNER = MemberPlanner()

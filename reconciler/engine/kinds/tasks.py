@@ -23,7 +23,7 @@ from reconciler.engine.changes import (
     make_change,
     reason_for,
 )
-from reconciler.engine.kinds.base import KindPlanner, Phases
+from reconciler.engine.kinds.base import KindPlanner, Phases, per_project
 from reconciler.engine.kinds.directory import directory, needs_plan, resolve_user
 from reconciler.engine.layout import PlanContext, refuse_address_lapse
 from reconciler.engine.matching import Pair, exact_matches, match_by_name
@@ -53,19 +53,8 @@ class TaskPlanner(KindPlanner):
         return desired.mentions_tasks
 
     def changes(self, ctx: PlanContext) -> list[Change]:
-        by_project: dict[int, list[LiveTask]] = {}
-        for task in ctx.live.tasks or ():
-            by_project.setdefault(task.project_id, []).append(task)
-        changes: list[Change] = []
-        claimed: set[int] = set()
-        for pair in ctx.pairs["project"]:
-            if pair.desired.tasks is None or pair.desired.delete:
-                continue
-            live_tasks = by_project.get(pair.live.id, []) if pair.live is not None else []
-            changes.extend(_project_tasks(ctx, pair, live_tasks, claimed))
-        ctx.pairs["task"] = ()  # paired project by project; the live ids managed are kept
-        ctx.claimed["task"] = claimed
-        return changes
+        return per_project(ctx, "task", lambda project: project.tasks, ctx.live.tasks,
+                           _project_tasks)
 
 
 PLANNER = TaskPlanner()
