@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from reconciler import __version__
 from reconciler.errors import PlanFileError
-from reconciler.model import Kind, QuotaStatus
+from reconciler.model import Kind, LiveState, QuotaStatus
 
 # 2: HMAC signature instead of an unkeyed checksum, the API target, and per-change fingerprints
 # of what a change depends on (what a removal takes along, the client a create needs).
@@ -257,10 +257,9 @@ def _counts(data: Any) -> dict[str, int]:
     return {str(kind): int(count) for kind, count in data.items()} if isinstance(data, dict) else {}
 
 
-def reads_by_kind(live: Any) -> dict[str, int]:
-    """The live read's requests per kind (`LiveState.read_counts`), if the read counted them."""
-    counts = getattr(live, "read_counts", None)
-    return {str(kind): int(count) for kind, count in dict(counts).items()} if counts else {}
+def reads_by_kind(live: LiveState) -> dict[str, int]:
+    """The live read's requests per listing (`LiveState.read_counts`; empty if not counted)."""
+    return {str(kind): int(count) for kind, count in live.read_counts.items()}
 
 
 def writes_by_kind(changes: Sequence[Change],
