@@ -66,8 +66,11 @@ def run_on_terminal(command: list[str], env: dict[str, str], columns: int = 160,
     With `interrupt_after`, Ctrl-C (SIGINT) is sent once that text has been drawn."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    # A terminal's foreground job takes Ctrl-C; a test run started in the background (`&`,
+    # SIGINT ignored, which children inherit) would otherwise never see it.
     process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=env,
-                               cwd=REPO, close_fds=True)
+                               cwd=REPO, close_fds=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.close(slave)
     chunks: list[bytes] = []
     deadline = time.monotonic() + 60
