@@ -328,20 +328,14 @@ def _listed_tasks(client: TogglClient, state: LiveState, cache: ProjectCache | N
     read. A task's tracked time changes without its `at` (time is tracked on entries), so a
     cached plan may show old tracked hours; apply never uses the cache, and a saved plan's
     delete fingerprints its tracked time, so what is destroyed is judged on a full read."""
-    wid = state.workspace_id
-    cached = cache.load(wid, "tasks") if cache is not None else None
-    if cached is None:
-        tasks = client.list_tasks(wid, active="both")
-    else:
-        changed = client.list_tasks(wid, active="both", since=cached.since)
-        merged = [Task.from_api(raw) for raw in cached.merged([task.raw for task in changed])]
+    live_projects = {project.id for project in state.projects}
+    return _cached_listing(
+        cache, state.workspace_id, "tasks",
+        lambda since: client.list_tasks(state.workspace_id, active="both", since=since),
+        Task.from_api,
         # Cached tasks of a project deleted since went with it, whether or not Toggl's
         # `since=` listing says so of each.
-        live_projects = {project.id for project in state.projects}
-        tasks = [task for task in merged if task.project_id in live_projects]
-    if cache is not None:
-        cache.save(wid, [task.raw for task in tasks], "tasks")
-    return tasks
+        keep=lambda task: task.project_id in live_projects)
 
 
 def _read_groups(client: TogglClient, state: LiveState, bill: _ReadBill) -> tuple[LiveGroup, ...]:
@@ -412,16 +406,33 @@ def _organization(reference: str | int, organizations: list[Organization]) -> Or
 
 def _read_projects(client: TogglClient, workspace_id: int,
                    cache: ProjectCache | None) -> list[Project]:
-    if cache is None:
-        return client.list_projects(workspace_id, active="both")
-    cached = cache.load(workspace_id)
+    return _cached_listing(
+        cache, workspace_id, "projects",
+        lambda since: client.list_projects(workspace_id, active="both", since=since),
+        Project.from_api)
+
+
+Listed = TypeVar("Listed", Project, Task)
+
+
+def _cached_listing(cache: ProjectCache | None, workspace_id: int, listing: str,
+                    read: Callable[[int | None], list[Listed]],
+                    parse: Callable[[Mapping[str, Any]], Listed],
+                    keep: Callable[[Listed], bool] | None = None) -> list[Listed]:
+    """A full listing (`read(None)`), or with a read cache the cached rows brought up to date
+    by one `read(since)` (changed and deleted objects only), `keep` applied to the merge; the
+    result is cached again either way."""
+    cached = cache.load(workspace_id, listing) if cache is not None else None
     if cached is None:
-        projects = client.list_projects(workspace_id, active="both")
+        objects = read(None)
     else:
-        changed = client.list_projects(workspace_id, active="both", since=cached.since)
-        projects = [Project.from_api(raw) for raw in cached.merged([p.raw for p in changed])]
-    cache.save(workspace_id, [project.raw for project in projects])
-    return projects
+        changed = read(cached.since)
+        objects = [parse(raw) for raw in cached.merged([item.raw for item in changed])]
+        if keep is not None:
+            objects = [item for item in objects if keep(item)]
+    if cache is not None:
+        cache.save(workspace_id, [item.raw for item in objects], listing)
+    return objects
 
 
 def live_client(client: Client) -> LiveClient:
