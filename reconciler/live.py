@@ -224,6 +224,15 @@ def read_live_state(client: TogglClient, workspace: str | int | ResolvedWorkspac
     `organization` (the spec's `organization:`) makes a workspace name that no workspace
     answers to a `workspace_missing` state (apply creates it) instead of an error.
     """
+    if project_cache is None:
+        return _read_live_state(client, workspace, None, reads, organization)
+    with project_cache.batched():  # the projects and tasks listings: one write of the cache
+        return _read_live_state(client, workspace, project_cache, reads, organization)
+
+
+def _read_live_state(client: TogglClient, workspace: str | int | ResolvedWorkspace,
+                     project_cache: ProjectCache | None, reads: WorkspaceReads | None,
+                     organization: str | int | None) -> LiveState:
     reads = reads or NO_WORKSPACE_READS
     reads_before = client.stats.reads
     bill = _ReadBill(client)

@@ -81,3 +81,24 @@ def test_a_damaged_task_entry_is_only_a_full_read(tmp_path: Path, entry: dict) -
     path.write_text(json.dumps({"format": 1, "workspaces": {"7": entry}}))
     loaded = ProjectCache(path, clock=lambda: 1_000_000_000).load(7, "tasks")
     assert loaded is None or loaded.projects == ()
+
+
+def test_saves_inside_a_batch_are_written_once_at_its_end(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    cache = ProjectCache(path, clock=lambda: 1_000_000_000)
+    with cache.batched():
+        cache.save(7, [project(1, "2024-04-09T04:23:27+00:00")])
+        cache.save(7, [project(9, "2024-12-16T01:18:20Z")], "tasks")
+        assert not path.exists()  # nothing written yet: the file is rewritten once
+    reread = ProjectCache(path, clock=lambda: 1_000_000_000)
+    assert [row["id"] for row in reread.load(7).projects] == [1]
+    assert [row["id"] for row in reread.load(7, "tasks").projects] == [9]
+
+
+def test_a_batch_that_fails_still_writes_what_was_saved(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    cache = ProjectCache(path, clock=lambda: 1_000_000_000)
+    with pytest.raises(RuntimeError), cache.batched():
+        cache.save(7, [project(1, "2024-04-09T04:23:27+00:00")])
+        raise RuntimeError("the tasks read failed")
+    assert ProjectCache(path, clock=lambda: 1_000_000_000).load(7) is not None
