@@ -41,7 +41,9 @@ def _spec(*members, groups=None, **options):
 
 def _state(*members, groups=(), tier=None, projects=None):
     return with_live(live([live_client(1, "Globex")],
-                          projects if projects is not None else [live_project(10, "Web", 1)],
+                          # Private, as projects with members usually are: only members track.
+                          projects if projects is not None else
+                          [live_project(10, "Web", 1, is_private=True)],
                           tier=tier),
                      users=USERS, groups=list(groups), members=list(members))
 
@@ -94,9 +96,30 @@ def test_unlisted_members_are_removed_under_remove_with_how_many_people_lose_acc
     assert actions(plan) == [("delete", "member", "Globex/Web/group:Designers"),
                              ("delete", "member", "Globex/Web/user:bo@acme.test")]
     group_removal, user_removal = plan.changes
-    assert group_removal.blast == BlastRadius(0, 0, people=3)
+    # ana stays listed and bo is counted on his own removal: the group's takes cy's access only.
+    assert group_removal.blast == BlastRadius(0, 0, people=1)
     assert user_removal.blast == BlastRadius(0, 0, people=1)
     assert group_removal.options == {"member": "group"} and user_removal.live_id == 101
+
+
+def test_a_removed_user_who_keeps_access_through_a_listed_group_loses_none() -> None:
+    spec = _spec(member(group="Designers"), unmanaged={"member": "remove"})
+    state = _state(live_member(100, 10, user_id=1), live_member(101, 10, group_id=5),
+                   groups=[live_group(5, "Designers", [1, 2])])
+    change = only_change(build_plan(spec, state))
+    assert change.address == "Globex/Web/user:ana@acme.test"
+    assert change.blast == BlastRadius(0, 0, people=0)
+
+
+def test_removals_from_a_public_project_take_nobody_s_access() -> None:
+    # Everyone in the workspace may track on a public project, member or not.
+    spec = _spec(unmanaged={"member": "remove"})
+    public = live_project(10, "Web", 1, is_private=False)
+    state = _state(live_member(100, 10, user_id=1), live_member(101, 10, group_id=5),
+                   groups=[live_group(5, "Designers", [2, 3])], projects=[public])
+    plan = build_plan(spec, state)
+    assert [c.blast.people for c in plan.changes] == [0, 0]
+    assert len(plan.changes) == 2
 
 
 def test_unlisted_members_are_kept_and_listed_under_ignore() -> None:

@@ -69,12 +69,34 @@ def member_key(ctx: PlanContext, live: LiveMember) -> str:
     return f"user:{escape_name(people.email_of(live.user_id) or f'#{live.user_id}')}"
 
 
-def member_blast(ctx: PlanContext, live: LiveMember) -> BlastRadius:
-    """How many people lose access to the project: one user, or every user of the group."""
+def _users_reached(ctx: PlanContext, live: LiveMember) -> set[int]:
     if live.group_id is None:
-        return BlastRadius(0, 0, people=1)
+        return {live.user_id} if live.user_id is not None else set()
     group = directory(ctx).groups_by_id.get(live.group_id)
-    return BlastRadius(0, 0, people=len(group.user_ids) if group is not None else 0)
+    return set(group.user_ids) if group is not None else set()
+
+
+def _access_kept(ctx: PlanContext, project: Pair[DesiredProject, LiveProject],
+                 live_members: Sequence[LiveMember], matched: set[int]) -> set[int] | None:
+    """The users who still reach the project once the plan is applied, through a member that
+    stays or one the entry adds; None when the project is public (everyone in the workspace
+    may track on it: a removal takes nobody's access)."""
+    entry, people = project.desired, directory(ctx)
+    live_fields = project.live.fields if project.live is not None else {}
+    if not entry.fields.get("is_private", live_fields.get("is_private", True)):
+        return None
+    kept: set[int] = set()
+    for live in live_members:
+        if live.id in matched:
+            kept |= _users_reached(ctx, live)
+    for member in entry.members or ():
+        if member.user is not None:
+            user = people.user(member.user)
+            kept |= {user.id} if user is not None else set()
+        elif member.group is not None:
+            group = people.live_group(member.group)
+            kept |= set(group.user_ids) if group is not None else set()
+    return kept
 
 
 def _project_members(
@@ -123,9 +145,13 @@ def _project_members(
         ctx.kept.extend(("member", parent, live) for live in live_members
                         if live.id not in matched)
     else:
+        kept = _access_kept(ctx, project, live_members, matched)
+        lost: set[int] = set()  # each person counted once, on the first removal that takes them
         for live in live_members:
             if live.id not in matched:
-                changes.append(_remove(ctx, live, parent, live_parent))
+                losing = set() if kept is None else _users_reached(ctx, live) - kept - lost
+                lost |= losing
+                changes.append(_remove(ctx, live, parent, live_parent, len(losing)))
     return [change for change in changes if change is not None]
 
 
@@ -224,7 +250,9 @@ def _ensure(ctx: PlanContext, member: DesiredMember, live: LiveMember | None, pa
     )
 
 
-def _remove(ctx: PlanContext, live: LiveMember, parent: str, live_parent: str) -> Change | None:
+def _remove(ctx: PlanContext, live: LiveMember, parent: str, live_parent: str,
+            people: int) -> Change | None:
+    """`people`: how many lose their access to the project with this removal."""
     key = member_key(ctx, live)
     is_user = live.group_id is None
     name = key.split(":", 1)[1]
@@ -232,7 +260,7 @@ def _remove(ctx: PlanContext, live: LiveMember, parent: str, live_parent: str) -
         name = directory(ctx).group_name(live.group_id)
     change = make_change(
         "member", Action.DELETE, name, live, address=f"{parent}/{key}", parent=parent,
-        blast=member_blast(ctx, live), options={"member": "user" if is_user else "group"},
+        blast=BlastRadius(0, 0, people=people), options={"member": "user" if is_user else "group"},
         reason="not listed on the project; unmanaged.members is remove",
     )
     return guard_removal(ctx, change, [(key, parent), (key, live_parent)])
