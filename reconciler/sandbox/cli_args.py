@@ -111,6 +111,8 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
                         help="extra workspace users, e.g. ana@acme.test,bo@acme.test")
     parser.add_argument("--no-admin", action="store_true",
                         help="the sandbox user is not a workspace admin (admin-only writes: 403)")
+    parser.add_argument("--creator-joins-projects", action="store_true",
+                        help="a private project's creator becomes its manager, as in the web app")
     parser.add_argument("--maton-rate-limit", type=float, default=10.0, metavar="R",
                         help="requests per second per Maton key before the gateway's 429 (0: off)")
 
@@ -127,4 +129,5 @@ def config_from_args(ns: argparse.Namespace) -> SandboxConfig:
         user_hourly_quota=ns.user_quota or None,
         maton_rate_limit_per_second=ns.maton_rate_limit or None,
         users=ns.users, admin=not ns.no_admin,
+        creator_joins_new_projects=ns.creator_joins_projects,
     )

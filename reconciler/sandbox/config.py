@@ -87,6 +87,11 @@ class SandboxConfig:
     # The sandbox user is a workspace admin; False models a plain member: writes to workspace
     # settings, groups, project members and tasks then answer 403 (documented status).
     admin: bool = True
+    # The help center ("Access rights and privileges"): "The user who creates a project is
+    # automatically designated the project manager", written for the web app. Whether the API
+    # does it too is recorded nowhere: off by default (a choice); on, a project created private
+    # gets a project user for the sandbox user, manager true.
+    creator_joins_new_projects: bool = False
     # Documented (v9 reference, tasks): "The value tracked_seconds is in milliseconds, not in
     # seconds." No recording settles it; we follow the reference. "seconds" for the other.
     task_tracked_unit: Literal["milliseconds", "seconds"] = "milliseconds"

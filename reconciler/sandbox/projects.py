@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from reconciler.sandbox import params, project_members, rules, settings
 from reconciler.sandbox.encoding import encode_json, json_array
 from reconciler.sandbox.errors import ApiError, bad_request
+from reconciler.sandbox.identity import USER_ID
 from reconciler.sandbox.listing_cache import EncodedRows
 from reconciler.sandbox.timefmt import date_style, seconds_style
 
@@ -338,6 +339,9 @@ def create_project(store: Store, wid: int, body: Any) -> dict[str, Any]:
         tuple(columns.values()),
     )
     row = project_row(store, wid, int(cursor.lastrowid))
+    if store.config.creator_joins_new_projects and row["is_private"]:
+        store.db.execute("INSERT INTO project_users (wid, project_id, user_id, manager, at_ts) "
+                         "VALUES (?, ?, ?, 1, ?)", (wid, row["id"], USER_ID, now))
     return project_json(row, None, created=True)
 
 

@@ -76,6 +76,7 @@ USER_AGENT = f"toggl-reconciler/{reconciler.__version__} (+python-requests)"
 CREATED_WITH = "toggl-reconciler"
 MAX_PER_PAGE = 200  # Toggl's documented maximum page size for projects
 MAX_BULK_IDS = 100  # Toggl's documented limit for one bulk PATCH
+MAX_PROJECT_IDS_FILTER = 200  # documented: "project_ids cannot exceed 200 elements."
 # Tasks: documented default 50 a page, no documented maximum. We ask for 200 (the projects'
 # maximum); if Toggl caps it lower, the listing's own total_count/per_page keep it going.
 TASKS_PER_PAGE = 200
@@ -481,9 +482,16 @@ class TogglClient:
 
     # ------------------------------------------------------------ project members
 
-    def list_project_users(self, wid: int) -> list[ProjectUser]:
-        """The user members of every project of the workspace, in one call."""
-        return [ProjectUser.from_api(item) for item in self._list("GET", f"/workspaces/{wid}/project_users")]
+    def list_project_users(self, wid: int,
+                           project_ids: Sequence[int] | None = None) -> list[ProjectUser]:
+        """The user members of every project of the workspace, in one call; with
+        `project_ids` (at most 200, documented), of those projects only."""
+        if project_ids is not None and not 1 <= len(project_ids) <= MAX_PROJECT_IDS_FILTER:
+            raise ValueError(f"project_ids must hold 1 to {MAX_PROJECT_IDS_FILTER} ids")
+        params = ({"project_ids": ",".join(str(int(pid)) for pid in project_ids)}
+                  if project_ids is not None else None)
+        return [ProjectUser.from_api(item)
+                for item in self._list("GET", f"/workspaces/{wid}/project_users", params=params)]
 
     def create_project_user(self, wid: int, project_id: int, user_id: int, manager: bool = False,
                             rate: float | None = None) -> ProjectUser:

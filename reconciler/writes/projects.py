@@ -6,10 +6,11 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from reconciler.engine.changes import same_value
 from reconciler.engine.plan import Action, Change
-from reconciler.model import LiveState, name_key
+from reconciler.model import LiveState, name_key, project_key
 from reconciler.toggl.client import MAX_PER_PAGE
 from reconciler.toggl.errors import TogglError
 from reconciler.toggl.types import BulkResult, Project
+from reconciler.untrusted import quoted
 from reconciler.writes.base import (
     BULK_REFUSED,
     Batch,
@@ -22,6 +23,7 @@ from reconciler.writes.base import (
     find_by_name,
     hashable,
     ignore_not_found,
+    parent_key,
     phase,
     unhashable,
 )
@@ -39,6 +41,9 @@ BULK_PATCH_FIELDS: frozenset[str] = frozenset({"active", "color", "billable", "i
 MAX_SETTLE_PAGES = 2
 # Project fields whose spec name differs from the API's.
 _API_FIELD = {"client": "client_id"}
+# A project create's option when its entry lists members under `unmanaged.members: remove`:
+# whoever Toggl makes a member of the new project on its own is removed in the same apply.
+EXCLUSIVE_MEMBERS = "exclusive"
 
 
 def patch_of(change: Change) -> tuple[tuple[str, Any], ...] | None:
@@ -75,6 +80,7 @@ def split_batch(batch: Batch, indexes: list[int], changes: Sequence[Change]) -> 
 class ProjectWriter(KindWriter):
     def __init__(self, executor: Any) -> None:
         super().__init__(executor)
+        self._creator_may_join = True  # until a new project shows that Toggl adds nobody
         live, ids = executor.live, executor.ids
         # Tasks and members name their project by its address after the plan: under its
         # client's new name when the plan renames the client, under its own new name.
@@ -113,6 +119,39 @@ class ProjectWriter(KindWriter):
                                      lambda found: self._reconcile(found, change)).id
         self.ex.object_ids[index] = new_id
         self.ex.ids.add_project(change.client, change.name, new_id)
+        if change.options.get("members") == EXCLUSIVE_MEMBERS and self._creator_may_join:
+            self._drop_unlisted_members(change, new_id)
+
+    def _drop_unlisted_members(self, change: Change, project_id: int) -> None:
+        """Remove the memberships Toggl gave a project this apply created, unless listed.
+
+        Toggl's web app makes a project's creator its manager (help center); whether the API
+        does is recorded nowhere. If it does, the next plan would remove that membership: one
+        read of the new project's members settles it now. A server that adds nobody to the
+        first such project is trusted to add nobody to the others: no read for them.
+        """
+        joined = [m for m in self.ex.client.list_project_users(self.wid, [project_id])
+                  if m.project_id == project_id and m.group_id is None]
+        self._creator_may_join = bool(joined)
+        listed = self._listed_user_ids(change)
+        for member in joined:
+            if member.user_id in listed:
+                continue  # its create will find it and set manager and rate as listed
+            ignore_not_found(lambda: self.ex.client.delete_project_user(self.wid, member.id))
+            self.ex.emit_note(f"removed the membership Toggl gave {self._user(member.user_id)} "
+                              "on the new project: not listed, and unmanaged.members is "
+                              "remove", change)
+
+    def _user(self, user_id: int | None) -> str:
+        emails = {user.id: user.email for user in self.ex.live.users or ()}
+        return quoted(emails[user_id]) if user_id in emails else f"user #{user_id}"
+
+    def _listed_user_ids(self, change: Change) -> set[int]:
+        address = project_key(change.client, change.name)
+        return {self.ex.ids.user_id(c.name, c.options.get("user_id"))
+                for c in self.ex.changes
+                if c.kind == "member" and c.action is Action.CREATE
+                and c.options.get("member") == "user" and parent_key(c) == address}
 
     def update(self, op: WriteOp) -> None:
         index = op.change_indexes[0]

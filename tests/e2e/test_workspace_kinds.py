@@ -697,3 +697,91 @@ projects:
     assert tasks['Q1/Q2 "review"']["user_id"] == users["cy@acme.test"]
     assert [m["user_id"] for m in kinds.project_users()] == [users["bo@acme.test"]]
     assert len(kinds.project_groups()) == 1
+
+
+# ---------------------------------------------------------------- a creator Toggl makes a member
+
+
+@pytest.fixture
+def joining(tmp_path: Path) -> Iterator[KindsHarness]:
+    """A sandbox that makes a private project's creator its manager, as Toggl's web app does."""
+    sandbox = Sandbox(SandboxConfig(seed_demo=False, token=TOKEN, users=USERS,
+                                    creator_joins_new_projects=True))
+    sandbox.start()
+    try:
+        yield KindsHarness(sandbox, tmp_path)
+    finally:
+        sandbox.stop()
+
+
+PRIVATE_WITH_ANA = """\
+projects:
+  - name: Secret
+    is_private: true
+    members:
+      - user: ana@acme.test
+unmanaged:
+  members: {policy}
+"""
+
+
+def _members_of(kinds: KindsHarness, project: str) -> dict[str, bool]:
+    emails = {uid: email for email, uid in kinds.users().items()}
+    pid = kinds.project_id(project)
+    return {emails[m["user_id"]]: bool(m["manager"]) for m in kinds.project_users()
+            if m["project_id"] == pid}
+
+
+def test_a_membership_toggl_gives_the_creator_is_removed_in_the_same_apply(
+        joining: KindsHarness) -> None:
+    path = joining.spec(PRIVATE_WITH_ANA.format(policy="remove"))
+    applied = joining.apply(path)
+    assert applied.code == 0, applied.output
+    assert _members_of(joining, "Secret") == {"ana@acme.test": False}
+    assert "removed the membership Toggl gave" in applied.output
+    _converged(joining, path)
+
+
+def test_under_ignore_the_creator_s_membership_stays_and_the_plan_converges(
+        joining: KindsHarness) -> None:
+    path = joining.spec(PRIVATE_WITH_ANA.format(policy="ignore"))
+    assert joining.apply(path).code == 0
+    members = _members_of(joining, "Secret")
+    assert members["ana@acme.test"] is False and len(members) == 2  # ana and the creator
+    _converged(joining, path)
+
+
+def test_a_listed_creator_is_found_and_set_as_listed_not_added_twice(
+        joining: KindsHarness) -> None:
+    creator = next(email for email in joining.users() if email not in USERS)
+    path = joining.spec(f"""\
+projects:
+  - name: Secret
+    is_private: true
+    members:
+      - user: {creator}
+        manager: false
+      - user: ana@acme.test
+unmanaged:
+  members: remove
+""")
+    applied = joining.apply(path)
+    assert applied.code == 0, applied.output
+    assert _members_of(joining, "Secret") == {creator: False, "ana@acme.test": False}
+    _converged(joining, path)
+
+
+def test_a_server_that_adds_nobody_costs_one_read_per_apply_not_one_per_project(
+        kinds: KindsHarness) -> None:
+    path = kinds.spec("".join(f"""\
+  - name: Secret {n}
+    is_private: true
+    members:
+      - user: ana@acme.test
+""" for n in range(3)).join(["projects:\n", "unmanaged:\n  members: remove\n"]))
+    applied = kinds.apply(path, "--verbose")
+    assert applied.code == 0, applied.output
+    member_reads = [line for line in applied.output.splitlines()
+                    if "GET " in line and "/project_users" in line]
+    assert len(member_reads) == 1 + 1, applied.output  # the plan's listing, then one check
+    _converged(kinds, path)

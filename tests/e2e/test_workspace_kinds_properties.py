@@ -49,7 +49,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         "projects": [],
     }
     for name in _unique(draw(st.lists(st.sampled_from(PROJECTS), min_size=1, max_size=2))):
-        project: dict[str, Any] = {"name": name}
+        project: dict[str, Any] = {"name": name, "is_private": draw(st.booleans())}
         tasks = _unique(draw(st.lists(st.sampled_from(TASKS), max_size=3)))
         if tasks or draw(st.booleans()):
             project["tasks"] = [draw(st.sampled_from([
@@ -66,8 +66,10 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    # The creator joins a private project it creates, as in Toggl's web app: the harder world
+    # for convergence (the default sandbox adds nobody; tests/e2e/test_workspace_kinds.py).
     sandbox = Sandbox(SandboxConfig(seed_demo=False, token=TOKEN, user_hourly_quota=None,
-                                    users=USERS))
+                                    users=USERS, creator_joins_new_projects=True))
     sandbox.start()
     try:
         yield Harness(sandbox, tmp_path_factory.mktemp("kinds-properties"))

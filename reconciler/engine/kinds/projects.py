@@ -83,9 +83,12 @@ def _project_create(ctx: PlanContext, pair: Pair[DesiredProject, LiveProject]) -
     fields.extend(
         FieldChange(f, None, entry.fields[f]) for f in _PLAIN_PROJECT_FIELDS if f in entry.fields
     )
+    # Whoever Toggl adds to the new project on its own (its creator, in the web app) is
+    # removed by the apply when the entry's members are the whole list.
+    exclusive = entry.members is not None and ctx.policy("member") == "remove"
     return make_change(
         "project", Action.CREATE, entry.name, None, fields, client=entry.client,
-        reason=CREATE_REASON,
+        reason=CREATE_REASON, **({"options": {"members": "exclusive"}} if exclusive else {}),
     )
 
 
