@@ -785,3 +785,50 @@ def test_a_server_that_adds_nobody_costs_one_read_per_apply_not_one_per_project(
                     if "GET " in line and "/project_users" in line]
     assert len(member_reads) == 1 + 1, applied.output  # the plan's listing, then one check
     _converged(kinds, path)
+
+
+# ---------------------------------------------------------------- --target with the new kinds
+
+
+TARGETED = """\
+settings:
+  rounding: -1
+groups:
+  - name: Designers
+clients:
+  - name: Globex
+projects:
+  - name: Site
+    client: Globex
+    members:
+      - group: Designers
+    tasks:
+      - Wireframes
+"""
+
+
+def test_a_targeted_member_brings_its_new_group_and_project_and_nothing_else(
+        kinds: KindsHarness) -> None:
+    path = kinds.spec(TARGETED)
+    applied = kinds.apply(path, "--target", "member:globex/site/group:designers")
+    assert applied.code == 0, applied.output
+    assert set(kinds.groups()) == {"Designers"}
+    assert [p["name"] for p in kinds.store.projects(kinds.wid)] == ["Site"]
+    assert len(kinds.project_groups()) == 1
+    assert kinds.tasks() == {} and kinds.settings()["rounding"] != -1  # left for later
+    rest = kinds.plan_json(path)
+    assert sorted((c["kind"], c["address"]) for c in rest["changes"]) == [
+        ("settings", "settings"), ("task", "Globex/Site/Wireframes")]
+
+
+def test_settings_and_tasks_are_targeted_by_the_addresses_the_plan_prints(
+        kinds: KindsHarness) -> None:
+    path = kinds.spec(TARGETED)
+    settings_only = kinds.plan_json_with(path, "--target", "settings:settings")
+    assert [c["kind"] for c in settings_only["changes"]] == ["settings"]
+    tasks = kinds.plan_json_with(path, "--target", "task:Globex/Site/*")
+    assert sorted(c["kind"] for c in tasks["changes"]) == ["client", "project", "task"]
+    excluded = kinds.plan_json_with(path, "--exclude", "group:*")
+    # Without its group the group member cannot be made: it is dropped, and says why.
+    assert "member" not in {c["kind"] for c in excluded["changes"]}
+    assert [d["kind"] for d in excluded["targeting"]["dropped"]] == ["member"]
