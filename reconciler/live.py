@@ -435,10 +435,14 @@ def _cached_listing(cache: ProjectCache | None, workspace_id: int, listing: str,
     if cached is None:
         objects = read(None)
     else:
-        changed = read(cached.since)
-        objects = [parse(raw) for raw in cached.merged([item.raw for item in changed])]
+        changed = [item.raw for item in read(cached.since)]
+        objects = [parse(raw) for raw in cached.merged(changed)]
         if keep is not None:
             objects = [item for item in objects if keep(item)]
+        if not cached.is_changed_by(changed):
+            # Nothing new: the cached rows stand as they are, and so does their saved time,
+            # which is what MAX_AGE_SECONDS should count from (the `since` point did not move).
+            return objects
     if cache is not None:
         cache.save(workspace_id, [item.raw for item in objects], listing)
     return objects

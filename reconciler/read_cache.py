@@ -47,6 +47,13 @@ class CachedProjects:
                 by_id[int(project["id"])] = project
         return list(by_id.values())
 
+    def is_changed_by(self, changed: list[Mapping[str, Any]]) -> bool:
+        """Whether `changed` alters anything cached. A `since=` read overlaps the last one by
+        SINCE_MARGIN_SECONDS, so it usually brings back the newest rows exactly as they are."""
+        by_id = {int(project["id"]): project for project in self.projects}
+        return any(project.get("server_deleted_at") or by_id.get(int(project["id"])) != project
+                   for project in changed)
+
 
 # What each cached listing is kept under in a workspace's entry: (rows key, saved-at key). The
 # projects' keys are the ones format 1 always had, so caches written before tasks still serve.

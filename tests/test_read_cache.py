@@ -102,3 +102,14 @@ def test_a_batch_that_fails_still_writes_what_was_saved(tmp_path: Path) -> None:
         cache.save(7, [project(1, "2024-04-09T04:23:27+00:00")])
         raise RuntimeError("the tasks read failed")
     assert ProjectCache(path, clock=lambda: 1_000_000_000).load(7) is not None
+
+
+def test_rows_brought_back_as_they_were_change_nothing() -> None:
+    cached = CachedProjects((project(1, "2024-04-09T04:23:27Z"), project(2, "2024-12-16T01:18:20Z")),
+                            since=0)
+    assert not cached.is_changed_by([])
+    assert not cached.is_changed_by([project(2, "2024-12-16T01:18:20Z")])  # the margin's overlap
+    assert cached.is_changed_by([project(2, "2024-12-16T01:18:21Z")])
+    assert cached.is_changed_by([project(3, "2024-12-16T01:18:20Z")])
+    assert cached.is_changed_by([project(2, "2024-12-16T01:18:20Z",
+                                         server_deleted_at="2024-12-16T01:18:20Z")])
