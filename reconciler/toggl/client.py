@@ -401,9 +401,11 @@ class TogglClient:
         m}` (the documented task listing). With a total, the listing ends once that many
         objects came (no extra call for an empty last page) and a short page does not end it
         while more are due: a server that caps `per_page` below what was asked still yields
-        every object. Without one, a short or empty page ends it. A page with nothing new ends
-        it too (the server ignores `page`). Bounded by `max_listing_pages` and
-        `max_listing_bytes` whatever the server says.
+        every object. Without one, a short or empty page ends it. A total below what already
+        came is not believed (the short-page rule ends the listing then). A page of nothing new
+        (the server ignores `page`), or an empty page while the total says more are due, is an
+        UnexpectedResponseError: the listing is incomplete, and nothing may be planned from
+        it. Bounded by `max_listing_pages` and `max_listing_bytes` whatever the server says.
         """
         items: list[Mapping[str, Any]] = []
         seen: set[Any] = set()
@@ -427,12 +429,29 @@ class TogglClient:
                      if key not in seen]
             items.extend(row for _, row in fresh)
             seen.update(key for key, _ in fresh)
-            if not fresh or (total is not None and len(items) >= total):
+            if rows and not fresh:
+                raise self._not_paginating(path, plural, page, len(items),
+                                           f"page {page} repeats only {plural} of earlier pages")
+            if total is not None and len(items) > total:
+                total = None  # fewer than already came: a short page ends it, not this total
+            if not rows and total is not None and len(items) < total:
+                raise self._not_paginating(path, plural, page, len(items),
+                                           f"it declared {total} {plural} but page {page} is empty")
+            if not rows or (total is not None and len(items) >= total):
                 return items
             full = len(rows) >= min(per_page, page_size or per_page)
             if total is None and not full:
                 return items
             page += 1
+
+    def _not_paginating(self, path: str, plural: str, page: int, count: int,
+                        why: str) -> UnexpectedResponseError:
+        # Planning from the pages that came would show what the rest holds as missing (to
+        # create again) or leave it unseen: the whole listing is refused instead.
+        return UnexpectedResponseError(
+            f"the {plural} listing does not page as Toggl's does: {why} (after {count} "
+            f"{plural}). Nothing was planned from this listing; check the API root.",
+            method="GET", path=API_PREFIX + path)
 
     def list_projects_page(
         self, wid: int, *, page: int, active: ActiveFilter = "both", per_page: int = MAX_PER_PAGE,

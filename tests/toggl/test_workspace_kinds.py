@@ -277,11 +277,46 @@ def test_list_tasks_ends_at_the_declared_total_without_an_empty_page(mocked: Moc
     assert len(mocked.calls) == 2
 
 
-def test_list_tasks_stops_when_a_page_brings_nothing_new(mocked: Mock, client: TogglClient) -> None:
-    # A server that ignores `page` and claims more than it has: stop, do not loop.
-    mocked.get(f"{WS}/tasks", json={"data": [_task(1), _task(2)], "total_count": 1000})
-    assert [t.id for t in client.list_tasks(1)] == [1, 2]
+@pytest.mark.parametrize("total", [1000, None])
+def test_a_server_that_ignores_page_is_refused_not_planned_from(mocked: Mock, client: TogglClient,
+                                                                 total: int | None) -> None:
+    # The same page for every page number: the tasks after it would look missing (to be
+    # created again) or stay unseen. Neither loops nor yields a partial listing.
+    rows = [_task(n) for n in range(1, 201)]
+    mocked.get(f"{WS}/tasks", json={"data": rows, **({"total_count": total} if total else {})})
+    with pytest.raises(UnexpectedResponseError, match="page 2 repeats only tasks of earlier pages"):
+        client.list_tasks(1)
     assert len(mocked.calls) == 2
+
+
+def test_a_declared_total_the_pages_never_reach_is_refused(mocked: Mock, client: TogglClient) -> None:
+    for page, rows in ((1, [_task(1), _task(2)]), (2, [])):
+        mocked.get(f"{WS}/tasks", json={"data": rows, "total_count": 1000},
+                   match=[matchers.query_param_matcher({"active": "both", "per_page": "200", "page": str(page)})])
+    with pytest.raises(UnexpectedResponseError, match="declared 1000 tasks but page 2 is empty") as raised:
+        client.list_tasks(1)
+    assert "Traceback" not in str(raised.value) and "SECRET" not in str(raised.value)
+
+
+@pytest.mark.parametrize("total", [0, 5, -1, "400", None])
+def test_a_total_below_what_came_does_not_cut_the_listing_short(mocked: Mock, client: TogglClient,
+                                                                  total: Any) -> None:
+    # Full pages say more are coming; a total_count below them is the lie, not the pages.
+    for page in (1, 2, 3):
+        rows = [_task(page * 1000 + n) for n in range(200 if page < 3 else 7)]
+        mocked.get(f"{WS}/tasks", json={"data": rows, "total_count": total},
+                   match=[matchers.query_param_matcher({"active": "both", "per_page": "200", "page": str(page)})])
+    assert len(client.list_tasks(1)) == 407
+    assert len(mocked.calls) == 3
+
+
+def test_a_page_size_echoed_otherwise_than_asked_still_reads_every_task(mocked: Mock, client: TogglClient) -> None:
+    # per_page echoed as 1000 (more than asked) or as garbage: the short page still ends it.
+    for page, (rows, echoed) in enumerate((([_task(n) for n in range(200)], 1000),
+                                           ([_task(n) for n in range(200, 210)], "x")), start=1):
+        mocked.get(f"{WS}/tasks", json={"data": rows, "per_page": echoed},
+                   match=[matchers.query_param_matcher({"active": "both", "per_page": "200", "page": str(page)})])
+    assert len(client.list_tasks(1)) == 210
 
 
 def test_list_tasks_leaves_out_deleted_ones_and_takes_null_as_empty(mocked: Mock, client: TogglClient) -> None:
