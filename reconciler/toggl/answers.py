@@ -49,7 +49,10 @@ def _shown(value: Any) -> str:
     if isinstance(value, (int, float)):
         text = str(value)
         return text if len(text) <= _SHOWN_CHARS else f"a number of {len(text)} digits"
-    return "a list" if isinstance(value, list) else "an object"
+    if isinstance(value, (list, tuple)) and len(value) <= 10 and all(
+            type(item) is int for item in value):
+        return "[" + ", ".join(map(str, value)) + "]"  # ids: short, and what tells them apart
+    return "a list" if isinstance(value, (list, tuple)) else "an object"
 
 
 def _is_id(value: Any) -> bool:
@@ -234,3 +237,55 @@ def check_workspace(workspace: Workspace, asked: int, path: str) -> None:
     problem = _first_bad(raw, checks)
     if problem:
         raise refused(path, f"workspace {asked}", problem)
+
+
+# ---------------------------------------------------------------- the answer to a write
+
+
+def _same_sent(key: str, answered: Any, sent: Any) -> bool:
+    """Whether an answered value is the one sent, up to what Toggl may do to it: a name's
+    spacing and letter case, a currency's case, 90 answered as 90.0, an id as "5"."""
+    if isinstance(sent, bool) or isinstance(answered, bool):
+        return answered is sent
+    if sent is None or answered is None:
+        return sent is answered
+    if isinstance(sent, str) and isinstance(answered, str):
+        return " ".join(sent.split()).casefold() == " ".join(answered.split()).casefold()
+    if isinstance(sent, (list, tuple)):
+        return isinstance(answered, (list, tuple)) and sorted(map(str, sent)) == sorted(map(str, answered))
+    try:
+        return float(answered) == float(sent)
+    except (TypeError, ValueError):
+        return False
+
+
+def check_write_answer(noun: str, answer: Mapping[str, Any], answered_id: int, sent: Mapping[str, Any],
+                       *, method: str, path: str, created: bool = False) -> None:
+    """A write's answer is the object written: with an id (a create's is what later writes
+    name it by), and, for each value sent that the answer carries, that value. A 200 with
+    another name, project, user or setting did something else than asked (or nothing): it is
+    refused, so the apply stops there instead of reporting a change it did not see made,
+    and the executor's read-back settles what the workspace holds. Values the answer leaves
+    out are not judged."""
+    if created and not _is_id(answered_id):
+        raise UnexpectedResponseError(
+            f"Toggl answered the new {noun} without an id ({_shown(answer.get('id'))}); it may "
+            "or may not have been made: run plan to see the workspace as it is",
+            method=method, path=API_PREFIX + path)
+    if not created and answered_id and _is_id(sent.get("id")) and answered_id != sent["id"]:
+        raise UnexpectedResponseError(
+            f"Toggl answered the update of {noun} {sent['id']} with {noun} {answered_id}: the "
+            "write may have changed another one. Run plan to see the workspace as it is",
+            method=method, path=API_PREFIX + path)
+    for key, value in sent.items():
+        # A create's null is "none" where Toggl may fill in its default (the v9 reference
+        # says a task's user_id defaults to the requester): not judged.
+        if key == "id" or key not in answer or (created and value is None):
+            continue
+        if not _same_sent(key, answer.get(key), value):
+            which = f"{noun} {answered_id}" if _is_id(answered_id) else f"the {noun}"
+            raise UnexpectedResponseError(
+                f"Toggl answered {which} with {key} {_shown(answer.get(key))} after it was sent "
+                f"{_shown(value)}: the write did something else than asked, or nothing. Run "
+                "plan to see the workspace as it is",
+                method=method, path=API_PREFIX + path)

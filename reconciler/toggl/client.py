@@ -36,7 +36,7 @@ import reconciler
 from reconciler.errors import UsageError
 from reconciler.redaction import redact
 from reconciler.model import QuotaStatus
-from reconciler.toggl import wire
+from reconciler.toggl import answers, wire
 from reconciler.toggl.errors import (
     AmbiguousWriteError,
     AnswerTooLargeError,
@@ -298,12 +298,21 @@ class TogglClient:
         """PUT /workspaces/{wid} with only the given settings (the documented body has no
         required key; a key not sent keeps its value). `name` is sent only when given."""
         body = {**({"name": name} if name is not None else {}), **dict(fields)}
-        return Workspace.from_api(self._object("PUT", f"/workspaces/{wid}", body=body))
+        path = f"/workspaces/{wid}"
+        updated = Workspace.from_api(self._object("PUT", path, body=body))
+        answers.check_write_answer("workspace", updated.raw, updated.id, {"id": wid, **body},
+                                   method="PUT", path=path)
+        return updated
 
     def create_workspace(self, oid: int, name: str) -> Workspace:
         """A new workspace in organization `oid`. Recorded: 403 in a Free organization that
         already has its one workspace. A plain POST: an unknown fate raises AmbiguousWriteError."""
-        return Workspace.from_api(self._object("POST", f"/organizations/{oid}/workspaces", body={"name": name}))
+        path = f"/organizations/{oid}/workspaces"
+        created = Workspace.from_api(self._object("POST", path, body={"name": name}))
+        answers.check_write_answer("workspace", created.raw, created.id,
+                                   {"name": name, "organization_id": oid},
+                                   method="POST", path=path, created=True)
+        return created
 
     def list_organizations(self) -> list[Organization]:
         """The organizations the user belongs to (documented: an empty list without access)."""
@@ -318,13 +327,17 @@ class TogglClient:
     def create_group(self, oid: int, name: str, user_ids: Sequence[int],
                      workspace_ids: Sequence[int]) -> Group:
         body = {"name": name, "users": list(user_ids), "workspaces": list(workspace_ids)}
-        return Group.from_api(self._object("POST", f"/organizations/{oid}/groups", body=body))
+        path = f"/organizations/{oid}/groups"
+        return _checked_group(Group.from_api(self._object("POST", path, body=body)), body,
+                              "POST", path, created=True)
 
     def update_group(self, oid: int, gid: int, name: str, user_ids: Sequence[int],
                      workspace_ids: Sequence[int]) -> Group:
         """PUT replaces name, users and workspaces together: send the whole group every time."""
         body = {"name": name, "users": list(user_ids), "workspaces": list(workspace_ids)}
-        return Group.from_api(self._object("PUT", f"/organizations/{oid}/groups/{gid}", body=body))
+        path = f"/organizations/{oid}/groups/{gid}"
+        return _checked_group(Group.from_api(self._object("PUT", path, body=body)),
+                              {"id": gid, **body}, "PUT", path)
 
     def delete_group(self, oid: int, gid: int) -> None:
         self._request("DELETE", f"/organizations/{oid}/groups/{gid}")
@@ -509,13 +522,21 @@ class TogglClient:
         """`rate` (a paid-plan field) is sent only when given, so a Free workspace never sees it."""
         body = {"project_id": project_id, "user_id": user_id, "manager": bool(manager),
                 **({"rate": rate} if rate is not None else {})}
-        return ProjectUser.from_api(self._object("POST", f"/workspaces/{wid}/project_users", body=body))
+        path = f"/workspaces/{wid}/project_users"
+        created = ProjectUser.from_api(self._object("POST", path, body=body))
+        answers.check_write_answer("project user", created.raw, created.id, body,
+                                   method="POST", path=path, created=True)
+        return created
 
     def update_project_user(self, wid: int, id: int, manager: bool,
                             rate: float | None = UNSET) -> ProjectUser:
         """`rate` only when given (None clears it): a Free workspace is never sent one."""
         body: dict[str, Any] = {"manager": bool(manager), **({} if rate is UNSET else {"rate": rate})}
-        return ProjectUser.from_api(self._object("PUT", f"/workspaces/{wid}/project_users/{id}", body=body))
+        path = f"/workspaces/{wid}/project_users/{id}"
+        updated = ProjectUser.from_api(self._object("PUT", path, body=body))
+        answers.check_write_answer("project user", updated.raw, updated.id, {"id": id, **body},
+                                   method="PUT", path=path)
+        return updated
 
     def patch_project_users(self, wid: int, ids: Sequence[int],
                             operations: Sequence[Mapping[str, Any]]) -> BulkResult:
@@ -531,7 +552,11 @@ class TogglClient:
 
     def create_project_group(self, wid: int, project_id: int, group_id: int) -> ProjectGroup:
         body = {"project_id": project_id, "group_id": group_id}
-        return ProjectGroup.from_api(self._object("POST", f"/workspaces/{wid}/project_groups", body=body))
+        path = f"/workspaces/{wid}/project_groups"
+        created = ProjectGroup.from_api(self._object("POST", path, body=body))
+        answers.check_write_answer("project group", created.raw, created.id, body,
+                                   method="POST", path=path, created=True)
+        return created
 
     def delete_project_group(self, wid: int, id: int) -> None:
         self._request("DELETE", f"/workspaces/{wid}/project_groups/{id}")
@@ -557,11 +582,18 @@ class TogglClient:
         `user_id` are always sent: a task is never created done by a default, nor assigned to
         whoever runs apply (the v9 reference: "if omitted, will use requester user ID")."""
         body = {**fields, "active": fields.get("active", True), "user_id": fields.get("user_id")}
-        return Task.from_api(self._object("POST", f"/workspaces/{wid}/projects/{pid}/tasks", body=body))
+        path = f"/workspaces/{wid}/projects/{pid}/tasks"
+        created = Task.from_api(self._object("POST", path, body=body))
+        answers.check_write_answer("task", created.raw, created.id, {**body, "project_id": pid},
+                                   method="POST", path=path, created=True)
+        return created
 
     def update_task(self, wid: int, pid: int, tid: int, fields: Mapping[str, Any]) -> Task:
         path = f"/workspaces/{wid}/projects/{pid}/tasks/{tid}"
-        return Task.from_api(self._object("PUT", path, body=dict(fields)))
+        updated = Task.from_api(self._object("PUT", path, body=dict(fields)))
+        answers.check_write_answer("task", updated.raw, updated.id,
+                                   {"id": tid, **fields, "project_id": pid}, method="PUT", path=path)
+        return updated
 
     def patch_tasks(self, wid: int, pid: int, ids: Sequence[int],
                     operations: Sequence[Mapping[str, Any]]) -> BulkResult:
@@ -1008,6 +1040,21 @@ def _seconds_until(when: str, server_date: str | None, now: float | None) -> flo
     if reference is None:
         reference = time.time() if now is None else now
     return target - reference
+
+
+def _checked_group(group: Group, sent: Mapping[str, Any], method: str, path: str,
+                   created: bool = False) -> Group:
+    """A group write's answer against what was sent: its users and workspaces as the typed
+    view reads them (the answer lists users as objects), where the answer has them."""
+    raw = group.raw
+    answered: dict[str, Any] = {key: raw[key] for key in ("name",) if key in raw}
+    if isinstance(raw.get("users"), list):
+        answered["users"] = list(group.user_ids)
+    if isinstance(raw.get("workspaces"), list):
+        answered["workspaces"] = list(group.workspace_ids)
+    answers.check_write_answer("group", answered, group.id, sent, method=method, path=path,
+                               created=created)
+    return group
 
 
 def _mapping(data: Any, method: str, path: str) -> Mapping[str, Any]:

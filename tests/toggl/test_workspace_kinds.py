@@ -137,11 +137,11 @@ def test_organization_groups_recorded_shape(mocked: Mock, client: TogglClient) -
 def test_group_writes_send_name_users_and_workspaces(mocked: Mock, client: TogglClient) -> None:
     answer = {"group_id": 3, "name": "Design", "users": [{"user_id": 5}], "workspaces": [1]}
     mocked.post(f"{ORG}/groups", json=answer)
-    mocked.put(f"{ORG}/groups/3", json=answer)
+    mocked.put(f"{ORG}/groups/3", json={**answer, "users": [{"user_id": 5}, {"user_id": 6}]})
     mocked.delete(f"{ORG}/groups/3", body="")
     assert client.create_group(7, "Design", [5], [1]).id == 3
     assert sent_json(mocked) == {"name": "Design", "users": [5], "workspaces": [1]}
-    assert client.update_group(7, 3, "Design", (5, 6), (1,)).user_ids == (5,)
+    assert client.update_group(7, 3, "Design", (5, 6), (1,)).user_ids == (5, 6)
     assert sent_json(mocked) == {"name": "Design", "users": [5, 6], "workspaces": [1]}
     assert client.delete_group(7, 3) is None
     assert [call.request.method for call in mocked.calls] == ["POST", "PUT", "DELETE"]
@@ -376,6 +376,7 @@ def test_task_writes_paths_and_bodies(mocked: Mock, client: TogglClient) -> None
     client.create_task(1, 11, {"name": "T1", "estimated_seconds": 3600})
     # unassigned unless told: omitted, the v9 reference assigns the requester
     assert sent_json(mocked) == {"name": "T1", "estimated_seconds": 3600, "active": True, "user_id": None}
+    mocked.replace(responses.POST, tasks, json=_task(1, user_id=5, active=False))
     client.create_task(1, 11, {"name": "T1", "user_id": 5, "active": False})
     assert sent_json(mocked) == {"name": "T1", "user_id": 5, "active": False}
     assert client.update_task(1, 11, 1, {"name": "Renamed"}).name == "Renamed"
@@ -412,3 +413,80 @@ def test_a_task_page_that_fails_is_retried_alone(mocked: Mock, client: TogglClie
     assert [t.id for t in client.list_tasks(1, per_page=2)] == [1, 2, 3]
     assert [call.request.params["page"] for call in mocked.calls] == ["1", "2", "2"]
     assert client.stats.reads == 3 and client.stats.retries == 1
+
+
+# ---------------------------------------------------------------- a write answered with something else
+
+LYING_WRITES: list[tuple[str, str, str, Any, Callable[[TogglClient], Any], str]] = [
+    ("task created under another name", "POST", f"{WS}/projects/11/tasks", _task(9, name="Other"),
+     lambda c: c.create_task(1, 11, {"name": "Wireframes"}), "task 9 with name 'Other' after it was sent 'Wireframes'"),
+    ("task created in another project", "POST", f"{WS}/projects/11/tasks", _task(9, name="Wireframes", project_id=12),
+     lambda c: c.create_task(1, 11, {"name": "Wireframes"}), "task 9 with project_id 12 after it was sent 11"),
+    ("task created without an id", "POST", f"{WS}/projects/11/tasks", {"name": "Wireframes", "project_id": 11},
+     lambda c: c.create_task(1, 11, {"name": "Wireframes"}), "the new task without an id"),
+    ("task created done", "POST", f"{WS}/projects/11/tasks", _task(9, name="Wireframes", active=False),
+     lambda c: c.create_task(1, 11, {"name": "Wireframes"}), "active false after it was sent true"),
+    ("task update of another task", "PUT", f"{WS}/projects/11/tasks/1", _task(2, name="R"),
+     lambda c: c.update_task(1, 11, 1, {"name": "R"}), "the update of task 1 with task 2"),
+    ("task update not made", "PUT", f"{WS}/projects/11/tasks/1", _task(1, estimated_seconds=0),
+     lambda c: c.update_task(1, 11, 1, {"estimated_seconds": 3600}), "estimated_seconds 0 after it was sent 3600"),
+    ("member created for another user", "POST", f"{WS}/project_users", {"id": 40, "project_id": 11, "user_id": 6},
+     lambda c: c.create_project_user(1, 11, 5), "project user 40 with user_id 6 after it was sent 5"),
+    ("member created without manager", "POST", f"{WS}/project_users",
+     {"id": 40, "project_id": 11, "user_id": 5, "manager": False},
+     lambda c: c.create_project_user(1, 11, 5, manager=True), "manager false after it was sent true"),
+    ("member rate not set", "PUT", f"{WS}/project_users/40", {"id": 40, "manager": False, "rate": None},
+     lambda c: c.update_project_user(1, 40, False, rate=120), "rate null after it was sent 120"),
+    ("project group for another group", "POST", f"{WS}/project_groups", {"id": 50, "project_id": 11, "group_id": 4},
+     lambda c: c.create_project_group(1, 11, 3), "project group 50 with group_id 4 after it was sent 3"),
+    ("group created under another name", "POST", f"{ORG}/groups", {"group_id": 3, "name": "Other", "users": []},
+     lambda c: c.create_group(7, "Design", [], [1]), "group 3 with name 'Other' after it was sent 'Design'"),
+    ("group update that dropped a user", "PUT", f"{ORG}/groups/3",
+     {"group_id": 3, "name": "Design", "users": [{"user_id": 5}], "workspaces": [1]},
+     lambda c: c.update_group(7, 3, "Design", [5, 6], [1]), "users [5] after it was sent [5, 6]"),
+    ("group update that did not attach here", "PUT", f"{ORG}/groups/3",
+     {"group_id": 3, "name": "Design", "users": [], "workspaces": [2]},
+     lambda c: c.update_group(7, 3, "Design", [], [1, 2]), "workspaces [2] after it was sent [1, 2]"),
+    ("settings answered unchanged", "PUT", WS, {"id": 1, "rounding_minutes": 0},
+     lambda c: c.update_workspace_settings(1, {"rounding_minutes": 15}), "rounding_minutes 0 after it was sent 15"),
+    ("settings of another workspace", "PUT", WS, {"id": 2, "rounding_minutes": 15},
+     lambda c: c.update_workspace_settings(1, {"rounding_minutes": 15}), "the update of workspace 1 with workspace 2"),
+    ("workspace created in another organization", "POST", f"{ORG}/workspaces",
+     {"id": 9, "name": "New", "organization_id": 8},
+     lambda c: c.create_workspace(7, "New"), "workspace 9 with organization_id 8 after it was sent 7"),
+    ("workspace created without an id", "POST", f"{ORG}/workspaces", {"name": "New"},
+     lambda c: c.create_workspace(7, "New"), "the new workspace without an id"),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "answer", "write", "message"),
+                         [case[1:] for case in LYING_WRITES], ids=[case[0] for case in LYING_WRITES])
+def test_a_write_answered_with_something_else_is_refused_not_taken_as_done(
+        mocked: Mock, client: TogglClient, method: str, url: str, answer: Any,
+        write: Callable[[TogglClient], Any], message: str) -> None:
+    mocked.add(method, url, json=answer)
+    with pytest.raises(UnexpectedResponseError) as raised:
+        write(client)
+    assert message in str(raised.value)
+    assert "SECRET" not in str(raised.value)
+    assert len(mocked.calls) == 1  # refused, not repeated: the executor reads back
+
+
+@pytest.mark.parametrize(("method", "url", "answer", "write"), [
+    # what Toggl may do to a value without lying: spacing and case of a name, 120 as 120.0 or
+    # "120", ids as strings, a field left out of the answer, a default filled in on a create
+    ("POST", f"{WS}/projects/11/tasks", {"id": "9", "name": "wireframes ", "project_id": "11", "user_id": 5},
+     lambda c: c.create_task(1, 11, {"name": "Wireframes"})),
+    ("PUT", f"{WS}/project_users/40", {"id": 40, "manager": True, "rate": "120.0"},
+     lambda c: c.update_project_user(1, 40, True, rate=120)),
+    ("POST", f"{WS}/project_users", {"id": 40}, lambda c: c.create_project_user(1, 11, 5, rate=90)),
+    ("PUT", WS, {"id": 1, "default_currency": "eur", "default_hourly_rate": 90.0},
+     lambda c: c.update_workspace_settings(1, {"default_currency": "EUR", "default_hourly_rate": 90})),
+    ("PUT", f"{ORG}/groups/3", {"group_id": 3, "name": "Design", "users": [{"user_id": 6}, {"user_id": 5}]},
+     lambda c: c.update_group(7, 3, "Design", [5, 6], [1])),
+])
+def test_a_write_answered_in_another_spelling_of_the_same_values_is_done(
+        mocked: Mock, client: TogglClient, method: str, url: str, answer: Any,
+        write: Callable[[TogglClient], Any]) -> None:
+    mocked.add(method, url, json=answer)
+    assert write(client) is not None

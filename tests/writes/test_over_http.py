@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from reconciler.apply import Executor
+from reconciler.writes.base import ApplyFailed
 from reconciler.engine.plan import Action, Change, FieldChange, Plan
 from reconciler.model import LiveState
 from reconciler.sandbox import Sandbox
@@ -109,3 +110,62 @@ def test_settings_and_group_membership_round_trip(sandbox: Sandbox, client: Togg
     assert sorted(emails[uid] for uid in group.user_ids) == sorted(USERS)
     assert wid in group.workspace_ids
     assert (now.settings or {}).get("rounding_minutes") == 15
+
+
+# ----- a write answered 200 with something else than was sent
+
+
+@pytest.fixture
+def gaps(sandbox: Sandbox) -> Any:
+    import responses
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_passthru(sandbox.url)
+        yield mock
+
+
+def _settings_plan(wid: int, before: Any, after: Any) -> Plan:
+    return Plan(workspace_id=wid, changes=(Change(
+        Action.UPDATE, "settings", "settings", "W", live_id=wid,
+        fields=(FieldChange("rounding_minutes", before, after),)),))
+
+
+def test_a_settings_put_answered_with_the_old_values_is_no_success(
+        sandbox: Sandbox, client: TogglClient, wid: int, gaps: Any) -> None:
+    # Before: the 200 was taken as done and apply reported 1 of 1 applied; nothing changed.
+    live = read(client, wid)
+    unchanged = dict(client.get_workspace(wid).raw)
+    gaps.put(f"{sandbox.url}/api/v9/workspaces/{wid}", json=unchanged)
+    with pytest.raises(ApplyFailed) as raised:
+        applied(client, _settings_plan(wid, unchanged.get("rounding_minutes"), 15), live)
+    assert "rounding_minutes 0 after it was sent 15" in str(raised.value)
+    assert "0 of 1 changes applied" in str(raised.value)
+    assert sandbox.token not in str(raised.value)
+
+
+def test_a_settings_put_that_answers_oddly_but_was_made_is_confirmed_by_reading_back(
+        sandbox: Sandbox, client: TogglClient, wid: int, gaps: Any) -> None:
+    live = read(client, wid)
+    client.update_workspace_settings(wid, {"rounding_minutes": 15})  # made, as if by this PUT
+    gaps.put(f"{sandbox.url}/api/v9/workspaces/{wid}", json={"id": wid, "rounding_minutes": 0})
+    result, notes = applied(client, _settings_plan(wid, 0, 15), live)
+    assert (result.applied, result.total) == (1, 1)
+    assert any("confirmed by reading back" in note for note in notes)
+
+
+def test_a_task_create_answered_with_another_task_stops_the_apply(
+        sandbox: Sandbox, client: TogglClient, wid: int, gaps: Any) -> None:
+    project = sandbox.store.add_project(wid, "Site")
+    live = read(client, wid)
+    gaps.post(f"{sandbox.url}/api/v9/workspaces/{wid}/projects/{project}/tasks",
+              json={"id": 99, "name": "Something else", "project_id": project})
+    plan = Plan(workspace_id=wid, changes=(
+        Change(Action.CREATE, "task", "Site/Wireframes", "Wireframes", parent="Site"),
+        Change(Action.CREATE, "member", "Site/user:bo@acme.test", "bo@acme.test", parent="Site",
+               options={"member": "user"}),
+    ))
+    with pytest.raises(ApplyFailed) as raised:
+        applied(client, plan, live)
+    message = str(raised.value)
+    assert "name 'Something else' after it was sent 'Wireframes'" in message
+    assert "0 of 2 changes applied" in message and "Run plan to see the workspace" in message
