@@ -490,3 +490,38 @@ def test_a_write_answered_in_another_spelling_of_the_same_values_is_done(
         write: Callable[[TogglClient], Any]) -> None:
     mocked.add(method, url, json=answer)
     assert write(client) is not None
+
+
+@pytest.mark.parametrize(("method", "url", "write", "right"), [
+    ("POST", f"{WS}/projects/11/tasks", lambda c: c.create_task(1, 11, {"name": "T"}), "admin of the workspace (tasks"),
+    ("PATCH", f"{WS}/projects/11/tasks/1,2", lambda c: c.patch_tasks(1, 11, [1, 2], []), "admin of the workspace (tasks"),
+    ("DELETE", f"{WS}/projects/11/tasks/1", lambda c: c.delete_task(1, 11, 1), "admin of the workspace (tasks"),
+    ("POST", f"{WS}/project_users", lambda c: c.create_project_user(1, 11, 5), "admin of the workspace (project members"),
+    ("PUT", f"{WS}/project_users/40", lambda c: c.update_project_user(1, 40, True), "admin of the workspace (project members"),
+    ("DELETE", f"{WS}/project_groups/50", lambda c: c.delete_project_group(1, 50), "admin of the workspace (project members"),
+    ("POST", f"{ORG}/groups", lambda c: c.create_group(7, "D", [], [1]), "admin of the organization (groups"),
+    ("DELETE", f"{ORG}/groups/3", lambda c: c.delete_group(7, 3), "admin of the organization (groups"),
+    ("PUT", WS, lambda c: c.update_workspace_settings(1, {"rounding": 1}), "admin of the workspace (its settings"),
+    ("POST", f"{ORG}/workspaces", lambda c: c.create_workspace(7, "New"), "more than one workspace (Free allows one)"),
+])
+def test_a_403_on_each_write_kind_names_the_right_it_lacks(mocked: Mock, client: TogglClient, method: str, url: str,
+                                                           write: Callable[[TogglClient], Any], right: str) -> None:
+    mocked.add(method, url, status=403, json="User does not have access to this resource")
+    with pytest.raises(AuthError) as raised:
+        write(client)
+    assert right in str(raised.value) and "SECRET" not in str(raised.value)
+    assert len(mocked.calls) == 1
+
+
+@pytest.mark.parametrize(("method", "url", "write"), [
+    ("POST", f"{WS}/projects/11/tasks", lambda c: c.create_task(1, 11, {"name": "T"})),
+    ("PUT", f"{WS}/project_users/40", lambda c: c.update_project_user(1, 40, False, rate=90)),
+    ("POST", f"{ORG}/groups", lambda c: c.create_group(7, "D", [], [1])),
+    ("PUT", WS, lambda c: c.update_workspace_settings(1, {"rounding": 1})),
+])
+def test_a_402_on_each_paid_write_is_a_plan_error_with_toggls_text(mocked: Mock, client: TogglClient, method: str,
+                                                                    url: str, write: Callable[[TogglClient], Any]) -> None:
+    mocked.add(method, url, status=402, json="Tasks available only for premium plans")
+    with pytest.raises(PaidPlanRequiredError, match="402 Tasks available only for premium plans"):
+        write(client)
+    assert len(mocked.calls) == 1

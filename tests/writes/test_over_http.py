@@ -169,3 +169,48 @@ def test_a_task_create_answered_with_another_task_stops_the_apply(
     message = str(raised.value)
     assert "name 'Something else' after it was sent 'Wireframes'" in message
     assert "0 of 2 changes applied" in message and "Run plan to see the workspace" in message
+
+
+def test_updates_and_removals_of_every_kind_committed_then_answered_500_are_read_back(
+        sandbox: Sandbox, client: TogglClient, wid: int) -> None:
+    # Member PUTs, a project group, a group rename and delete, a task rename and delete, a
+    # setting: every write is committed and answered 500 (and so is each retry).
+    project = sandbox.store.add_project(wid, "Site")
+    for number in range(2):
+        sandbox.store.add_task(wid, project, f"T{number}")
+    Executor(client, Plan(workspace_id=wid, changes=(
+        Change(Action.CREATE, "group", "Designers", "Designers", fields=(FieldChange("members", None, ["ana@acme.test"]),)),
+        Change(Action.CREATE, "group", "Old", "Old"),
+        *(Change(Action.CREATE, "member", f"Site/user:{email}", email, parent="Site", options={"member": "user"})
+          for email in USERS),
+        Change(Action.CREATE, "member", "Site/group:Designers", "Designers", parent="Site", options={"member": "group"}),
+    )), read(client, wid)).run()
+    live = read(client, wid)
+    groups = {g.name: g for g in live.groups or ()}
+    tasks = {t.name: t for t in live.tasks or ()}
+    users, group_row = [m for m in live.members or () if m.user_id], next(m for m in live.members or () if m.group_id)
+    plan = Plan(workspace_id=wid, changes=(
+        *(Change(Action.UPDATE, "member", f"Site/user:{m.user_id}", str(m.user_id), parent="Site", live_id=m.id,
+                 live_at=m.at, fields=(FieldChange("manager", False, True),), options={"member": "user"})
+          for m in users),
+        Change(Action.DELETE, "member", "Site/group:Designers", "Designers", parent="Site", live_id=group_row.id,
+               live_at=group_row.at, options={"member": "group"}),
+        Change(Action.UPDATE, "group", "Designers", "Design", live_id=groups["Designers"].id,
+               live_at=groups["Designers"].at, fields=(FieldChange("name", "Designers", "Design"),)),
+        Change(Action.DELETE, "group", "Old", "Old", live_id=groups["Old"].id, live_at=groups["Old"].at,
+               options={"group_removal": "delete"}),
+        Change(Action.UPDATE, "task", "Site/T0", "T0x", parent="Site", live_id=tasks["T0"].id, live_at=tasks["T0"].at,
+               fields=(FieldChange("name", "T0", "T0x"),)),
+        Change(Action.DELETE, "task", "Site/T1", "T1", parent="Site", live_id=tasks["T1"].id, live_at=tasks["T1"].at),
+        Change(Action.UPDATE, "settings", "settings", "W", live_id=wid, fields=(FieldChange("rounding_minutes", 0, 15),)),
+    ))
+    sandbox.configure(fail_after=1.0)
+    result, notes = applied(client, plan, live)
+    sandbox.configure(fail_after=0.0)
+    assert (result.applied, result.total) == (len(plan.changes), len(plan.changes))
+    assert sum("confirmed by reading back" in note for note in notes) == result.ambiguous_writes >= 6
+    now = read(client, wid)
+    assert [g.name for g in now.groups or ()] == ["Design"]
+    assert sorted((m.manager, m.group_id) for m in now.members or ()) == [(True, None), (True, None)]
+    assert [t.name for t in now.tasks or ()] == ["T0x"]
+    assert (now.settings or {}).get("rounding_minutes") == 15
