@@ -4,6 +4,7 @@ refused), and the workspace kinds, read only when a spec mentions them, one list
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import fields
 from typing import Any, Iterator
 
@@ -517,13 +518,17 @@ def test_inactive_users_and_users_without_an_email_are_users(sandbox: Sandbox, t
     ([{"group_id": 3, "name": None}], "group 3 has name null"),
     ([{"group_id": 3, "name": "D", "users": "everyone"}], "group 3 has users 'everyone'"),
     ([{"group_id": 3, "name": "D", "workspaces": {"id": 1}}], "group 3 has workspaces an object"),
+    # a misread member would be dropped from the group by the PUT of a mere rename
+    ([{"group_id": 3, "name": "D", "users": [{"user_id": 5}, {"name": "Ana"}]}], "group 3 has an entry in users that names no id (an object)"),
+    ([{"group_id": 3, "name": "D", "users": [5, None]}], "group 3 has an entry in users that names no id (null)"),
+    ([{"group_id": 3, "name": "D", "workspaces": [1, "two"]}], "group 3 has an entry in workspaces that names no id ('two')"),
 ])
 def test_a_group_that_cannot_be_named_or_read_is_refused(sandbox: Sandbox, traced: Any, gaps: responses.RequestsMock,
                                                          rows: list[Any], message: str) -> None:
     client, _ = traced
     wid = sandbox.store.ensure_workspace("Acme")
     _answer(gaps, sandbox, f"/organizations/{ORGANIZATION_ID}/groups", rows)
-    with pytest.raises(UnexpectedResponseError, match=message):
+    with pytest.raises(UnexpectedResponseError, match=re.escape(message)):
         read_live_state(client, wid, reads=WorkspaceReads(groups=True))
 
 
@@ -534,9 +539,9 @@ def test_groups_with_null_lists_and_repeats_are_read_once_each(sandbox: Sandbox,
     _answer(gaps, sandbox, f"/organizations/{ORGANIZATION_ID}/groups", [
         {"group_id": 3, "name": "Design", "users": None, "workspaces": None},
         {"group_id": 3, "name": "Design", "users": None, "workspaces": None},
-        {"group_id": 4, "name": "design", "workspaces": [wid]}])
+        {"group_id": 4, "name": "design", "workspaces": [wid], "users": [{"user_id": 5}, 6, "7"]}])
     live = read_live_state(client, wid, reads=WorkspaceReads(groups=True))
-    assert live.groups == (LiveGroup(3, "Design"), LiveGroup(4, "design", workspace_ids=(wid,)))
+    assert live.groups == (LiveGroup(3, "Design"), LiveGroup(4, "design", (5, 6, 7), (wid,)))
 
 
 def _workspace_answer(sandbox: Sandbox, wid: int, **changes: Any) -> dict[str, Any]:
@@ -556,6 +561,9 @@ def _workspace_answer(sandbox: Sandbox, wid: int, **changes: Any) -> dict[str, A
     ({"default_currency": 978}, "workspace {wid} has default_currency 978"),
     ({"default_hourly_rate": "90"}, "workspace {wid} has default_hourly_rate '90'"),
     ({"default_hourly_rate": -1}, "workspace {wid} has default_hourly_rate -1"),
+    ({"premium": "false"}, "workspace {wid} has premium 'false'"),
+    ({"business_ws": 1}, "workspace {wid} has business_ws 1"),
+    ({"organization_id": "acme"}, "workspace {wid} has organization_id 'acme'"),
 ])
 def test_a_workspace_answer_about_another_or_with_misread_settings_is_refused(
         sandbox: Sandbox, traced: Any, gaps: responses.RequestsMock, changes: dict[str, Any], message: str) -> None:

@@ -200,15 +200,37 @@ def check_users(users: Iterable[WorkspaceUser], path: str) -> None:
                           f"share the e-mail {_shown(user.email)} (ignoring case)")
 
 
+def _unreadable_entry(value: Any, key: str) -> Any:
+    """In a list of ids, bare or as objects (`{"user_id": 5, ...}`), the first entry without
+    a readable id (READABLE when all are). A group's PUT sends its users and workspaces
+    back, so one misread entry would be dropped from the group by a mere rename."""
+    for item in value if isinstance(value, list) else ():
+        found = item.get(key, item.get("id")) if isinstance(item, Mapping) else item
+        if not (_is_id(found) or (isinstance(found, str) and found.strip().isdigit())):
+            return item
+    return READABLE
+
+
+READABLE = object()
+
+
+def _id_list(value: Any, key: str) -> bool:
+    return value is None or (isinstance(value, list) and _unreadable_entry(value, key) is READABLE)
+
+
 def check_group(group: Group, path: str) -> None:
     raw = group.raw
     what = f"group {group.id}" if _is_id(group.id) else "a group"
     problem = _first_bad(raw, (
         (_key(raw, "group_id", "id"), _is_id(group.id)),
         ("name", isinstance(raw.get("name"), str) and bool(raw["name"].strip())),
-        ("users", raw.get("users") is None or isinstance(raw.get("users"), list)),
-        ("workspaces", raw.get("workspaces") is None or isinstance(raw.get("workspaces"), list)),
+        ("users", _id_list(raw.get("users"), "user_id")),
+        ("workspaces", _id_list(raw.get("workspaces"), "workspace_id")),
     ))
+    for key, id_key in (("users", "user_id"), ("workspaces", "workspace_id")):
+        if problem and problem.startswith(f"has {key} a list"):
+            entry = _unreadable_entry(raw.get(key), id_key)
+            problem = f"has an entry in {key} that names no id ({_shown(entry)})"
     if problem:
         raise refused(path, what, problem)
 
@@ -221,7 +243,9 @@ def check_workspace(workspace: Workspace, asked: int, path: str) -> None:
         raise refused(path, f"the answer for workspace {asked}",
                       f"is about workspace {_shown(workspace.raw.get('id'))}")
     raw = workspace.raw
-    checks = []
+    # The plan's tier and the groups' organization come from these too.
+    checks = [(key, raw.get(key) is None or isinstance(raw.get(key), bool)) for key in ("premium", "business_ws")]
+    checks.append(("organization_id", raw.get("organization_id") is None or _is_id(raw.get("organization_id"))))
     for key in SETTINGS_FIELDS:
         if raw.get(key) is None:  # absent or null: unknown, and a plan that sets it says so
             continue
