@@ -462,8 +462,8 @@ class TogglClient:
         # Planning from the pages that came would show what the rest holds as missing (to
         # create again) or leave it unseen: the whole listing is refused instead.
         return UnexpectedResponseError(
-            f"the {plural} listing does not page as Toggl's does: {why} (after {count} "
-            f"{plural}). Nothing was planned from this listing; check the API root.",
+            f"the {plural} listing does not page as Toggl's does: {why} ({count} read so "
+            "far). Nothing was planned from this listing; check the API root.",
             method="GET", path=API_PREFIX + path)
 
     def list_projects_page(
