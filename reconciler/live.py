@@ -35,6 +35,7 @@ from reconciler.model import (
 )
 from reconciler.read_cache import ProjectCache
 from reconciler.toggl import TogglClient, answers
+from reconciler.toggl.errors import UnexpectedResponseError
 from reconciler.toggl.types import (
     Client,
     Group,
@@ -253,7 +254,10 @@ def _read_live_state(client: TogglClient, workspace: str | int | ResolvedWorkspa
         tags=tuple(live_tag(t) for t in tags),
     )
     if reads.any:
-        state = _with_workspace_kinds(client, state, reads, bill, project_cache)
+        try:
+            state = _with_workspace_kinds(client, state, reads, bill, project_cache)
+        except UnexpectedResponseError as error:  # its text quotes the server's answer
+            raise client.scrubbed(error) from None
     return _billed(state, client, bill, reads_before)
 
 

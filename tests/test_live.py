@@ -583,3 +583,16 @@ def test_settings_absent_or_null_are_unknown_not_refused(sandbox: Sandbox, trace
     _answer(gaps, sandbox, f"/workspaces/{wid}", answer)
     live = read_live_state(client, wid, reads=WorkspaceReads(settings=True))
     assert live.settings == {"rounding": None, "default_hourly_rate": None, "reports_collapse": True}
+
+
+def test_a_refused_answer_never_quotes_the_credential(sandbox: Sandbox, traced: Any,
+                                                      gaps: responses.RequestsMock) -> None:
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    # the message quotes the second one's e-mail: the token itself
+    _answer(gaps, sandbox, f"/workspaces/{wid}/users", [{"id": 5, "email": sandbox.token.upper()},
+                                                         {"id": 6, "email": sandbox.token}])
+    with pytest.raises(UnexpectedResponseError) as raised:
+        read_live_state(client, wid, reads=WorkspaceReads(users=True))
+    assert "share the e-mail '***'" in str(raised.value)
+    assert sandbox.token not in str(raised.value)

@@ -300,8 +300,8 @@ class TogglClient:
         body = {**({"name": name} if name is not None else {}), **dict(fields)}
         path = f"/workspaces/{wid}"
         updated = Workspace.from_api(self._object("PUT", path, body=body))
-        answers.check_write_answer("workspace", updated.raw, updated.id, {"id": wid, **body},
-                                   method="PUT", path=path)
+        self._check_write("workspace", updated.raw, updated.id, {"id": wid, **body},
+                          method="PUT", path=path)
         return updated
 
     def create_workspace(self, oid: int, name: str) -> Workspace:
@@ -309,9 +309,9 @@ class TogglClient:
         already has its one workspace. A plain POST: an unknown fate raises AmbiguousWriteError."""
         path = f"/organizations/{oid}/workspaces"
         created = Workspace.from_api(self._object("POST", path, body={"name": name}))
-        answers.check_write_answer("workspace", created.raw, created.id,
-                                   {"name": name, "organization_id": oid},
-                                   method="POST", path=path, created=True)
+        self._check_write("workspace", created.raw, created.id,
+                          {"name": name, "organization_id": oid},
+                          method="POST", path=path, created=True)
         return created
 
     def list_organizations(self) -> list[Organization]:
@@ -328,16 +328,16 @@ class TogglClient:
                      workspace_ids: Sequence[int]) -> Group:
         body = {"name": name, "users": list(user_ids), "workspaces": list(workspace_ids)}
         path = f"/organizations/{oid}/groups"
-        return _checked_group(Group.from_api(self._object("POST", path, body=body)), body,
-                              "POST", path, created=True)
+        return self._checked_group(Group.from_api(self._object("POST", path, body=body)), body,
+                                   "POST", path, created=True)
 
     def update_group(self, oid: int, gid: int, name: str, user_ids: Sequence[int],
                      workspace_ids: Sequence[int]) -> Group:
         """PUT replaces name, users and workspaces together: send the whole group every time."""
         body = {"name": name, "users": list(user_ids), "workspaces": list(workspace_ids)}
         path = f"/organizations/{oid}/groups/{gid}"
-        return _checked_group(Group.from_api(self._object("PUT", path, body=body)),
-                              {"id": gid, **body}, "PUT", path)
+        return self._checked_group(Group.from_api(self._object("PUT", path, body=body)),
+                                   {"id": gid, **body}, "PUT", path)
 
     def delete_group(self, oid: int, gid: int) -> None:
         self._request("DELETE", f"/organizations/{oid}/groups/{gid}")
@@ -524,8 +524,8 @@ class TogglClient:
                 **({"rate": rate} if rate is not None else {})}
         path = f"/workspaces/{wid}/project_users"
         created = ProjectUser.from_api(self._object("POST", path, body=body))
-        answers.check_write_answer("project user", created.raw, created.id, body,
-                                   method="POST", path=path, created=True)
+        self._check_write("project user", created.raw, created.id, body,
+                          method="POST", path=path, created=True)
         return created
 
     def update_project_user(self, wid: int, id: int, manager: bool,
@@ -534,8 +534,8 @@ class TogglClient:
         body: dict[str, Any] = {"manager": bool(manager), **({} if rate is UNSET else {"rate": rate})}
         path = f"/workspaces/{wid}/project_users/{id}"
         updated = ProjectUser.from_api(self._object("PUT", path, body=body))
-        answers.check_write_answer("project user", updated.raw, updated.id, {"id": id, **body},
-                                   method="PUT", path=path)
+        self._check_write("project user", updated.raw, updated.id, {"id": id, **body},
+                          method="PUT", path=path)
         return updated
 
     def patch_project_users(self, wid: int, ids: Sequence[int],
@@ -554,8 +554,8 @@ class TogglClient:
         body = {"project_id": project_id, "group_id": group_id}
         path = f"/workspaces/{wid}/project_groups"
         created = ProjectGroup.from_api(self._object("POST", path, body=body))
-        answers.check_write_answer("project group", created.raw, created.id, body,
-                                   method="POST", path=path, created=True)
+        self._check_write("project group", created.raw, created.id, body,
+                          method="POST", path=path, created=True)
         return created
 
     def delete_project_group(self, wid: int, id: int) -> None:
@@ -584,15 +584,15 @@ class TogglClient:
         body = {**fields, "active": fields.get("active", True), "user_id": fields.get("user_id")}
         path = f"/workspaces/{wid}/projects/{pid}/tasks"
         created = Task.from_api(self._object("POST", path, body=body))
-        answers.check_write_answer("task", created.raw, created.id, {**body, "project_id": pid},
-                                   method="POST", path=path, created=True)
+        self._check_write("task", created.raw, created.id, {**body, "project_id": pid},
+                          method="POST", path=path, created=True)
         return created
 
     def update_task(self, wid: int, pid: int, tid: int, fields: Mapping[str, Any]) -> Task:
         path = f"/workspaces/{wid}/projects/{pid}/tasks/{tid}"
         updated = Task.from_api(self._object("PUT", path, body=dict(fields)))
-        answers.check_write_answer("task", updated.raw, updated.id,
-                                   {"id": tid, **fields, "project_id": pid}, method="PUT", path=path)
+        self._check_write("task", updated.raw, updated.id,
+                          {"id": tid, **fields, "project_id": pid}, method="PUT", path=path)
         return updated
 
     def patch_tasks(self, wid: int, pid: int, ids: Sequence[int],
@@ -657,6 +657,36 @@ class TogglClient:
         data = self._request("GET", "/connections", params={"app": app, "status": status}, url=url)
         items = data.get("connections") if isinstance(data, Mapping) else data
         return [dict(item) for item in _mappings(items, "GET", urlsplit(url).path)]
+
+    # ------------------------------------------------------------ answers to writes
+
+    def _check_write(self, *args: Any, **kwargs: Any) -> None:
+        """answers.check_write_answer, its message scrubbed: it quotes what the server sent."""
+        try:
+            answers.check_write_answer(*args, **kwargs)
+        except UnexpectedResponseError as error:
+            raise self.scrubbed(error) from None
+
+    def _checked_group(self, group: Group, sent: Mapping[str, Any], method: str, path: str,
+                       created: bool = False) -> Group:
+        """A group write's answer against what was sent: its users and workspaces as the typed
+        view reads them (the answer lists users as objects), where the answer has them."""
+        raw = group.raw
+        answered: dict[str, Any] = {key: raw[key] for key in ("name",) if key in raw}
+        if isinstance(raw.get("users"), list):
+            answered["users"] = list(group.user_ids)
+        if isinstance(raw.get("workspaces"), list):
+            answered["workspaces"] = list(group.workspace_ids)
+        self._check_write("group", answered, group.id, sent, method=method, path=path,
+                          created=created)
+        return group
+
+    def scrubbed(self, error: TogglError) -> TogglError:
+        """The error with any form of the credential taken out of its text: for messages that
+        quote a server's answer (which could echo the credential back)."""
+        error.message = self._scrub(error.message)
+        error.args = (str(error),)
+        return error
 
     # ------------------------------------------------------------ shapes of answers
 
@@ -1040,21 +1070,6 @@ def _seconds_until(when: str, server_date: str | None, now: float | None) -> flo
     if reference is None:
         reference = time.time() if now is None else now
     return target - reference
-
-
-def _checked_group(group: Group, sent: Mapping[str, Any], method: str, path: str,
-                   created: bool = False) -> Group:
-    """A group write's answer against what was sent: its users and workspaces as the typed
-    view reads them (the answer lists users as objects), where the answer has them."""
-    raw = group.raw
-    answered: dict[str, Any] = {key: raw[key] for key in ("name",) if key in raw}
-    if isinstance(raw.get("users"), list):
-        answered["users"] = list(group.user_ids)
-    if isinstance(raw.get("workspaces"), list):
-        answered["workspaces"] = list(group.workspace_ids)
-    answers.check_write_answer("group", answered, group.id, sent, method=method, path=path,
-                               created=created)
-    return group
 
 
 def _mapping(data: Any, method: str, path: str) -> Mapping[str, Any]:

@@ -19,7 +19,7 @@ from reconciler.toggl import (
     TogglClient,
 )
 from reconciler.toggl.errors import AnswerTooLargeError, UnexpectedResponseError
-from .fakes import API
+from .fakes import API, TOKEN
 
 WS = f"{API}/workspaces/1"
 ORG = f"{API}/organizations/7"
@@ -479,6 +479,8 @@ def test_a_write_answered_with_something_else_is_refused_not_taken_as_done(
      lambda c: c.create_task(1, 11, {"name": "Wireframes"})),
     ("PUT", f"{WS}/project_users/40", {"id": 40, "manager": True, "rate": "120.0"},
      lambda c: c.update_project_user(1, 40, True, rate=120)),
+    ("PUT", f"{WS}/project_users/40", {"id": 40, "manager": True, "rate": 120.56},
+     lambda c: c.update_project_user(1, 40, True, rate=120.555)),
     ("POST", f"{WS}/project_users", {"id": 40}, lambda c: c.create_project_user(1, 11, 5, rate=90)),
     ("PUT", WS, {"id": 1, "default_currency": "eur", "default_hourly_rate": 90.0},
      lambda c: c.update_workspace_settings(1, {"default_currency": "EUR", "default_hourly_rate": 90})),
@@ -525,3 +527,12 @@ def test_a_402_on_each_paid_write_is_a_plan_error_with_toggls_text(mocked: Mock,
     with pytest.raises(PaidPlanRequiredError, match="402 Tasks available only for premium plans"):
         write(client)
     assert len(mocked.calls) == 1
+
+
+def test_a_refused_write_answer_never_quotes_the_credential(mocked: Mock, client: TogglClient) -> None:
+    # A hostile server echoing the token as the name: the message quotes the answer, scrubbed.
+    mocked.post(f"{WS}/projects/11/tasks", json=_task(9, name=TOKEN))
+    with pytest.raises(UnexpectedResponseError) as raised:
+        client.create_task(1, 11, {"name": "Wireframes"})
+    assert TOKEN not in str(raised.value) and TOKEN not in raised.value.message
+    assert "***" in str(raised.value)
