@@ -43,7 +43,9 @@ def refused(path: str, what: str, why: str) -> UnexpectedResponseError:
 
 def _shown(value: Any) -> str:
     if isinstance(value, str):
-        return quoted(value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "...")
+        # Whole: cutting it here could leave part of an echoed credential that the scrubbing
+        # (TogglClient.scrubbed, which shortens the message after) would no longer recognise.
+        return quoted(value)
     if value is None or isinstance(value, bool):
         return "null" if value is None else str(value).lower()
     if isinstance(value, (int, float)):

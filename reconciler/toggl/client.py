@@ -90,6 +90,7 @@ MAX_LISTING_BYTES = 128 * 1024 * 1024  # decoded bytes of all pages of one listi
 MAX_QUOTA_RESETS_IN = 3600
 MAX_RETRY_AFTER = 3600.0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_QUOTING_MESSAGE_CHARS = 600  # a message quoting an answer, once scrubbed
 
 ClientStatus = Literal["active", "archived", "both"]
 ActiveFilter = Literal["true", "false", "both"]
@@ -684,7 +685,10 @@ class TogglClient:
     def scrubbed(self, error: TogglError) -> TogglError:
         """The error with any form of the credential taken out of its text: for messages that
         quote a server's answer (which could echo the credential back)."""
-        error.message = self._scrub(error.message)
+        message = self._scrub(error.message)
+        if len(message) > MAX_QUOTING_MESSAGE_CHARS:  # a server's megabyte name, say
+            message = f"{message[:400]} ... {message[-150:]}"
+        error.message = message
         error.args = (str(error),)
         return error
 

@@ -536,3 +536,14 @@ def test_a_refused_write_answer_never_quotes_the_credential(mocked: Mock, client
         client.create_task(1, 11, {"name": "Wireframes"})
     assert TOKEN not in str(raised.value) and TOKEN not in raised.value.message
     assert "***" in str(raised.value)
+
+
+def test_a_huge_name_in_a_refused_answer_is_cut_after_the_credential_is_taken_out(
+        mocked: Mock, client: TogglClient) -> None:
+    # The token right where a cut at a fixed length would fall: scrubbed first, then cut.
+    mocked.post(f"{WS}/projects/11/tasks", json=_task(9, name="x" * 30 + TOKEN + "y" * 100_000))
+    with pytest.raises(UnexpectedResponseError) as raised:
+        client.create_task(1, 11, {"name": "Wireframes"})
+    text = str(raised.value)
+    assert TOKEN[:12] not in text and len(text) < 800
+    assert text.endswith("Run plan to see the workspace as it is")
