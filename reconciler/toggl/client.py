@@ -1089,7 +1089,14 @@ def _mappings(data: Any, method: str, path: str) -> list[Mapping[str, Any]]:
     if isinstance(data, list):
         # `type(...) is dict` first: decoded JSON objects are dicts, and the ABC check costs
         # more than the rest of reading a 200-object page.
-        return [item for item in data if type(item) is dict or isinstance(item, Mapping)]
+        rows = [item for item in data if type(item) is dict or isinstance(item, Mapping)]
+        if len(rows) != len(data):
+            # Leaving the odd item out would plan from a listing short of what it stood for.
+            odd = next(item for item in data if not isinstance(item, Mapping))
+            raise UnexpectedResponseError(
+                f"expected a JSON list of objects, got one holding {_shape(odd)}; nothing was "
+                "planned from this answer", method=method, path=path)
+        return rows
     raise UnexpectedResponseError(f"expected a JSON list, got {_shape(data)}", method=method, path=path)
 
 

@@ -547,3 +547,14 @@ def test_a_huge_name_in_a_refused_answer_is_cut_after_the_credential_is_taken_ou
     text = str(raised.value)
     assert TOKEN[:12] not in text and len(text) < 800
     assert text.endswith("Run plan to see the workspace as it is")
+
+
+@pytest.mark.parametrize("odd", ["not an object", 5, None, [1]])
+def test_a_listing_with_an_item_that_is_no_object_is_refused_not_thinned(mocked: Mock, client: TogglClient,
+                                                                         odd: Any) -> None:
+    mocked.get(f"{WS}/project_users", json=[{"id": 40, "project_id": 11, "user_id": 5}, odd])
+    with pytest.raises(UnexpectedResponseError, match="expected a JSON list of objects"):
+        client.list_project_users(1)
+    mocked.get(f"{WS}/tasks", json={"data": [_task(1), odd], "total_count": 2})
+    with pytest.raises(UnexpectedResponseError, match="expected a JSON list of objects"):
+        client.list_tasks(1)
