@@ -460,6 +460,9 @@ class BulkFailure:
 class BulkResult:
     success: tuple[int, ...] = ()
     failure: tuple[BulkFailure, ...] = ()
+    # False when the answer said nothing per id and every id was taken as done: a caller
+    # that can read back cheaply should (the success is assumed, not reported).
+    reported: bool = field(default=True, compare=False)
 
     @classmethod
     def from_api(cls, data: Any, requested_ids: Sequence[int]) -> BulkResult:
@@ -472,7 +475,7 @@ class BulkResult:
             return cls(success=tuple(listed))
         # Some bulk calls answer other ids (client archive: the projects it archived) or nothing:
         # a 200 with no per-id news means every requested id was done.
-        return cls(success=tuple(requested_ids))
+        return cls(success=tuple(requested_ids), reported=False)
 
     @property
     def ok(self) -> bool:

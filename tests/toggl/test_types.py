@@ -97,6 +97,14 @@ def test_bulk_result_shapes(data: Any, expected: BulkResult) -> None:
     assert BulkResult.from_api(data, [1, 2]) == expected
 
 
+@pytest.mark.parametrize(("data", "reported"), [
+    ({"success": [1], "failure": []}, True), ([1, 2], True), (None, False), ("OK", False), ({"ok": True}, False),
+    ([99], False)])
+def test_bulk_result_says_whether_the_answer_reported_each_id(data: Any, reported: bool) -> None:
+    # No per-id news is taken as done for every id, and says so: a writer may read back.
+    assert BulkResult.from_api(data, [1, 2]).reported is reported
+
+
 def test_bulk_result_ok_only_without_failures() -> None:
     assert BulkResult(success=(1,)).ok and not BulkResult(failure=(BulkFailure(1, "x"),)).ok
 

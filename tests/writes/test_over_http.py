@@ -214,3 +214,39 @@ def test_updates_and_removals_of_every_kind_committed_then_answered_500_are_read
     assert sorted((m.manager, m.group_id) for m in now.members or ()) == [(True, None), (True, None)]
     assert [t.name for t in now.tasks or ()] == ["T0x"]
     assert (now.settings or {}).get("rounding_minutes") == 15
+
+
+def test_a_bulk_task_archive_answered_with_no_news_is_read_back_not_taken_as_done(
+        sandbox: Sandbox, client: TogglClient, wid: int, gaps: Any) -> None:
+    # A 200 with `null` and nothing done: it counted as 3 of 3 archived, and all stayed open.
+    project = sandbox.store.add_project(wid, "Site")
+    for number in range(3):
+        sandbox.store.add_task(wid, project, f"T{number}")
+    live = read(client, wid)
+    ids = ",".join(str(t.id) for t in live.tasks or ())
+    gaps.patch(f"{sandbox.url}/api/v9/workspaces/{wid}/projects/{project}/tasks/{ids}", body="null")
+    plan = Plan(workspace_id=wid, changes=tuple(
+        Change(Action.ARCHIVE, "task", f"Site/{t.name}", t.name, parent="Site", live_id=t.id,
+               live_at=t.at, fields=(FieldChange("active", True, False),)) for t in live.tasks or ()))
+    result, _ = applied(client, plan, live)
+    assert result.applied == 3
+    assert not any(task.active for task in read(client, wid).tasks or ())
+
+
+def test_a_bulk_member_patch_answered_with_no_news_is_read_back_not_taken_as_done(
+        sandbox: Sandbox, client: TogglClient, wid: int, gaps: Any) -> None:
+    sandbox.store.add_project(wid, "Site")
+    Executor(client, Plan(workspace_id=wid, changes=tuple(
+        Change(Action.CREATE, "member", f"Site/user:{email}", email, parent="Site", options={"member": "user"})
+        for email in USERS)), read(client, wid)).run()
+    live = read(client, wid)
+    members = [m for m in live.members or () if m.user_id]
+    ids = ",".join(str(m.id) for m in members)
+    gaps.patch(f"{sandbox.url}/api/v9/workspaces/{wid}/project_users/{ids}", json={"ok": True})
+    plan = Plan(workspace_id=wid, changes=tuple(
+        Change(Action.UPDATE, "member", f"Site/user:{m.user_id}", str(m.user_id), parent="Site", live_id=m.id,
+               live_at=m.at, fields=(FieldChange("manager", False, True),), options={"member": "user"})
+        for m in members))
+    result, _ = applied(client, plan, live)
+    assert result.applied == 2
+    assert all(m.manager for m in read(client, wid).members or ())
