@@ -453,6 +453,14 @@ class TogglClient:
                                            f"it declared {total} {plural} but page {page} is empty")
             if not rows or (total is not None and len(items) >= total):
                 return items
+            if total is not None and page == 1 and total > self.max_listing_pages * len(rows):
+                # Pages this size could not bring that many within the page bound: say so
+                # now, not after spending hundreds of the hour's requests on it.
+                raise AnswerTooLargeError(
+                    f"the {noun} listing declares {total} {plural}, {len(rows)} a page: more "
+                    f"than {self.max_listing_pages} pages, far more than any real workspace. "
+                    "Nothing was planned from this listing.",
+                    method="GET", path=API_PREFIX + path)
             full = len(rows) >= min(per_page, page_size or per_page)
             if total is None and not full:
                 return items

@@ -340,12 +340,25 @@ def test_list_tasks_is_bounded_by_the_listing_page_limit(mocked: Mock,
 
     def endless(request: Any) -> tuple[int, dict[str, str], str]:
         start = next(counter) * 2
-        return 200, {}, json.dumps({"data": [_task(start), _task(start + 1)], "total_count": 10**9})
+        return 200, {}, json.dumps({"data": [_task(start), _task(start + 1)]})
 
     mocked.add_callback(responses.GET, f"{WS}/tasks", callback=endless)
     with pytest.raises(AnswerTooLargeError, match=r"stopped after 4 pages \(8 tasks\)"):
         make_client(max_listing_pages=4).list_tasks(1, per_page=2)
     assert len(mocked.calls) == 4
+
+
+def test_a_declared_total_beyond_the_page_bound_is_refused_at_the_first_page(
+        mocked: Mock, make_client: Callable[..., TogglClient]) -> None:
+    # 10**9 tasks at 200 a page: the bound would stop it after 500 requests of the hour's quota.
+    mocked.get(f"{WS}/tasks", json={"data": [_task(n) for n in range(1, 201)], "total_count": 10**9})
+    with pytest.raises(AnswerTooLargeError, match="declares 1000000000 tasks, 200 a page"):
+        make_client().list_tasks(1)
+    assert len(mocked.calls) == 1
+    # within the bound, it reads on
+    mocked.replace(responses.GET, f"{WS}/tasks", json={"data": [_task(n) for n in range(1, 3)], "total_count": 8})
+    with pytest.raises(UnexpectedResponseError, match="repeats only tasks"):
+        make_client(max_listing_pages=4).list_tasks(1, per_page=2)
 
 
 def test_list_tasks_is_bounded_by_the_listing_byte_limit(mocked: Mock,
@@ -355,7 +368,7 @@ def test_list_tasks_is_bounded_by_the_listing_byte_limit(mocked: Mock,
     def heavy(request: Any) -> tuple[int, dict[str, str], str]:
         start = next(counter) * 2
         rows = [_task(start, name="x" * 4000), _task(start + 1, name="y" * 4000)]
-        return 200, {}, json.dumps({"data": rows, "total_count": 10**9})
+        return 200, {}, json.dumps({"data": rows})
 
     mocked.add_callback(responses.GET, f"{WS}/tasks", callback=heavy)
     with pytest.raises(AnswerTooLargeError, match=r"the task listing passed 20000 bytes over 3 pages"):
