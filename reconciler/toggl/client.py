@@ -33,6 +33,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutio
 from urllib3.exceptions import SSLError as TlsError
 
 import reconciler
+from reconciler.durations import duration
 from reconciler.errors import UsageError
 from reconciler.redaction import redact
 from reconciler.model import QuotaStatus
@@ -40,6 +41,7 @@ from reconciler.toggl import answers, wire
 from reconciler.toggl.errors import (
     AmbiguousWriteError,
     AnswerTooLargeError,
+    ListingTooSlowError,
     RedirectRefusedError,
     TogglError,
     TransportError,
@@ -86,6 +88,10 @@ MAX_REDIRECTS = 3  # same-origin redirects of one read; Toggl itself never redir
 # requests an hour could read twice. A listing that long has pages that never get short.
 MAX_LISTING_PAGES = 500
 MAX_LISTING_BYTES = 128 * 1024 * 1024  # decoded bytes of all pages of one listing
+# All pages of one listing, pacing waits included: 20,000 tasks are 100 pages, under two
+# minutes at Toggl's 1 request a second; 500 pages (the page bound) are under ten. Each page
+# has its own deadline (DEFAULT_DEADLINE), which a server can meet 500 times over: 8 hours.
+MAX_LISTING_SECONDS = 30 * 60.0
 # Toggl's quota is a sliding 60-minute window: a reset is never further away than this.
 MAX_QUOTA_RESETS_IN = 3600
 MAX_RETRY_AFTER = 3600.0
@@ -201,6 +207,7 @@ class TogglClient:
         max_answer_bytes: int = wire.MAX_ANSWER_BYTES,
         max_listing_bytes: int = MAX_LISTING_BYTES,
         max_listing_pages: int = MAX_LISTING_PAGES,
+        max_listing_seconds: float = MAX_LISTING_SECONDS,
         on_retry: Callable[[RetryNotice], None] | None = None,
         rate: float | None | _Unset = UNSET,
     ) -> None:
@@ -212,6 +219,7 @@ class TogglClient:
         self.max_answer_bytes = max_answer_bytes
         self.max_listing_bytes = max_listing_bytes
         self.max_listing_pages = max_listing_pages
+        self.max_listing_seconds = max_listing_seconds
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -423,7 +431,7 @@ class TogglClient:
         """
         items: list[Mapping[str, Any]] = []
         seen: set[Any] = set()
-        page, listing_bytes = 1, 0
+        page, listing_bytes, started = 1, 0, self._clock()
         while True:
             if page > self.max_listing_pages:
                 raise AnswerTooLargeError(
@@ -432,6 +440,12 @@ class TogglClient:
                     "as Toggl does. Nothing was planned from this listing.",
                     method="GET", path=API_PREFIX + path)
             data = self._request("GET", path, params={**base, "page": page})
+            if self._clock() - started > self.max_listing_seconds:
+                raise ListingTooSlowError(
+                    f"the {noun} listing took more than {duration(self.max_listing_seconds)} over "
+                    f"{page} pages ({len(items)} {plural} so far), far longer than any real "
+                    "workspace's; stopped. Nothing was planned from this listing; check the API "
+                    "root or try again later.", method="GET", path=API_PREFIX + path)
             listing_bytes += self._last_answer_bytes
             if listing_bytes > self.max_listing_bytes:
                 raise AnswerTooLargeError(

@@ -183,6 +183,13 @@ class AnswerTooLargeError(TogglError):
     default_message = "answer too large"
 
 
+class ListingTooSlowError(TogglError):
+    """A paged listing whose pages each came in time but that, all told, took longer than any
+    real workspace's listing could (a server trickling page after page)."""
+
+    default_message = "listing too slow"
+
+
 _BY_STATUS: Mapping[int, type[TogglError]] = {
     400: BadRequestError,
     404: NotFoundError,

@@ -18,7 +18,7 @@ from reconciler.toggl import (
     PaidPlanRequiredError,
     TogglClient,
 )
-from reconciler.toggl.errors import AnswerTooLargeError, UnexpectedResponseError
+from reconciler.toggl.errors import AnswerTooLargeError, ListingTooSlowError, UnexpectedResponseError
 from .fakes import API, TOKEN
 
 WS = f"{API}/workspaces/1"
@@ -571,3 +571,20 @@ def test_a_listing_with_an_item_that_is_no_object_is_refused_not_thinned(mocked:
     mocked.get(f"{WS}/tasks", json={"data": [_task(1), odd], "total_count": 2})
     with pytest.raises(UnexpectedResponseError, match="expected a JSON list of objects"):
         client.list_tasks(1)
+
+
+def test_a_listing_that_trickles_page_after_page_is_stopped_by_its_total_time(
+        mocked: Mock, make_client: Callable[..., TogglClient], clock: Any) -> None:
+    # Each page within its own deadline (30 s of 60), fresh and full, forever: without a bound
+    # on the whole listing that is 500 pages of 30 s, four hours of a silent plan.
+    counter = iter(range(10**6))
+
+    def slow(request: Any) -> tuple[int, dict[str, str], str]:
+        clock.now += 30
+        start = next(counter) * 2
+        return 200, {}, json.dumps({"data": [_task(start + 1), _task(start + 2)]})
+
+    mocked.add_callback(responses.GET, f"{WS}/tasks", callback=slow)
+    with pytest.raises(ListingTooSlowError, match=r"took more than 1m 40s over 4 pages \(6 tasks so far\)"):
+        make_client(max_listing_seconds=100).list_tasks(1, per_page=2)
+    assert len(mocked.calls) == 4
