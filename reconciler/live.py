@@ -34,7 +34,8 @@ from reconciler.model import (
     name_key,
 )
 from reconciler.read_cache import ProjectCache
-from reconciler.toggl import TogglClient
+from reconciler.toggl import TogglClient, answers
+from reconciler.toggl.errors import UnexpectedResponseError
 from reconciler.toggl.types import (
     Client,
     Group,
@@ -253,7 +254,10 @@ def _read_live_state(client: TogglClient, workspace: str | int | ResolvedWorkspa
         tags=tuple(live_tag(t) for t in tags),
     )
     if reads.any:
-        state = _with_workspace_kinds(client, state, reads, bill, project_cache)
+        try:
+            state = _with_workspace_kinds(client, state, reads, bill, project_cache)
+        except UnexpectedResponseError as error:  # its text quotes the server's answer
+            raise client.scrubbed(error) from None
     return _billed(state, client, bill, reads_before)
 
 
@@ -283,17 +287,18 @@ def _with_workspace_kinds(client: TogglClient, state: LiveState, reads: Workspac
     # settings, and the tier and organization when /me/workspaces did not already bring them.
     if reads.settings or state.tier is None or (reads.groups and state.organization_id is None):
         details = bill.spend("settings", lambda: client.get_workspace(wid))
+        answers.check_workspace(details, wid, f"/workspaces/{wid}")
         state = replace(
             state, workspace_name=state.workspace_name or details.name or None, tier=details.tier,
             organization_id=details.organization_id or state.organization_id,
             settings=details.settings if reads.settings else None)
-    users = bill.spend("users", lambda: client.list_workspace_users(wid)) if reads.users else None
+    users = _read_users(client, wid, bill) if reads.users else None
     groups = _read_groups(client, state, bill) if reads.groups else None
     members = _read_members(client, wid, bill) if reads.members else None
     tasks = _read_tasks(client, state, bill, cache) if reads.tasks else None
     return replace(
         state,
-        users=None if users is None else _unique(live_user(user) for user in users if user.id),
+        users=None if users is None else _unique(live_user(user) for user in users),
         groups=groups,
         members=members,
         tasks=None if tasks is None else _unique(live_task(task) for task in tasks),
@@ -312,13 +317,33 @@ def _unique(records: Iterable[Identified | None]) -> tuple[Identified, ...]:
     return tuple(seen.values())
 
 
+def _read_users(client: TogglClient, wid: int, bill: _ReadBill) -> list[WorkspaceUser]:
+    """Every user the workspace lists, inactive ones too (choice): Toggl lists them (recorded
+    `is_active` / `inactive` flags, toggl_rb get_workspace_users_success) and keeps their
+    project memberships and tracked time when they are deactivated, so they still own the
+    memberships a plan reads and exports by e-mail; a spec naming one plans what it names."""
+    users = bill.spend("users", lambda: client.list_workspace_users(wid))
+    answers.check_users(users, f"/workspaces/{wid}/users")
+    return users
+
+
 def _read_members(client: TogglClient, wid: int, bill: _ReadBill) -> tuple[LiveMember, ...]:
     project_users = bill.spend("members", lambda: client.list_project_users(wid))
     project_groups = bill.spend("members", lambda: client.list_project_groups(wid))
+    users_path, groups_path = f"/workspaces/{wid}/project_users", f"/workspaces/{wid}/project_groups"
+    for row in project_users:
+        if row.group_id is None:  # a group's rows are the group's (see live_project_user)
+            answers.check_project_user(row, users_path)
+    for group_row in project_groups:
+        answers.check_project_group(group_row, groups_path)
     # The two tables number their rows apart: a project_user and a project_group may share an
     # id, so each is made unique (a server repeating a row must not plan a change twice) alone.
     users = _unique(live_project_user(row) for row in project_users)
     groups = _unique(live_project_group(row) for row in project_groups)
+    answers.check_one_membership_each(((m.id, m.project_id, m.user_id or 0) for m in users),
+                                      "user", users_path)
+    answers.check_one_membership_each(((m.id, m.project_id, m.group_id or 0) for m in groups),
+                                      "group", groups_path)
     return users + groups
 
 
@@ -329,7 +354,11 @@ def _read_tasks(client: TogglClient, state: LiveState, bill: _ReadBill,
     error to report, not the read's."""
     if state.tier == "free":
         return []
-    return bill.spend("tasks", lambda: _listed_tasks(client, state, cache))
+    tasks = bill.spend("tasks", lambda: _listed_tasks(client, state, cache))
+    path = f"/workspaces/{state.workspace_id}/tasks"
+    for task in tasks:
+        answers.check_task(task, path)
+    return tasks
 
 
 def _listed_tasks(client: TogglClient, state: LiveState, cache: ProjectCache | None) -> list[Task]:
@@ -355,7 +384,13 @@ def _read_groups(client: TogglClient, state: LiveState, bill: _ReadBill) -> tupl
             "groups belong to an organization: they cannot be read. Remove `groups:` (and group "
             "members) from the spec, or check the API root.")
     listed = bill.spend("groups", lambda: client.list_organization_groups(organization_id))
-    return _unique(live_group(group) for group in listed if group.id)
+    return _checked_groups(listed, organization_id)
+
+
+def _checked_groups(listed: list[Group], organization_id: int) -> tuple[LiveGroup, ...]:
+    for group in listed:
+        answers.check_group(group, f"/organizations/{organization_id}/groups")
+    return _unique(live_group(group) for group in listed)
 
 
 def _missing_workspace(client: TogglClient, target: ResolvedWorkspace,
@@ -379,7 +414,7 @@ def _missing_workspace(client: TogglClient, target: ResolvedWorkspace,
         state = replace(state, users=(LiveUser(id=me.id, email=me.email or "", name=me.fullname),))
     if reads.groups:
         listed = bill.spend("groups", lambda: client.list_organization_groups(found.id))
-        state = replace(state, groups=_unique(live_group(group) for group in listed if group.id))
+        state = replace(state, groups=_checked_groups(listed, found.id))
     return _billed(state, client, bill, reads_before)
 
 

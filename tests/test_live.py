@@ -4,6 +4,7 @@ refused), and the workspace kinds, read only when a spec mentions them, one list
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import fields
 from typing import Any, Iterator
 
@@ -34,6 +35,7 @@ from reconciler.model import (
 from reconciler.sandbox import Sandbox, SandboxConfig
 from reconciler.sandbox.identity import ORGANIZATION_ID, ORGANIZATION_NAME, USER_EMAIL, USER_ID
 from reconciler.toggl import RequestEvent, TogglClient, transport_from_env
+from reconciler.toggl.errors import UnexpectedResponseError
 
 
 def test_ids_alone_cost_no_request(sandbox: Sandbox, client: TogglClient) -> None:
@@ -314,19 +316,81 @@ def test_resolution_marks_missing_names_only_where_an_organization_is_given(sand
     assert live.workspace_missing and live.read_counts == {"organizations": 1}
 
 
-def test_repeated_and_unusable_rows_are_taken_once_or_left_out(sandbox: Sandbox, traced: Any,
-                                                              gaps: responses.RequestsMock) -> None:
+def test_repeated_rows_are_taken_once(sandbox: Sandbox, traced: Any, gaps: responses.RequestsMock) -> None:
     client, _ = traced
     wid = sandbox.store.ensure_workspace("Acme")
     _served(gaps, sandbox, wid, project_users=[
         {"id": 40, "project_id": 11, "user_id": 5}, {"id": 40, "project_id": 11, "user_id": 5},
-        {"id": 43, "project_id": None, "user_id": 5}, {"id": 44, "project_id": 11}, "not an object",
-    ], project_groups=[{"id": 40, "project_id": 11, "group_id": 3}, {"id": 51, "project_id": 11}],
-        tasks=[{"id": 1, "name": "T", "project_id": 11}, {"id": 2, "name": "No project"}])
+        # a group's row (group_id set) is the group's membership, not the user's
+        {"id": 45, "project_id": 11, "user_id": 6, "group_id": 3},
+    ], project_groups=[{"id": 40, "project_id": 11, "group_id": 3}],
+        tasks=[{"id": 1, "name": "T", "project_id": 11}, {"id": 1, "name": "T", "project_id": 11}])
     live = read_live_state(client, wid, reads=WorkspaceReads(members=True, tasks=True))
     # a project_user and a project_group may share an id: both are kept
     assert live.members == (LiveMember(40, 11, user_id=5), LiveMember(40, 11, group_id=3))
     assert live.tasks == (LiveTask(1, "T", 11),)
+
+
+def _task_row(**fields: Any) -> dict[str, Any]:
+    return {"id": 1, "name": "T", "project_id": 11, **fields}
+
+
+def _member_row(**fields: Any) -> dict[str, Any]:
+    return {"id": 40, "project_id": 11, "user_id": 5, **fields}
+
+
+@pytest.mark.parametrize(("served", "message"), [
+    # tasks: what a plan is built from, unreadable
+    ({"tasks": [{"name": "T", "project_id": 11}]}, "a task has id null"),
+    ({"tasks": [_task_row(id=True)]}, "a task has id true"),
+    ({"tasks": [_task_row(id=5.7)]}, "a task has id 5.7"),
+    ({"tasks": [_task_row(id="x")]}, "a task has id 'x'"),
+    ({"tasks": [_task_row(name=None)]}, "task 1 has name null"),
+    ({"tasks": [_task_row(name=7)]}, "task 1 has name 7"),
+    ({"tasks": [{"id": 1, "name": "T"}]}, "task 1 has project_id null"),
+    ({"tasks": [_task_row(project_id=False)]}, "task 1 has project_id false"),
+    ({"tasks": [_task_row(active="false")]}, "task 1 has active 'false'"),
+    ({"tasks": [_task_row(estimated_seconds="ten hours")]}, "estimated_seconds 'ten hours'"),
+    ({"tasks": [_task_row(estimated_seconds=3600.5)]}, "estimated_seconds 3600.5"),
+    # unreadable tracked time must not read as none: a delete would look free
+    ({"tasks": [_task_row(tracked_seconds="lots")]}, "tracked_seconds 'lots'"),
+    ({"tasks": [_task_row(tracked_seconds=-5000)]}, "tracked_seconds -5000"),
+    ({"tasks": [_task_row(tracked_seconds=10**40)]}, "tracked_seconds a number of 41 digits"),
+    ({"tasks": [_task_row(user_id="ana")]}, "task 1 has user_id 'ana'"),
+    # project users
+    ({"project_users": [_member_row(user_id=None)]}, "project user 40 has user_id null"),
+    ({"project_users": [_member_row(project_id=None)]}, "project user 40 has project_id null"),
+    ({"project_users": [{"project_id": 11, "user_id": 5}]}, "a project user has id null"),
+    ({"project_users": [_member_row(manager="false")]}, "project user 40 has manager 'false'"),
+    ({"project_users": [_member_row(rate="a lot")]}, "project user 40 has rate 'a lot'"),
+    ({"project_users": [_member_row(rate=-5)]}, "project user 40 has rate -5"),
+    ({"project_users": [_member_row(), _member_row(id=41)]}, "user 5 of project 11 is listed twice (rows 40 and 41)"),
+    # project groups
+    ({"project_groups": [{"id": 51, "project_id": 11}]}, "project group 51 has group_id null"),
+    ({"project_groups": [{"id": 51, "project_id": 11, "group_id": 3}, {"id": 52, "project_id": 11, "group_id": 3}]},
+     "group 3 of project 11 is listed twice (rows 51 and 52)"),
+])
+def test_an_unusable_row_is_one_clear_error_and_nothing_is_planned(
+        sandbox: Sandbox, traced: Any, gaps: responses.RequestsMock, served: dict[str, Any], message: str) -> None:
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    _served(gaps, sandbox, wid, **served)
+    with pytest.raises(UnexpectedResponseError) as raised:
+        read_live_state(client, wid, reads=WorkspaceReads(members=True, tasks=True))
+    assert message in str(raised.value)
+    assert "nothing was planned" in str(raised.value) and sandbox.token not in str(raised.value)
+
+
+@pytest.mark.parametrize("numeric", [{"rate": "120"}, {"rate": 120.5}, {"manager": None, "rate": None}])
+def test_a_readable_row_in_another_json_spelling_is_read(sandbox: Sandbox, traced: Any,
+                                                         gaps: responses.RequestsMock, numeric: dict[str, Any]) -> None:
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    _served(gaps, sandbox, wid, project_users=[_member_row(**numeric)],
+            tasks={"data": [_task_row(tracked_seconds="7200000", estimated_seconds=3600.0, active=None)]})
+    live = read_live_state(client, wid, reads=WorkspaceReads(members=True, tasks=True))
+    assert live.tasks == (LiveTask(1, "T", 11, estimated_seconds=3600, tracked_seconds=7200),)
+    assert len(live.members or ()) == 1
 
 
 def test_a_free_workspace_spends_no_read_on_tasks_toggl_would_refuse(sandbox: Sandbox, traced: Any,
@@ -401,3 +465,134 @@ def test_a_created_workspace_is_found_by_the_next_read(peopled: tuple[Sandbox, T
     created = client.create_workspace(missing.organization_id, "Brand New")
     found = read_live_state(client, "Brand New", organization=ORGANIZATION_NAME)
     assert (found.workspace_missing, found.workspace_id) == (False, created.id)
+
+
+# ----- users, groups and the workspace itself, answered wrongly
+
+
+def _answer(gaps: responses.RequestsMock, sandbox: Sandbox, path: str, body: Any) -> None:
+    gaps.get(f"{sandbox.url}/api/v9{path}", json=body)
+
+
+def test_two_users_with_one_email_ignoring_case_are_refused(sandbox: Sandbox, traced: Any,
+                                                            gaps: responses.RequestsMock) -> None:
+    # Else a spec's `ana@acme.test` named whichever came last, and the other one's
+    # memberships looked like someone else's to remove.
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    _answer(gaps, sandbox, f"/workspaces/{wid}/users", [
+        {"id": 5, "email": "Ana@Acme.test"}, {"id": 5, "email": "Ana@Acme.test"}, {"id": 6, "email": "ana@acme.test"}])
+    with pytest.raises(UnexpectedResponseError, match=r"users 5 and 6 share the e-mail 'ana@acme.test'"):
+        read_live_state(client, wid, reads=WorkspaceReads(users=True))
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ([{"email": "a@x.test"}], "a user has id null"),
+    ([{"id": "x", "email": "a@x.test"}], "a user has id 'x'"),
+    ([{"id": 5, "email": ["a@x.test"]}], "user 5 has email a list"),
+])
+def test_a_user_without_a_usable_id_or_email_is_refused(sandbox: Sandbox, traced: Any, gaps: responses.RequestsMock,
+                                                        rows: list[Any], message: str) -> None:
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    _answer(gaps, sandbox, f"/workspaces/{wid}/users", rows)
+    with pytest.raises(UnexpectedResponseError, match=message):
+        read_live_state(client, wid, reads=WorkspaceReads(users=True))
+
+
+def test_inactive_users_and_users_without_an_email_are_users(sandbox: Sandbox, traced: Any,
+                                                              gaps: responses.RequestsMock) -> None:
+    # The choice written at live._read_users: a deactivated user still owns memberships.
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    _answer(gaps, sandbox, f"/workspaces/{wid}/users", [
+        {"id": 5, "email": "ana@acme.test", "is_active": False, "inactive": True},
+        {"id": 6, "email": None}, {"id": 7}])
+    live = read_live_state(client, wid, reads=WorkspaceReads(users=True))
+    assert live.users == (LiveUser(5, "ana@acme.test"), LiveUser(6, ""), LiveUser(7, ""))
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ([{"name": "Design"}], "a group has group_id null"),
+    ([{"group_id": 3, "name": ""}], "group 3 has name ''"),
+    ([{"group_id": 3, "name": None}], "group 3 has name null"),
+    ([{"group_id": 3, "name": "D", "users": "everyone"}], "group 3 has users 'everyone'"),
+    ([{"group_id": 3, "name": "D", "workspaces": {"id": 1}}], "group 3 has workspaces an object"),
+    # a misread member would be dropped from the group by the PUT of a mere rename
+    ([{"group_id": 3, "name": "D", "users": [{"user_id": 5}, {"name": "Ana"}]}], "group 3 has an entry in users that names no id (an object)"),
+    ([{"group_id": 3, "name": "D", "users": [5, None]}], "group 3 has an entry in users that names no id (null)"),
+    ([{"group_id": 3, "name": "D", "workspaces": [1, "two"]}], "group 3 has an entry in workspaces that names no id ('two')"),
+])
+def test_a_group_that_cannot_be_named_or_read_is_refused(sandbox: Sandbox, traced: Any, gaps: responses.RequestsMock,
+                                                         rows: list[Any], message: str) -> None:
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    _answer(gaps, sandbox, f"/organizations/{ORGANIZATION_ID}/groups", rows)
+    with pytest.raises(UnexpectedResponseError, match=re.escape(message)):
+        read_live_state(client, wid, reads=WorkspaceReads(groups=True))
+
+
+def test_groups_with_null_lists_and_repeats_are_read_once_each(sandbox: Sandbox, traced: Any,
+                                                               gaps: responses.RequestsMock) -> None:
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    _answer(gaps, sandbox, f"/organizations/{ORGANIZATION_ID}/groups", [
+        {"group_id": 3, "name": "Design", "users": None, "workspaces": None},
+        {"group_id": 3, "name": "Design", "users": None, "workspaces": None},
+        {"group_id": 4, "name": "design", "workspaces": [wid], "users": [{"user_id": 5}, 6, "7"]}])
+    live = read_live_state(client, wid, reads=WorkspaceReads(groups=True))
+    assert live.groups == (LiveGroup(3, "Design"), LiveGroup(4, "design", (5, 6, 7), (wid,)))
+
+
+def _workspace_answer(sandbox: Sandbox, wid: int, **changes: Any) -> dict[str, Any]:
+    answer = dict(sandbox.store.workspace(wid)) if hasattr(sandbox.store, "workspace") else {}
+    return {"id": wid, "name": "Acme", "organization_id": ORGANIZATION_ID, "business_ws": True,
+            "premium": True, "rounding": 1, **{k: v for k, v in answer.items() if k in SETTINGS_FIELDS},
+            **changes}
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"id": 999}, "the answer for workspace {wid} is about workspace 999"),
+    ({"id": None}, "the answer for workspace {wid} is about workspace null"),
+    ({"rounding": "1"}, "workspace {wid} has rounding '1'"),
+    ({"rounding_minutes": 15.5}, "workspace {wid} has rounding_minutes 15.5"),
+    ({"only_admins_may_create_tags": "false"}, "workspace {wid} has only_admins_may_create_tags 'false'"),
+    ({"projects_billable_by_default": 0}, "workspace {wid} has projects_billable_by_default 0"),
+    ({"default_currency": 978}, "workspace {wid} has default_currency 978"),
+    ({"default_hourly_rate": "90"}, "workspace {wid} has default_hourly_rate '90'"),
+    ({"default_hourly_rate": -1}, "workspace {wid} has default_hourly_rate -1"),
+    ({"premium": "false"}, "workspace {wid} has premium 'false'"),
+    ({"business_ws": 1}, "workspace {wid} has business_ws 1"),
+    ({"organization_id": "acme"}, "workspace {wid} has organization_id 'acme'"),
+])
+def test_a_workspace_answer_about_another_or_with_misread_settings_is_refused(
+        sandbox: Sandbox, traced: Any, gaps: responses.RequestsMock, changes: dict[str, Any], message: str) -> None:
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    _answer(gaps, sandbox, f"/workspaces/{wid}", _workspace_answer(sandbox, wid, **changes))
+    with pytest.raises(UnexpectedResponseError, match=message.format(wid=wid)):
+        read_live_state(client, wid, reads=WorkspaceReads(settings=True))
+
+
+def test_settings_absent_or_null_are_unknown_not_refused(sandbox: Sandbox, traced: Any,
+                                                         gaps: responses.RequestsMock) -> None:
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    answer = {"id": wid, "name": "Acme", "organization_id": ORGANIZATION_ID, "rounding": None,
+              "default_hourly_rate": None, "reports_collapse": True}
+    _answer(gaps, sandbox, f"/workspaces/{wid}", answer)
+    live = read_live_state(client, wid, reads=WorkspaceReads(settings=True))
+    assert live.settings == {"rounding": None, "default_hourly_rate": None, "reports_collapse": True}
+
+
+def test_a_refused_answer_never_quotes_the_credential(sandbox: Sandbox, traced: Any,
+                                                      gaps: responses.RequestsMock) -> None:
+    client, _ = traced
+    wid = sandbox.store.ensure_workspace("Acme")
+    # the message quotes the second one's e-mail: the token itself
+    _answer(gaps, sandbox, f"/workspaces/{wid}/users", [{"id": 5, "email": sandbox.token.upper()},
+                                                         {"id": 6, "email": sandbox.token}])
+    with pytest.raises(UnexpectedResponseError) as raised:
+        read_live_state(client, wid, reads=WorkspaceReads(users=True))
+    assert "share the e-mail '***'" in str(raised.value)
+    assert sandbox.token not in str(raised.value)

@@ -33,13 +33,15 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutio
 from urllib3.exceptions import SSLError as TlsError
 
 import reconciler
+from reconciler.durations import duration
 from reconciler.errors import UsageError
 from reconciler.redaction import redact
 from reconciler.model import QuotaStatus
-from reconciler.toggl import wire
+from reconciler.toggl import answers, wire
 from reconciler.toggl.errors import (
     AmbiguousWriteError,
     AnswerTooLargeError,
+    ListingTooSlowError,
     RedirectRefusedError,
     TogglError,
     TransportError,
@@ -87,10 +89,15 @@ MAX_REDIRECTS = 3  # same-origin redirects of one read; Toggl itself never redir
 # requests an hour could read twice. A listing that long has pages that never get short.
 MAX_LISTING_PAGES = 500
 MAX_LISTING_BYTES = 128 * 1024 * 1024  # decoded bytes of all pages of one listing
+# All pages of one listing, pacing waits included: 20,000 tasks are 100 pages, under two
+# minutes at Toggl's 1 request a second; 500 pages (the page bound) are under ten. Each page
+# has its own deadline (DEFAULT_DEADLINE), which a server can meet 500 times over: 8 hours.
+MAX_LISTING_SECONDS = 30 * 60.0
 # Toggl's quota is a sliding 60-minute window: a reset is never further away than this.
 MAX_QUOTA_RESETS_IN = 3600
 MAX_RETRY_AFTER = 3600.0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_QUOTING_MESSAGE_CHARS = 600  # a message quoting an answer, once scrubbed
 
 ClientStatus = Literal["active", "archived", "both"]
 ActiveFilter = Literal["true", "false", "both"]
@@ -201,6 +208,7 @@ class TogglClient:
         max_answer_bytes: int = wire.MAX_ANSWER_BYTES,
         max_listing_bytes: int = MAX_LISTING_BYTES,
         max_listing_pages: int = MAX_LISTING_PAGES,
+        max_listing_seconds: float = MAX_LISTING_SECONDS,
         on_retry: Callable[[RetryNotice], None] | None = None,
         rate: float | None | _Unset = UNSET,
     ) -> None:
@@ -212,6 +220,7 @@ class TogglClient:
         self.max_answer_bytes = max_answer_bytes
         self.max_listing_bytes = max_listing_bytes
         self.max_listing_pages = max_listing_pages
+        self.max_listing_seconds = max_listing_seconds
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -299,12 +308,21 @@ class TogglClient:
         """PUT /workspaces/{wid} with only the given settings (the documented body has no
         required key; a key not sent keeps its value). `name` is sent only when given."""
         body = {**({"name": name} if name is not None else {}), **dict(fields)}
-        return Workspace.from_api(self._object("PUT", f"/workspaces/{wid}", body=body))
+        path = f"/workspaces/{wid}"
+        updated = Workspace.from_api(self._object("PUT", path, body=body))
+        self._check_write("workspace", updated.raw, updated.id, {"id": wid, **body},
+                          method="PUT", path=path)
+        return updated
 
     def create_workspace(self, oid: int, name: str) -> Workspace:
         """A new workspace in organization `oid`. Recorded: 403 in a Free organization that
         already has its one workspace. A plain POST: an unknown fate raises AmbiguousWriteError."""
-        return Workspace.from_api(self._object("POST", f"/organizations/{oid}/workspaces", body={"name": name}))
+        path = f"/organizations/{oid}/workspaces"
+        created = Workspace.from_api(self._object("POST", path, body={"name": name}))
+        self._check_write("workspace", created.raw, created.id,
+                          {"name": name, "organization_id": oid},
+                          method="POST", path=path, created=True)
+        return created
 
     def list_organizations(self) -> list[Organization]:
         """The organizations the user belongs to (documented: an empty list without access)."""
@@ -319,13 +337,17 @@ class TogglClient:
     def create_group(self, oid: int, name: str, user_ids: Sequence[int],
                      workspace_ids: Sequence[int]) -> Group:
         body = {"name": name, "users": list(user_ids), "workspaces": list(workspace_ids)}
-        return Group.from_api(self._object("POST", f"/organizations/{oid}/groups", body=body))
+        path = f"/organizations/{oid}/groups"
+        return self._checked_group(Group.from_api(self._object("POST", path, body=body)), body,
+                                   "POST", path, created=True)
 
     def update_group(self, oid: int, gid: int, name: str, user_ids: Sequence[int],
                      workspace_ids: Sequence[int]) -> Group:
         """PUT replaces name, users and workspaces together: send the whole group every time."""
         body = {"name": name, "users": list(user_ids), "workspaces": list(workspace_ids)}
-        return Group.from_api(self._object("PUT", f"/organizations/{oid}/groups/{gid}", body=body))
+        path = f"/organizations/{oid}/groups/{gid}"
+        return self._checked_group(Group.from_api(self._object("PUT", path, body=body)),
+                                   {"id": gid, **body}, "PUT", path)
 
     def delete_group(self, oid: int, gid: int) -> None:
         self._request("DELETE", f"/organizations/{oid}/groups/{gid}")
@@ -402,13 +424,15 @@ class TogglClient:
         m}` (the documented task listing). With a total, the listing ends once that many
         objects came (no extra call for an empty last page) and a short page does not end it
         while more are due: a server that caps `per_page` below what was asked still yields
-        every object. Without one, a short or empty page ends it. A page with nothing new ends
-        it too (the server ignores `page`). Bounded by `max_listing_pages` and
-        `max_listing_bytes` whatever the server says.
+        every object. Without one, a short or empty page ends it. A total below what already
+        came is not believed (the short-page rule ends the listing then). A page of nothing new
+        (the server ignores `page`), or an empty page while the total says more are due, is an
+        UnexpectedResponseError: the listing is incomplete, and nothing may be planned from
+        it. Bounded by `max_listing_pages` and `max_listing_bytes` whatever the server says.
         """
         items: list[Mapping[str, Any]] = []
         seen: set[Any] = set()
-        page, listing_bytes = 1, 0
+        page, listing_bytes, started = 1, 0, self._clock()
         while True:
             if page > self.max_listing_pages:
                 raise AnswerTooLargeError(
@@ -417,6 +441,12 @@ class TogglClient:
                     "as Toggl does. Nothing was planned from this listing.",
                     method="GET", path=API_PREFIX + path)
             data = self._request("GET", path, params={**base, "page": page})
+            if self._clock() - started > self.max_listing_seconds:
+                raise ListingTooSlowError(
+                    f"the {noun} listing took more than {duration(self.max_listing_seconds)} over "
+                    f"{page} pages ({len(items)} {plural} so far), far longer than any real "
+                    "workspace's; stopped. Nothing was planned from this listing; check the API "
+                    "root or try again later.", method="GET", path=API_PREFIX + path)
             listing_bytes += self._last_answer_bytes
             if listing_bytes > self.max_listing_bytes:
                 raise AnswerTooLargeError(
@@ -428,12 +458,37 @@ class TogglClient:
                      if key not in seen]
             items.extend(row for _, row in fresh)
             seen.update(key for key, _ in fresh)
-            if not fresh or (total is not None and len(items) >= total):
+            if rows and not fresh:
+                raise self._not_paginating(path, plural, page, len(items),
+                                           f"page {page} repeats only {plural} of earlier pages")
+            if total is not None and len(items) > total:
+                total = None  # fewer than already came: a short page ends it, not this total
+            if not rows and total is not None and len(items) < total:
+                raise self._not_paginating(path, plural, page, len(items),
+                                           f"it declared {total} {plural} but page {page} is empty")
+            if not rows or (total is not None and len(items) >= total):
                 return items
+            if total is not None and page == 1 and total > self.max_listing_pages * len(rows):
+                # Pages this size could not bring that many within the page bound: say so
+                # now, not after spending hundreds of the hour's requests on it.
+                raise AnswerTooLargeError(
+                    f"the {noun} listing declares {total} {plural}, {len(rows)} a page: more "
+                    f"than {self.max_listing_pages} pages, far more than any real workspace. "
+                    "Nothing was planned from this listing.",
+                    method="GET", path=API_PREFIX + path)
             full = len(rows) >= min(per_page, page_size or per_page)
             if total is None and not full:
                 return items
             page += 1
+
+    def _not_paginating(self, path: str, plural: str, page: int, count: int,
+                        why: str) -> UnexpectedResponseError:
+        # Planning from the pages that came would show what the rest holds as missing (to
+        # create again) or leave it unseen: the whole listing is refused instead.
+        return UnexpectedResponseError(
+            f"the {plural} listing does not page as Toggl's does: {why} ({count} read so "
+            "far). Nothing was planned from this listing; check the API root.",
+            method="GET", path=API_PREFIX + path)
 
     def list_projects_page(
         self, wid: int, *, page: int, active: ActiveFilter = "both", per_page: int = MAX_PER_PAGE,
@@ -498,13 +553,21 @@ class TogglClient:
         """`rate` (a paid-plan field) is sent only when given, so a Free workspace never sees it."""
         body = {"project_id": project_id, "user_id": user_id, "manager": bool(manager),
                 **({"rate": rate} if rate is not None else {})}
-        return ProjectUser.from_api(self._object("POST", f"/workspaces/{wid}/project_users", body=body))
+        path = f"/workspaces/{wid}/project_users"
+        created = ProjectUser.from_api(self._object("POST", path, body=body))
+        self._check_write("project user", created.raw, created.id, body,
+                          method="POST", path=path, created=True)
+        return created
 
     def update_project_user(self, wid: int, id: int, manager: bool,
                             rate: float | None = UNSET) -> ProjectUser:
         """`rate` only when given (None clears it): a Free workspace is never sent one."""
         body: dict[str, Any] = {"manager": bool(manager), **({} if rate is UNSET else {"rate": rate})}
-        return ProjectUser.from_api(self._object("PUT", f"/workspaces/{wid}/project_users/{id}", body=body))
+        path = f"/workspaces/{wid}/project_users/{id}"
+        updated = ProjectUser.from_api(self._object("PUT", path, body=body))
+        self._check_write("project user", updated.raw, updated.id, {"id": id, **body},
+                          method="PUT", path=path)
+        return updated
 
     def patch_project_users(self, wid: int, ids: Sequence[int],
                             operations: Sequence[Mapping[str, Any]]) -> BulkResult:
@@ -520,7 +583,11 @@ class TogglClient:
 
     def create_project_group(self, wid: int, project_id: int, group_id: int) -> ProjectGroup:
         body = {"project_id": project_id, "group_id": group_id}
-        return ProjectGroup.from_api(self._object("POST", f"/workspaces/{wid}/project_groups", body=body))
+        path = f"/workspaces/{wid}/project_groups"
+        created = ProjectGroup.from_api(self._object("POST", path, body=body))
+        self._check_write("project group", created.raw, created.id, body,
+                          method="POST", path=path, created=True)
+        return created
 
     def delete_project_group(self, wid: int, id: int) -> None:
         self._request("DELETE", f"/workspaces/{wid}/project_groups/{id}")
@@ -546,11 +613,18 @@ class TogglClient:
         `user_id` are always sent: a task is never created done by a default, nor assigned to
         whoever runs apply (the v9 reference: "if omitted, will use requester user ID")."""
         body = {**fields, "active": fields.get("active", True), "user_id": fields.get("user_id")}
-        return Task.from_api(self._object("POST", f"/workspaces/{wid}/projects/{pid}/tasks", body=body))
+        path = f"/workspaces/{wid}/projects/{pid}/tasks"
+        created = Task.from_api(self._object("POST", path, body=body))
+        self._check_write("task", created.raw, created.id, {**body, "project_id": pid},
+                          method="POST", path=path, created=True)
+        return created
 
     def update_task(self, wid: int, pid: int, tid: int, fields: Mapping[str, Any]) -> Task:
         path = f"/workspaces/{wid}/projects/{pid}/tasks/{tid}"
-        return Task.from_api(self._object("PUT", path, body=dict(fields)))
+        updated = Task.from_api(self._object("PUT", path, body=dict(fields)))
+        self._check_write("task", updated.raw, updated.id,
+                          {"id": tid, **fields, "project_id": pid}, method="PUT", path=path)
+        return updated
 
     def patch_tasks(self, wid: int, pid: int, ids: Sequence[int],
                     operations: Sequence[Mapping[str, Any]]) -> BulkResult:
@@ -614,6 +688,39 @@ class TogglClient:
         data = self._request("GET", "/connections", params={"app": app, "status": status}, url=url)
         items = data.get("connections") if isinstance(data, Mapping) else data
         return [dict(item) for item in _mappings(items, "GET", urlsplit(url).path)]
+
+    # ------------------------------------------------------------ answers to writes
+
+    def _check_write(self, *args: Any, **kwargs: Any) -> None:
+        """answers.check_write_answer, its message scrubbed: it quotes what the server sent."""
+        try:
+            answers.check_write_answer(*args, **kwargs)
+        except UnexpectedResponseError as error:
+            raise self.scrubbed(error) from None
+
+    def _checked_group(self, group: Group, sent: Mapping[str, Any], method: str, path: str,
+                       created: bool = False) -> Group:
+        """A group write's answer against what was sent: its users and workspaces as the typed
+        view reads them (the answer lists users as objects), where the answer has them."""
+        raw = group.raw
+        answered: dict[str, Any] = {key: raw[key] for key in ("name",) if key in raw}
+        if isinstance(raw.get("users"), list):
+            answered["users"] = list(group.user_ids)
+        if isinstance(raw.get("workspaces"), list):
+            answered["workspaces"] = list(group.workspace_ids)
+        self._check_write("group", answered, group.id, sent, method=method, path=path,
+                          created=created)
+        return group
+
+    def scrubbed(self, error: TogglError) -> TogglError:
+        """The error with any form of the credential taken out of its text: for messages that
+        quote a server's answer (which could echo the credential back)."""
+        message = self._scrub(error.message)
+        if len(message) > MAX_QUOTING_MESSAGE_CHARS:  # a server's megabyte name, say
+            message = f"{message[:400]} ... {message[-150:]}"
+        error.message = message
+        error.args = (str(error),)
+        return error
 
     # ------------------------------------------------------------ shapes of answers
 
@@ -1012,7 +1119,14 @@ def _mappings(data: Any, method: str, path: str) -> list[Mapping[str, Any]]:
     if isinstance(data, list):
         # `type(...) is dict` first: decoded JSON objects are dicts, and the ABC check costs
         # more than the rest of reading a 200-object page.
-        return [item for item in data if type(item) is dict or isinstance(item, Mapping)]
+        rows = [item for item in data if type(item) is dict or isinstance(item, Mapping)]
+        if len(rows) != len(data):
+            # Leaving the odd item out would plan from a listing short of what it stood for.
+            odd = next(item for item in data if not isinstance(item, Mapping))
+            raise UnexpectedResponseError(
+                f"expected a JSON list of objects, got one holding {_shape(odd)}; nothing was "
+                "planned from this answer", method=method, path=path)
+        return rows
     raise UnexpectedResponseError(f"expected a JSON list, got {_shape(data)}", method=method, path=path)
 
 

@@ -63,9 +63,32 @@ class AuthError(TogglError):
             # the right to make this change that is missing, not the credential.
             return (f"Toggl refused this change with the credential in {self.credential_env} "
                     f"(403): {text}{where}. The reads before it worked, so the credential is "
-                    "right but lacks what this call needs: a workspace or organization admin's "
-                    "role, or a plan that allows it")
+                    f"right but lacks what this call needs: {needed_right(self.path)}")
         return f"Toggl rejected the credential in {self.credential_env} ({self.status}): {text}{where}"
+
+
+# The admin-only writes of the workspace kinds (TOGGL-API-FACTS.md, "Admin-only writes"),
+# by the path they are sent to: what a 403 on each means the credential's user lacks.
+_ADMIN_RIGHTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"/organizations/\d+/workspaces$"),
+     "the role of an admin of the organization, on a plan that allows more than one workspace "
+     "(Free allows one)"),
+    (re.compile(r"/organizations/\d+/groups(/|$)"),
+     "the role of an admin of the organization (groups are the organization's)"),
+    (re.compile(r"/workspaces/\d+/(project_users|project_groups)(/|$)"),
+     "the role of an admin of the workspace (project members are admin-only)"),
+    (re.compile(r"/workspaces/\d+/projects/\d+/tasks(/|$)"),
+     "the role of an admin of the workspace (tasks are admin-only)"),
+    (re.compile(r"/workspaces/\d+$"), "the role of an admin of the workspace (its settings are admin-only)"),
+)
+
+
+def needed_right(path: str) -> str:
+    """What a write refused with 403 lacks, as precisely as its path tells."""
+    for pattern, right in _ADMIN_RIGHTS:
+        if pattern.search(path):
+            return right
+    return "a workspace or organization admin's role, or a plan that allows it"
 
 
 class NotFoundError(TogglError):
@@ -158,6 +181,13 @@ class AnswerTooLargeError(TogglError):
     """One answer, or a whole listing, passed the size or page bound (see wire.py)."""
 
     default_message = "answer too large"
+
+
+class ListingTooSlowError(TogglError):
+    """A paged listing whose pages each came in time but that, all told, took longer than any
+    real workspace's listing could (a server trickling page after page)."""
+
+    default_message = "listing too slow"
 
 
 _BY_STATUS: Mapping[int, type[TogglError]] = {

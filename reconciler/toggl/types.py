@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Sequence
 
@@ -19,9 +20,11 @@ def _int(value: Any) -> int | None:
         return value
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, float) and not value.is_integer():
+        return None  # 5.7 is no id: truncating it to 5 would name another object
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's `Infinity`
         return None
 
 
@@ -49,12 +52,14 @@ def _number(value: Any) -> float | int | None:
     """A rate or amount: an int or float as sent, a numeric string parsed; None otherwise."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
         return value
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    # Python's JSON decoder takes `NaN` and `Infinity`: neither is an amount of money.
+    return (value if isinstance(value, float) else number) if math.isfinite(number) else None
 
 
 def _bool(value: Any, default: bool = False) -> bool:
@@ -455,6 +460,9 @@ class BulkFailure:
 class BulkResult:
     success: tuple[int, ...] = ()
     failure: tuple[BulkFailure, ...] = ()
+    # False when the answer said nothing per id and every id was taken as done: a caller
+    # that can read back cheaply should (the success is assumed, not reported).
+    reported: bool = field(default=True, compare=False)
 
     @classmethod
     def from_api(cls, data: Any, requested_ids: Sequence[int]) -> BulkResult:
@@ -467,7 +475,7 @@ class BulkResult:
             return cls(success=tuple(listed))
         # Some bulk calls answer other ids (client archive: the projects it archived) or nothing:
         # a 200 with no per-id news means every requested id was done.
-        return cls(success=tuple(requested_ids))
+        return cls(success=tuple(requested_ids), reported=False)
 
     @property
     def ok(self) -> bool:

@@ -145,6 +145,12 @@ class MemberWriter(KindWriter):
             if error.status not in BULK_REFUSED:
                 raise
             result = BulkResult(success=(), failure=())
+        if not result.reported:
+            # No per-id news (the documented answer has it): one listing tells, not a guess.
+            users = {m.id: m for m in self.ex.client.list_project_users(self.wid)}
+            result = BulkResult(success=tuple(mid for mid in ids if mid in users and all(
+                same_value(name, getattr(users[mid], name, None), unhashable(value))
+                for name, value in op.patch)))
         self.ex.settle_bulk(result, ids, lambda mid: self._put(mid, change_of[mid]))
 
     def _patch(self, ids: list[int], patch: Iterable[tuple[str, Any]]) -> BulkResult:

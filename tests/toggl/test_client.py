@@ -141,7 +141,6 @@ def _project_page(mocked: Mock, page: int, ids: list[int] | None, per_page: int)
         ([[1, 2], [3, 4], [5]], [1, 2, 3, 4, 5]),  # stops on the short page
         ([[1, 2], [3, 4], []], [1, 2, 3, 4]),  # exactly full pages, then an empty one
         ([[1, 2], None], [1, 2]),  # a null page ends it too
-        ([[1, 2], [1, 2]], [1, 2]),  # a server that ignores `page` cannot loop forever
     ],
 )
 def test_list_projects_fetches_every_page(
@@ -151,6 +150,14 @@ def test_list_projects_fetches_every_page(
         _project_page(mocked, number, ids, per_page=2)
     assert [p.id for p in client.list_projects(1, per_page=2)] == expected_ids
     assert len(mocked.calls) == len(pages)
+
+
+def test_a_server_that_ignores_page_is_refused_not_looped_or_half_read(mocked: Mock, client: TogglClient) -> None:
+    for number in (1, 2):
+        _project_page(mocked, number, [1, 2], per_page=2)
+    with pytest.raises(UnexpectedResponseError, match="page 2 repeats only projects of earlier pages"):
+        client.list_projects(1, per_page=2)
+    assert len(mocked.calls) == 2
 
 
 def test_list_projects_passes_filters(mocked: Mock, client: TogglClient) -> None:

@@ -97,6 +97,14 @@ def test_bulk_result_shapes(data: Any, expected: BulkResult) -> None:
     assert BulkResult.from_api(data, [1, 2]) == expected
 
 
+@pytest.mark.parametrize(("data", "reported"), [
+    ({"success": [1], "failure": []}, True), ([1, 2], True), (None, False), ("OK", False), ({"ok": True}, False),
+    ([99], False)])
+def test_bulk_result_says_whether_the_answer_reported_each_id(data: Any, reported: bool) -> None:
+    # No per-id news is taken as done for every id, and says so: a writer may read back.
+    assert BulkResult.from_api(data, [1, 2]).reported is reported
+
+
 def test_bulk_result_ok_only_without_failures() -> None:
     assert BulkResult(success=(1,)).ok and not BulkResult(failure=(BulkFailure(1, "x"),)).ok
 
@@ -120,7 +128,7 @@ def test_quota_from_headers(headers: dict[str, str], expected: QuotaStatus | Non
     assert quota_from_headers(headers) == expected
 
 
-ODD_VALUES = [None, True, "x", [], {}, 1.5, -3, "12"]
+ODD_VALUES = [None, True, "x", [], {}, 1.5, -3, "12", float("inf"), float("-inf"), float("nan")]
 
 
 @pytest.mark.parametrize("kind", [WorkspaceUser, Group, ProjectUser, ProjectGroup, Task, Organization])
@@ -132,6 +140,17 @@ def test_workspace_kind_types_tolerate_odd_values_in_every_field(kind: Any, odd:
     parsed = kind.from_api({key: odd for key in keys})
     assert isinstance(parsed.id, int)
     assert isinstance(parsed.name if hasattr(parsed, "name") else "", str)
+
+
+@pytest.mark.parametrize(("sent", "read"), [(5.7, 0), (5.0, 5), (float("inf"), 0), (float("nan"), 0), ("5", 5)])
+def test_an_id_is_never_truncated_or_overflowed(sent: Any, read: int) -> None:
+    # `{"id": 5.7}` read as 5 would name another object; JSON's `Infinity` raised OverflowError.
+    assert Task.from_api({"id": sent, "tracked_seconds": sent}).id == read
+
+
+@pytest.mark.parametrize("sent", [float("inf"), float("-inf"), float("nan"), "Infinity", "1e999"])
+def test_a_rate_that_is_no_finite_number_is_no_rate(sent: Any) -> None:
+    assert ProjectUser.from_api({"id": 1, "rate": sent}).rate is None
 
 
 def test_group_ids_from_objects_or_bare_ids_once_each() -> None:

@@ -18,8 +18,8 @@ from reconciler.toggl import (
     PaidPlanRequiredError,
     TogglClient,
 )
-from reconciler.toggl.errors import AnswerTooLargeError, UnexpectedResponseError
-from .fakes import API
+from reconciler.toggl.errors import AnswerTooLargeError, ListingTooSlowError, UnexpectedResponseError
+from .fakes import API, TOKEN
 
 WS = f"{API}/workspaces/1"
 ORG = f"{API}/organizations/7"
@@ -137,11 +137,11 @@ def test_organization_groups_recorded_shape(mocked: Mock, client: TogglClient) -
 def test_group_writes_send_name_users_and_workspaces(mocked: Mock, client: TogglClient) -> None:
     answer = {"group_id": 3, "name": "Design", "users": [{"user_id": 5}], "workspaces": [1]}
     mocked.post(f"{ORG}/groups", json=answer)
-    mocked.put(f"{ORG}/groups/3", json=answer)
+    mocked.put(f"{ORG}/groups/3", json={**answer, "users": [{"user_id": 5}, {"user_id": 6}]})
     mocked.delete(f"{ORG}/groups/3", body="")
     assert client.create_group(7, "Design", [5], [1]).id == 3
     assert sent_json(mocked) == {"name": "Design", "users": [5], "workspaces": [1]}
-    assert client.update_group(7, 3, "Design", (5, 6), (1,)).user_ids == (5,)
+    assert client.update_group(7, 3, "Design", (5, 6), (1,)).user_ids == (5, 6)
     assert sent_json(mocked) == {"name": "Design", "users": [5, 6], "workspaces": [1]}
     assert client.delete_group(7, 3) is None
     assert [call.request.method for call in mocked.calls] == ["POST", "PUT", "DELETE"]
@@ -277,11 +277,46 @@ def test_list_tasks_ends_at_the_declared_total_without_an_empty_page(mocked: Moc
     assert len(mocked.calls) == 2
 
 
-def test_list_tasks_stops_when_a_page_brings_nothing_new(mocked: Mock, client: TogglClient) -> None:
-    # A server that ignores `page` and claims more than it has: stop, do not loop.
-    mocked.get(f"{WS}/tasks", json={"data": [_task(1), _task(2)], "total_count": 1000})
-    assert [t.id for t in client.list_tasks(1)] == [1, 2]
+@pytest.mark.parametrize("total", [1000, None])
+def test_a_server_that_ignores_page_is_refused_not_planned_from(mocked: Mock, client: TogglClient,
+                                                                 total: int | None) -> None:
+    # The same page for every page number: the tasks after it would look missing (to be
+    # created again) or stay unseen. Neither loops nor yields a partial listing.
+    rows = [_task(n) for n in range(1, 201)]
+    mocked.get(f"{WS}/tasks", json={"data": rows, **({"total_count": total} if total else {})})
+    with pytest.raises(UnexpectedResponseError, match="page 2 repeats only tasks of earlier pages"):
+        client.list_tasks(1)
     assert len(mocked.calls) == 2
+
+
+def test_a_declared_total_the_pages_never_reach_is_refused(mocked: Mock, client: TogglClient) -> None:
+    for page, rows in ((1, [_task(1), _task(2)]), (2, [])):
+        mocked.get(f"{WS}/tasks", json={"data": rows, "total_count": 1000},
+                   match=[matchers.query_param_matcher({"active": "both", "per_page": "200", "page": str(page)})])
+    with pytest.raises(UnexpectedResponseError, match="declared 1000 tasks but page 2 is empty") as raised:
+        client.list_tasks(1)
+    assert "Traceback" not in str(raised.value) and "SECRET" not in str(raised.value)
+
+
+@pytest.mark.parametrize("total", [0, 5, -1, "400", None])
+def test_a_total_below_what_came_does_not_cut_the_listing_short(mocked: Mock, client: TogglClient,
+                                                                  total: Any) -> None:
+    # Full pages say more are coming; a total_count below them is the lie, not the pages.
+    for page in (1, 2, 3):
+        rows = [_task(page * 1000 + n) for n in range(200 if page < 3 else 7)]
+        mocked.get(f"{WS}/tasks", json={"data": rows, "total_count": total},
+                   match=[matchers.query_param_matcher({"active": "both", "per_page": "200", "page": str(page)})])
+    assert len(client.list_tasks(1)) == 407
+    assert len(mocked.calls) == 3
+
+
+def test_a_page_size_echoed_otherwise_than_asked_still_reads_every_task(mocked: Mock, client: TogglClient) -> None:
+    # per_page echoed as 1000 (more than asked) or as garbage: the short page still ends it.
+    for page, (rows, echoed) in enumerate((([_task(n) for n in range(200)], 1000),
+                                           ([_task(n) for n in range(200, 210)], "x")), start=1):
+        mocked.get(f"{WS}/tasks", json={"data": rows, "per_page": echoed},
+                   match=[matchers.query_param_matcher({"active": "both", "per_page": "200", "page": str(page)})])
+    assert len(client.list_tasks(1)) == 210
 
 
 def test_list_tasks_leaves_out_deleted_ones_and_takes_null_as_empty(mocked: Mock, client: TogglClient) -> None:
@@ -305,12 +340,25 @@ def test_list_tasks_is_bounded_by_the_listing_page_limit(mocked: Mock,
 
     def endless(request: Any) -> tuple[int, dict[str, str], str]:
         start = next(counter) * 2
-        return 200, {}, json.dumps({"data": [_task(start), _task(start + 1)], "total_count": 10**9})
+        return 200, {}, json.dumps({"data": [_task(start), _task(start + 1)]})
 
     mocked.add_callback(responses.GET, f"{WS}/tasks", callback=endless)
     with pytest.raises(AnswerTooLargeError, match=r"stopped after 4 pages \(8 tasks\)"):
         make_client(max_listing_pages=4).list_tasks(1, per_page=2)
     assert len(mocked.calls) == 4
+
+
+def test_a_declared_total_beyond_the_page_bound_is_refused_at_the_first_page(
+        mocked: Mock, make_client: Callable[..., TogglClient]) -> None:
+    # 10**9 tasks at 200 a page: the bound would stop it after 500 requests of the hour's quota.
+    mocked.get(f"{WS}/tasks", json={"data": [_task(n) for n in range(1, 201)], "total_count": 10**9})
+    with pytest.raises(AnswerTooLargeError, match="declares 1000000000 tasks, 200 a page"):
+        make_client().list_tasks(1)
+    assert len(mocked.calls) == 1
+    # within the bound, it reads on
+    mocked.replace(responses.GET, f"{WS}/tasks", json={"data": [_task(n) for n in range(1, 3)], "total_count": 8})
+    with pytest.raises(UnexpectedResponseError, match="repeats only tasks"):
+        make_client(max_listing_pages=4).list_tasks(1, per_page=2)
 
 
 def test_list_tasks_is_bounded_by_the_listing_byte_limit(mocked: Mock,
@@ -320,7 +368,7 @@ def test_list_tasks_is_bounded_by_the_listing_byte_limit(mocked: Mock,
     def heavy(request: Any) -> tuple[int, dict[str, str], str]:
         start = next(counter) * 2
         rows = [_task(start, name="x" * 4000), _task(start + 1, name="y" * 4000)]
-        return 200, {}, json.dumps({"data": rows, "total_count": 10**9})
+        return 200, {}, json.dumps({"data": rows})
 
     mocked.add_callback(responses.GET, f"{WS}/tasks", callback=heavy)
     with pytest.raises(AnswerTooLargeError, match=r"the task listing passed 20000 bytes over 3 pages"):
@@ -341,6 +389,7 @@ def test_task_writes_paths_and_bodies(mocked: Mock, client: TogglClient) -> None
     client.create_task(1, 11, {"name": "T1", "estimated_seconds": 3600})
     # unassigned unless told: omitted, the v9 reference assigns the requester
     assert sent_json(mocked) == {"name": "T1", "estimated_seconds": 3600, "active": True, "user_id": None}
+    mocked.replace(responses.POST, tasks, json=_task(1, user_id=5, active=False))
     client.create_task(1, 11, {"name": "T1", "user_id": 5, "active": False})
     assert sent_json(mocked) == {"name": "T1", "user_id": 5, "active": False}
     assert client.update_task(1, 11, 1, {"name": "Renamed"}).name == "Renamed"
@@ -377,3 +426,165 @@ def test_a_task_page_that_fails_is_retried_alone(mocked: Mock, client: TogglClie
     assert [t.id for t in client.list_tasks(1, per_page=2)] == [1, 2, 3]
     assert [call.request.params["page"] for call in mocked.calls] == ["1", "2", "2"]
     assert client.stats.reads == 3 and client.stats.retries == 1
+
+
+# ---------------------------------------------------------------- a write answered with something else
+
+LYING_WRITES: list[tuple[str, str, str, Any, Callable[[TogglClient], Any], str]] = [
+    ("task created under another name", "POST", f"{WS}/projects/11/tasks", _task(9, name="Other"),
+     lambda c: c.create_task(1, 11, {"name": "Wireframes"}), "task 9 with name 'Other' after it was sent 'Wireframes'"),
+    ("task created in another project", "POST", f"{WS}/projects/11/tasks", _task(9, name="Wireframes", project_id=12),
+     lambda c: c.create_task(1, 11, {"name": "Wireframes"}), "task 9 with project_id 12 after it was sent 11"),
+    ("task created without an id", "POST", f"{WS}/projects/11/tasks", {"name": "Wireframes", "project_id": 11},
+     lambda c: c.create_task(1, 11, {"name": "Wireframes"}), "the new task without an id"),
+    ("task created done", "POST", f"{WS}/projects/11/tasks", _task(9, name="Wireframes", active=False),
+     lambda c: c.create_task(1, 11, {"name": "Wireframes"}), "active false after it was sent true"),
+    ("task update of another task", "PUT", f"{WS}/projects/11/tasks/1", _task(2, name="R"),
+     lambda c: c.update_task(1, 11, 1, {"name": "R"}), "the update of task 1 with task 2"),
+    ("task update not made", "PUT", f"{WS}/projects/11/tasks/1", _task(1, estimated_seconds=0),
+     lambda c: c.update_task(1, 11, 1, {"estimated_seconds": 3600}), "estimated_seconds 0 after it was sent 3600"),
+    ("member created for another user", "POST", f"{WS}/project_users", {"id": 40, "project_id": 11, "user_id": 6},
+     lambda c: c.create_project_user(1, 11, 5), "project user 40 with user_id 6 after it was sent 5"),
+    ("member created without manager", "POST", f"{WS}/project_users",
+     {"id": 40, "project_id": 11, "user_id": 5, "manager": False},
+     lambda c: c.create_project_user(1, 11, 5, manager=True), "manager false after it was sent true"),
+    ("member rate not set", "PUT", f"{WS}/project_users/40", {"id": 40, "manager": False, "rate": None},
+     lambda c: c.update_project_user(1, 40, False, rate=120), "rate null after it was sent 120"),
+    ("project group for another group", "POST", f"{WS}/project_groups", {"id": 50, "project_id": 11, "group_id": 4},
+     lambda c: c.create_project_group(1, 11, 3), "project group 50 with group_id 4 after it was sent 3"),
+    ("group created under another name", "POST", f"{ORG}/groups", {"group_id": 3, "name": "Other", "users": []},
+     lambda c: c.create_group(7, "Design", [], [1]), "group 3 with name 'Other' after it was sent 'Design'"),
+    ("group update that dropped a user", "PUT", f"{ORG}/groups/3",
+     {"group_id": 3, "name": "Design", "users": [{"user_id": 5}], "workspaces": [1]},
+     lambda c: c.update_group(7, 3, "Design", [5, 6], [1]), "users [5] after it was sent [5, 6]"),
+    ("group update that did not attach here", "PUT", f"{ORG}/groups/3",
+     {"group_id": 3, "name": "Design", "users": [], "workspaces": [2]},
+     lambda c: c.update_group(7, 3, "Design", [], [1, 2]), "workspaces [2] after it was sent [1, 2]"),
+    ("settings answered unchanged", "PUT", WS, {"id": 1, "rounding_minutes": 0},
+     lambda c: c.update_workspace_settings(1, {"rounding_minutes": 15}), "rounding_minutes 0 after it was sent 15"),
+    ("settings of another workspace", "PUT", WS, {"id": 2, "rounding_minutes": 15},
+     lambda c: c.update_workspace_settings(1, {"rounding_minutes": 15}), "the update of workspace 1 with workspace 2"),
+    ("workspace created in another organization", "POST", f"{ORG}/workspaces",
+     {"id": 9, "name": "New", "organization_id": 8},
+     lambda c: c.create_workspace(7, "New"), "workspace 9 with organization_id 8 after it was sent 7"),
+    ("workspace created without an id", "POST", f"{ORG}/workspaces", {"name": "New"},
+     lambda c: c.create_workspace(7, "New"), "the new workspace without an id"),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "answer", "write", "message"),
+                         [case[1:] for case in LYING_WRITES], ids=[case[0] for case in LYING_WRITES])
+def test_a_write_answered_with_something_else_is_refused_not_taken_as_done(
+        mocked: Mock, client: TogglClient, method: str, url: str, answer: Any,
+        write: Callable[[TogglClient], Any], message: str) -> None:
+    mocked.add(method, url, json=answer)
+    with pytest.raises(UnexpectedResponseError) as raised:
+        write(client)
+    assert message in str(raised.value)
+    assert "SECRET" not in str(raised.value)
+    assert len(mocked.calls) == 1  # refused, not repeated: the executor reads back
+
+
+@pytest.mark.parametrize(("method", "url", "answer", "write"), [
+    # what Toggl may do to a value without lying: spacing and case of a name, 120 as 120.0 or
+    # "120", ids as strings, a field left out of the answer, a default filled in on a create
+    ("POST", f"{WS}/projects/11/tasks", {"id": "9", "name": "wireframes ", "project_id": "11", "user_id": 5},
+     lambda c: c.create_task(1, 11, {"name": "Wireframes"})),
+    ("PUT", f"{WS}/project_users/40", {"id": 40, "manager": True, "rate": "120.0"},
+     lambda c: c.update_project_user(1, 40, True, rate=120)),
+    ("PUT", f"{WS}/project_users/40", {"id": 40, "manager": True, "rate": 120.56},
+     lambda c: c.update_project_user(1, 40, True, rate=120.555)),
+    ("POST", f"{WS}/project_users", {"id": 40}, lambda c: c.create_project_user(1, 11, 5, rate=90)),
+    ("PUT", WS, {"id": 1, "default_currency": "eur", "default_hourly_rate": 90.0},
+     lambda c: c.update_workspace_settings(1, {"default_currency": "EUR", "default_hourly_rate": 90})),
+    ("PUT", f"{ORG}/groups/3", {"group_id": 3, "name": "Design", "users": [{"user_id": 6}, {"user_id": 5}]},
+     lambda c: c.update_group(7, 3, "Design", [5, 6], [1])),
+])
+def test_a_write_answered_in_another_spelling_of_the_same_values_is_done(
+        mocked: Mock, client: TogglClient, method: str, url: str, answer: Any,
+        write: Callable[[TogglClient], Any]) -> None:
+    mocked.add(method, url, json=answer)
+    assert write(client) is not None
+
+
+@pytest.mark.parametrize(("method", "url", "write", "right"), [
+    ("POST", f"{WS}/projects/11/tasks", lambda c: c.create_task(1, 11, {"name": "T"}), "admin of the workspace (tasks"),
+    ("PATCH", f"{WS}/projects/11/tasks/1,2", lambda c: c.patch_tasks(1, 11, [1, 2], []), "admin of the workspace (tasks"),
+    ("DELETE", f"{WS}/projects/11/tasks/1", lambda c: c.delete_task(1, 11, 1), "admin of the workspace (tasks"),
+    ("POST", f"{WS}/project_users", lambda c: c.create_project_user(1, 11, 5), "admin of the workspace (project members"),
+    ("PUT", f"{WS}/project_users/40", lambda c: c.update_project_user(1, 40, True), "admin of the workspace (project members"),
+    ("DELETE", f"{WS}/project_groups/50", lambda c: c.delete_project_group(1, 50), "admin of the workspace (project members"),
+    ("POST", f"{ORG}/groups", lambda c: c.create_group(7, "D", [], [1]), "admin of the organization (groups"),
+    ("DELETE", f"{ORG}/groups/3", lambda c: c.delete_group(7, 3), "admin of the organization (groups"),
+    ("PUT", WS, lambda c: c.update_workspace_settings(1, {"rounding": 1}), "admin of the workspace (its settings"),
+    ("POST", f"{ORG}/workspaces", lambda c: c.create_workspace(7, "New"), "more than one workspace (Free allows one)"),
+])
+def test_a_403_on_each_write_kind_names_the_right_it_lacks(mocked: Mock, client: TogglClient, method: str, url: str,
+                                                           write: Callable[[TogglClient], Any], right: str) -> None:
+    mocked.add(method, url, status=403, json="User does not have access to this resource")
+    with pytest.raises(AuthError) as raised:
+        write(client)
+    assert right in str(raised.value) and "SECRET" not in str(raised.value)
+    assert len(mocked.calls) == 1
+
+
+@pytest.mark.parametrize(("method", "url", "write"), [
+    ("POST", f"{WS}/projects/11/tasks", lambda c: c.create_task(1, 11, {"name": "T"})),
+    ("PUT", f"{WS}/project_users/40", lambda c: c.update_project_user(1, 40, False, rate=90)),
+    ("POST", f"{ORG}/groups", lambda c: c.create_group(7, "D", [], [1])),
+    ("PUT", WS, lambda c: c.update_workspace_settings(1, {"rounding": 1})),
+])
+def test_a_402_on_each_paid_write_is_a_plan_error_with_toggls_text(mocked: Mock, client: TogglClient, method: str,
+                                                                    url: str, write: Callable[[TogglClient], Any]) -> None:
+    mocked.add(method, url, status=402, json="Tasks available only for premium plans")
+    with pytest.raises(PaidPlanRequiredError, match="402 Tasks available only for premium plans"):
+        write(client)
+    assert len(mocked.calls) == 1
+
+
+def test_a_refused_write_answer_never_quotes_the_credential(mocked: Mock, client: TogglClient) -> None:
+    # A hostile server echoing the token as the name: the message quotes the answer, scrubbed.
+    mocked.post(f"{WS}/projects/11/tasks", json=_task(9, name=TOKEN))
+    with pytest.raises(UnexpectedResponseError) as raised:
+        client.create_task(1, 11, {"name": "Wireframes"})
+    assert TOKEN not in str(raised.value) and TOKEN not in raised.value.message
+    assert "***" in str(raised.value)
+
+
+def test_a_huge_name_in_a_refused_answer_is_cut_after_the_credential_is_taken_out(
+        mocked: Mock, client: TogglClient) -> None:
+    # The token right where a cut at a fixed length would fall: scrubbed first, then cut.
+    mocked.post(f"{WS}/projects/11/tasks", json=_task(9, name="x" * 30 + TOKEN + "y" * 100_000))
+    with pytest.raises(UnexpectedResponseError) as raised:
+        client.create_task(1, 11, {"name": "Wireframes"})
+    text = str(raised.value)
+    assert TOKEN[:12] not in text and len(text) < 800
+    assert text.endswith("Run plan to see the workspace as it is")
+
+
+@pytest.mark.parametrize("odd", ["not an object", 5, None, [1]])
+def test_a_listing_with_an_item_that_is_no_object_is_refused_not_thinned(mocked: Mock, client: TogglClient,
+                                                                         odd: Any) -> None:
+    mocked.get(f"{WS}/project_users", json=[{"id": 40, "project_id": 11, "user_id": 5}, odd])
+    with pytest.raises(UnexpectedResponseError, match="expected a JSON list of objects"):
+        client.list_project_users(1)
+    mocked.get(f"{WS}/tasks", json={"data": [_task(1), odd], "total_count": 2})
+    with pytest.raises(UnexpectedResponseError, match="expected a JSON list of objects"):
+        client.list_tasks(1)
+
+
+def test_a_listing_that_trickles_page_after_page_is_stopped_by_its_total_time(
+        mocked: Mock, make_client: Callable[..., TogglClient], clock: Any) -> None:
+    # Each page within its own deadline (30 s of 60), fresh and full, forever: without a bound
+    # on the whole listing that is 500 pages of 30 s, four hours of a silent plan.
+    counter = iter(range(10**6))
+
+    def slow(request: Any) -> tuple[int, dict[str, str], str]:
+        clock.now += 30
+        start = next(counter) * 2
+        return 200, {}, json.dumps({"data": [_task(start + 1), _task(start + 2)]})
+
+    mocked.add_callback(responses.GET, f"{WS}/tasks", callback=slow)
+    with pytest.raises(ListingTooSlowError, match=r"took more than 1m 40s over 4 pages \(6 tasks so far\)"):
+        make_client(max_listing_seconds=100).list_tasks(1, per_page=2)
+    assert len(mocked.calls) == 4
