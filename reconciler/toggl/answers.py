@@ -275,7 +275,11 @@ def _same_sent(key: str, answered: Any, sent: Any) -> bool:
     if isinstance(sent, bool) or isinstance(answered, bool):
         return answered is sent
     if sent is None or answered is None:
-        return sent is answered
+        # "No estimate", "no rate", "nobody": Toggl may spell it null or 0 (estimated_seconds
+        # of a task without one is documented nowhere): both mean none, so neither stops an
+        # apply.
+        other = answered if sent is None else sent
+        return other is None or (type(other) in (int, float) and other == 0)
     if isinstance(sent, str) and isinstance(answered, str):
         return " ".join(sent.split()).casefold() == " ".join(answered.split()).casefold()
     if isinstance(sent, (list, tuple)):

@@ -499,6 +499,13 @@ def test_a_write_answered_with_something_else_is_refused_not_taken_as_done(
      lambda c: c.update_workspace_settings(1, {"default_currency": "EUR", "default_hourly_rate": 90})),
     ("PUT", f"{ORG}/groups/3", {"group_id": 3, "name": "Design", "users": [{"user_id": 6}, {"user_id": 5}]},
      lambda c: c.update_group(7, 3, "Design", [5, 6], [1])),
+    # "none" spelt null or 0 either way: an estimate cleared, a rate cleared, an estimate of 0
+    ("PUT", f"{WS}/projects/11/tasks/9", {"id": 9, "estimated_seconds": 0},
+     lambda c: c.update_task(1, 11, 9, {"estimated_seconds": None})),
+    ("PUT", f"{WS}/project_users/40", {"id": 40, "manager": False, "rate": 0},
+     lambda c: c.update_project_user(1, 40, False, rate=None)),
+    ("POST", f"{WS}/projects/11/tasks", {"id": 9, "name": "T", "estimated_seconds": None},
+     lambda c: c.create_task(1, 11, {"name": "T", "estimated_seconds": 0})),
 ])
 def test_a_write_answered_in_another_spelling_of_the_same_values_is_done(
         mocked: Mock, client: TogglClient, method: str, url: str, answer: Any,
