@@ -186,6 +186,19 @@ def test_unknown_users_and_groups_are_plan_errors_at_their_lines() -> None:
     ]
 
 
+def test_a_group_named_in_a_case_two_live_groups_share_is_ambiguous_not_missing() -> None:
+    spec = _spec(replace(member(group="DESIGN"), source=AT))
+    with pytest.raises(PlanningError) as caught:
+        build_plan(spec, _state(groups=[live_group(7, "Design"), live_group(8, "design")]))
+    assert caught.value.problems == [
+        "spec.yaml:14:11: project 'Globex/Web': member: group 'DESIGN' could be 'Design' (id 7) "
+        "and 'design' (id 8), which differ only in letter case; write the exact spelling of one",
+    ]
+    # The exact spelling of one is no problem.
+    assert build_plan(_spec(member(group="design")),
+                      _state(groups=[live_group(7, "Design"), live_group(8, "design")])).changes
+
+
 def test_a_member_rate_on_a_free_workspace_is_a_plan_error() -> None:
     spec = _spec(replace(member("ana@acme.test", rate=120), source=AT), member("bo@acme.test"))
     with pytest.raises(PlanningError) as caught:

@@ -179,6 +179,13 @@ def resolve_group(ctx: PlanContext, name: str, what: str,
         return pair.live.id if pair.live is not None else NEW_GROUP
     live = directory(ctx).live_group(name)
     if live is None:
+        variants = directory(ctx).groups_by_key.get(name_key(name), [])
+        if len(variants) > 1:  # `DESIGN` against live `Design` and `design`: which one?
+            listed = " and ".join(f"{quoted(escape_name(g.name))} (id {g.id})" for g in variants)
+            ctx.notes.problems.append(
+                f"{at(source)}{what}: group {quoted(escape_name(name))} could be {listed}, "
+                "which differ only in letter case; write the exact spelling of one")
+            return None
         ctx.notes.problems.append(
             f"{at(source)}{what}: group {quoted(escape_name(name))} is neither a group of the "
             "organization nor in `groups:`; add it to `groups:` to create it"
