@@ -220,6 +220,19 @@ def test_every_workspace_kind_is_written_as_the_spec_writes_it() -> None:
     assert list(web)[-2:] == ["members", "tasks"]
 
 
+def test_a_user_without_an_e_mail_is_never_written_as_an_empty_one() -> None:
+    nameless = LiveUser(1, "", "Ana")  # ana, as a server listing her with no e-mail
+    result = export(workspace_live(users=(nameless, *USERS[1:])), include_archived=False,
+                    source="s", now="n")
+    document = yaml.safe_load(result.text)
+    designers = next(group for group in document["groups"] if group["name"] == "Designers")
+    assert designers["members"] == ["Bo@Acme.test"]
+    web = next(project for project in document["projects"] if project["name"] == "Web")
+    assert all(member.get("user") != "" for member in web["members"])
+    assert "- ''" not in result.text and "user: ''" not in result.text
+    assert any("user id 1" in line for line in result.left_out)
+
+
 def test_done_tasks_are_exported_with_the_archived_objects() -> None:
     result = export(workspace_live(), include_archived=False, source="s", now="n")
     assert result.archived_left_out["tasks"] == 1

@@ -62,6 +62,13 @@ def test_members_are_replaced_and_users_of_other_workspaces_kept() -> None:
     assert change.options == {"user_ids": [1, 3, 99], "workspace_ids": [42]}
 
 
+def test_a_user_listed_without_an_e_mail_stays_in_the_group_and_plans_nothing() -> None:
+    # No spec can name a user without an e-mail: the group keeps them, and the plan converges.
+    spec = _spec(group("Designers", ["ana@acme.test"]))
+    state = with_live(live(), users=[*USERS, live_user(4, "")], groups=[live_group(5, "Designers", [1, 4])])
+    assert build_plan(spec, state).changes == ()
+
+
 @pytest.mark.parametrize("live_name, previous", [("designers", ()), ("Design", ("Design",))])
 def test_renames_by_case_and_by_previous_name(live_name: str, previous: tuple[str, ...]) -> None:
     spec = _spec(group("Designers", previous=previous))

@@ -68,7 +68,9 @@ def directory(ctx: PlanContext) -> Directory:
     found = ctx.shared.get("directory")
     if isinstance(found, Directory):
         return found
-    users = ctx.live.users or ()
+    # A user Toggl lists without an e-mail cannot be named by a spec: such a user counts as
+    # outside the workspace (kept in groups, never shown as an empty e-mail).
+    users = [user for user in ctx.live.users or () if user.email.strip()]
     groups = ctx.live.groups or ()
     by_key: dict[str, list[LiveGroup]] = {}
     for group in groups:
