@@ -80,7 +80,9 @@ def split_batch(batch: Batch, indexes: list[int], changes: Sequence[Change]) -> 
 class ProjectWriter(KindWriter):
     def __init__(self, executor: Any) -> None:
         super().__init__(executor)
-        self._creator_may_join = True  # until a new project shows that Toggl adds nobody
+        # Private, public -> whether Toggl may add members to a new project of that kind, until
+        # a first one shows it adds nobody (the web app adds the creator of a private one).
+        self._creator_may_join: dict[bool, bool] = {True: True, False: True}
         live, ids = executor.live, executor.ids
         # Tasks and members name their project by its address after the plan: under its
         # client's new name when the plan renames the client, under its own new name.
@@ -115,24 +117,26 @@ class ProjectWriter(KindWriter):
             same_client = [p for p in changed if p.client_id == client_id and not p.server_deleted_at]
             return find_by_name(same_client, change.name)
 
-        new_id = self.ex.create_once(create, find, change,
-                                     lambda found: self._reconcile(found, change)).id
+        created = self.ex.create_once(create, find, change,
+                                      lambda found: self._reconcile(found, change))
+        new_id = created.id
         self.ex.object_ids[index] = new_id
         self.ex.ids.add_project(change.client, change.name, new_id)
-        if change.options.get("members") == EXCLUSIVE_MEMBERS and self._creator_may_join:
-            self._drop_unlisted_members(change, new_id)
+        private = bool(created.is_private)
+        if change.options.get("members") == EXCLUSIVE_MEMBERS and self._creator_may_join[private]:
+            self._creator_may_join[private] = self._drop_unlisted_members(change, new_id)
 
-    def _drop_unlisted_members(self, change: Change, project_id: int) -> None:
+    def _drop_unlisted_members(self, change: Change, project_id: int) -> bool:
         """Remove the memberships Toggl gave a project this apply created, unless listed.
 
         Toggl's web app makes a project's creator its manager (help center); whether the API
         does is recorded nowhere. If it does, the next plan would remove that membership: one
         read of the new project's members settles it now. A server that adds nobody to the
-        first such project is trusted to add nobody to the others: no read for them.
+        first such project is trusted to add nobody to the others as private (or as public) as
+        it: no read for them. Returns whether Toggl had added anyone.
         """
         joined = [m for m in self.ex.client.list_project_users(self.wid, [project_id])
                   if m.project_id == project_id and m.group_id is None]
-        self._creator_may_join = bool(joined)
         listed = self._listed_user_ids(change)
         for member in joined:
             if member.user_id in listed:
@@ -141,6 +145,7 @@ class ProjectWriter(KindWriter):
             self.ex.emit_note(f"removed the membership Toggl gave {self._user(member.user_id)} "
                               "on the new project: not listed, and unmanaged.members is "
                               "remove", change)
+        return bool(joined)
 
     def _user(self, user_id: int | None) -> str:
         emails = {user.id: user.email for user in self.ex.live.users or ()}

@@ -832,3 +832,24 @@ def test_settings_and_tasks_are_targeted_by_the_addresses_the_plan_prints(
     # Without its group the group member cannot be made: it is dropped, and says why.
     assert "member" not in {c["kind"] for c in excluded["changes"]}
     assert [d["kind"] for d in excluded["targeting"]["dropped"]] == ["member"]
+
+
+def test_a_public_project_created_first_does_not_hide_a_private_one_s_creator(
+        joining: KindsHarness) -> None:
+    # The sandbox (like the web app) adds the creator to private projects only: what a public
+    # project shows says nothing about a private one.
+    path = joining.spec("""\
+projects:
+  - name: Open
+    is_private: false
+    members: []
+  - name: Secret
+    is_private: true
+    members: []
+unmanaged:
+  members: remove
+""")
+    applied = joining.apply(path)
+    assert applied.code == 0, applied.output
+    assert _members_of(joining, "Secret") == {} and _members_of(joining, "Open") == {}
+    _converged(joining, path)
