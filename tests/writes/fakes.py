@@ -76,6 +76,7 @@ class FakeNamed:  # projects and tags: what the writes here need of them
     name: str
     client_id: int | None = None
     at: str | None = AT
+    is_private: bool = True  # projects: Toggl's default for a new one (workspace setting)
 
 
 _WRITES = ("create", "update", "patch", "delete")
@@ -187,8 +188,11 @@ class FakeToggl:
 
     # -------------------------------------------------------------- members
 
-    def list_project_users(self, wid: int) -> list[FakeProjectUser]:
-        return self._call("list_project_users", (wid,), {}, lambda: list(self.project_users.values()))
+    def list_project_users(self, wid: int,
+                           project_ids: Sequence[int] | None = None) -> list[FakeProjectUser]:
+        return self._call("list_project_users", (wid,), {}, lambda: [
+            member for member in self.project_users.values()
+            if project_ids is None or member.project_id in project_ids])
 
     def create_project_user(self, wid: int, project_id: int, user_id: int, manager: bool = False,
                             rate: float | None = None) -> FakeProjectUser:
