@@ -89,8 +89,10 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
             if key not in allowed:
                 yield Issue(file, path + (key,), _unknown_key(key, allowed), at_key=True)
     elif keyword == "required":
+        # `nme: T` is one typo: the unknown key's "did you mean 'name'?" says it all.
+        guessed = _guessed_keys(value, sorted(error.schema.get("properties", {})))
         for key in expected:
-            if key not in value:
+            if key not in value and key not in guessed:
                 yield Issue(file, path, f"missing required key {key!r}")
     elif keyword in ("anyOf", "oneOf") and error.schema.get("title") == _MEMBER_TITLE:
         yield from _explain_member(file, path, value)
@@ -135,6 +137,8 @@ def _explain_member(file: SpecFile, path: tuple[Any, ...], value: Any) -> Iterat
     if not isinstance(value, dict):
         return
     named = [key for key in _MEMBER_REFERENCES if key in value]
+    if not named and set(_MEMBER_REFERENCES) & _guessed_keys(value, _member_keys()):
+        return  # `usr: ana@acme.test`: the unknown key's "did you mean 'user'?" is the message
     if not named:
         yield Issue(file, path, "a member needs user (an e-mail) or group (a group name)")
     elif len(named) == 2:
@@ -148,9 +152,27 @@ def _explain_member(file: SpecFile, path: tuple[Any, ...], value: Any) -> Iterat
                             at_key=True)
 
 
-def _unknown_key(key: str, allowed: list[str]) -> str:
+def _member_keys() -> list[str]:
+    return sorted(load_schema()["$defs"]["member"]["properties"])
+
+
+def _guess(key: str, allowed: list[str]) -> str | None:
+    """The allowed key an unknown one is most likely a typo of."""
     guess = difflib.get_close_matches(key, allowed, n=1)
-    hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+    return guess[0] if guess else None
+
+
+def _guessed_keys(value: Any, allowed: list[str]) -> set[str]:
+    """The allowed keys that the unknown keys of a mapping look like typos of."""
+    if not isinstance(value, dict) or not allowed:
+        return set()
+    return {guess for key in value if key not in allowed
+            and (guess := _guess(str(key), allowed)) is not None}
+
+
+def _unknown_key(key: str, allowed: list[str]) -> str:
+    guess = _guess(key, allowed)
+    hint = f" (did you mean {guess!r}?)" if guess else ""
     return f"unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
 
 

@@ -1,0 +1,52 @@
+"""Hostile and careless input against the workspace kinds of issue 12 (settings, groups, project
+members, tasks, organization, their unmanaged and protected keys): each mistake is exactly one
+message at file:line:column that says what to do, and nothing is silently accepted that would
+surprise at apply time."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.spec import validate_paths
+
+HEAD = "version: 1\nworkspace: W\n"
+
+
+def _messages(write_spec, text: str) -> list[str]:
+    return [str(problem) for problem in validate_paths([write_spec("x.yaml", HEAD + text)])]
+
+
+# ------------------------------------------------------------ one typo, one message
+
+@pytest.mark.parametrize("text, expected", [
+    ("projects:\n  - name: P\n    tasks:\n      - nme: Review\n",
+     "x.yaml:6:9: projects[0] (project 'P'): tasks[0]: nme: unknown key 'nme' (did you mean "
+     "'name'?); allowed keys: active, assignee, delete, estimated_hours, name, previous_names"),
+    ("projects: [{name: P, tasks: [{nme: Review}]}]\n",
+     "x.yaml:3:31: projects[0] (project 'P'): tasks[0]: nme: unknown key 'nme' (did you mean "
+     "'name'?); allowed keys: active, assignee, delete, estimated_hours, name, previous_names"),
+    ("groups:\n  - nmae: Designers\n",
+     "x.yaml:4:5: groups[0]: nmae: unknown key 'nmae' (did you mean 'name'?); allowed keys: "
+     "delete, members, name, previous_names"),
+    ("projects:\n  - name: P\n    members:\n      - usr: ana@acme.test\n",
+     "x.yaml:6:9: projects[0] (project 'P'): members[0]: usr: unknown key 'usr' (did you mean "
+     "'user'?); allowed keys: group, manager, rate, user"),
+    ("projects:\n  - name: P\n    members:\n      - gruop: Designers\n",
+     "x.yaml:6:9: projects[0] (project 'P'): members[0]: gruop: unknown key 'gruop' (did you "
+     "mean 'group'?); allowed keys: group, manager, rate, user"),
+    ("clients:\n  - nme: Globex\n",
+     "x.yaml:4:5: clients[0]: nme: unknown key 'nme' (did you mean 'name'?); allowed keys: "
+     "archived, delete, name, notes, previous_names"),
+], ids=["task", "task in flow style", "group", "member user", "member group", "client"])
+def test_a_misspelt_required_key_is_one_message_not_also_a_missing_key(write_spec, text,
+                                                                        expected):
+    """`nme: Review` used to add `missing required key 'name'` (or `a member needs user or
+    group`) at the same place: two messages for one typo."""
+    assert _messages(write_spec, text) == [expected]
+
+
+def test_a_missing_name_beside_an_unrelated_unknown_key_is_still_two_problems(write_spec):
+    assert _messages(write_spec, "projects: [{name: P, tasks: [{due: x}]}]\n") == [
+        "x.yaml:3:30: projects[0] (project 'P'): tasks[0]: missing required key 'name'",
+        "x.yaml:3:31: projects[0] (project 'P'): tasks[0]: due: unknown key 'due'; allowed "
+        "keys: active, assignee, delete, estimated_hours, name, previous_names"]
