@@ -50,3 +50,21 @@ def test_a_missing_name_beside_an_unrelated_unknown_key_is_still_two_problems(wr
         "x.yaml:3:30: projects[0] (project 'P'): tasks[0]: missing required key 'name'",
         "x.yaml:3:31: projects[0] (project 'P'): tasks[0]: due: unknown key 'due'; allowed "
         "keys: active, assignee, delete, estimated_hours, name, previous_names"]
+
+
+# ------------------------------------------------------------ anchors, aliases and merges
+
+def test_a_bad_value_merged_into_two_tasks_is_one_message(write_spec):
+    text = ("projects:\n  - name: P\n    tasks:\n      - &base {name: T, estimated_hours: -3}\n"
+            "      - <<: *base\n        name: T2\n")
+    assert _messages(write_spec, text) == [
+        "x.yaml:6:42: projects[0] (project 'P'): tasks[0] (task 'T'): estimated_hours: "
+        "expected a number >= 0, got -3"]
+
+
+def test_a_bad_e_mail_aliased_into_two_groups_is_one_message(write_spec):
+    text = ("groups:\n  - name: A\n    members: &people [\"ana\\u200b@acme.test\", bo]\n"
+            "  - name: B\n    members: *people\n")
+    messages = _messages(write_spec, text)
+    assert [message.split(": ")[0] for message in messages] == ["x.yaml:5:23", "x.yaml:5:46"]
+    assert "U+200B" in messages[0] and "got 'bo'" in messages[1]
