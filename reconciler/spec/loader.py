@@ -429,6 +429,8 @@ class _TreeBuilder:
     def _odd_key(self, owner: MappingNode, key_node: Node, value_node: Node,
                  merges: list[Node]) -> None:
         if key_node.tag == MERGE_TAG:
+            if merges:  # a second `<<` would be dropped silently: YAML holds each key once
+                self._duplicate_key(owner, key_node, MERGE_TAG)
             merges.append(value_node)
             return
         if isinstance(key_node, ScalarNode):
@@ -438,12 +440,13 @@ class _TreeBuilder:
             message = "a key must be plain text, not a list or mapping"
         self.problems.append((owner, None, key_node, message))
 
-    def _duplicate_key(self, owner: MappingNode, key_node: ScalarNode) -> None:
-        first = next(k for k, _ in owner.value if k.value == key_node.value and k.tag == STR_TAG)
+    def _duplicate_key(self, owner: MappingNode, key_node: Node, tag: str = STR_TAG) -> None:
+        first = next(k for k, _ in owner.value if k.value == key_node.value and k.tag == tag)
         line, column = position(first)
-        self.problems.append((owner, key_node.value, key_node,
+        hint = " (merge several mappings with `<<: [*a, *b]`)" if tag == MERGE_TAG else ""
+        self.problems.append((owner, key_node.value if tag == STR_TAG else None, key_node,
                               f"duplicate key {key_node.value!r}: already set at line {line}, "
-                              f"column {column}; a mapping holds each key once"))
+                              f"column {column}; a mapping holds each key once{hint}"))
 
     def _merge(self, result: dict[str, Any], merges: list[Node], depth: int) -> None:
         # YAML merge keys: keys written in the mapping win, then earlier merged mappings.

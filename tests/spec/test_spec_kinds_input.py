@@ -68,3 +68,15 @@ def test_a_bad_e_mail_aliased_into_two_groups_is_one_message(write_spec):
     messages = _messages(write_spec, text)
     assert [message.split(": ")[0] for message in messages] == ["x.yaml:5:23", "x.yaml:5:46"]
     assert "U+200B" in messages[0] and "got 'bo'" in messages[1]
+
+
+def test_two_merge_keys_in_one_mapping_are_a_duplicate_key(write_spec):
+    """The second `<<` was dropped silently: `rounding: 0` never reached the plan."""
+    assert _messages(write_spec, "settings:\n  <<: {rounding: 1}\n  <<: {rounding: 0}\n") == [
+        "x.yaml:5:3: settings: duplicate key '<<': already set at line 4, column 3; a mapping "
+        "holds each key once (merge several mappings with `<<: [*a, *b]`)"]
+
+
+def test_a_list_of_merged_mappings_is_fine(write_spec):
+    text = "groups:\n  - <<: [{name: A}, {members: [ana@acme.test]}]\n"
+    assert _messages(write_spec, text) == []
