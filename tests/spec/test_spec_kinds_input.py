@@ -80,3 +80,19 @@ def test_two_merge_keys_in_one_mapping_are_a_duplicate_key(write_spec):
 def test_a_list_of_merged_mappings_is_fine(write_spec):
     text = "groups:\n  - <<: [{name: A}, {members: [ana@acme.test]}]\n"
     assert _messages(write_spec, text) == []
+
+
+# ------------------------------------------------------------ what a message advises
+
+def test_a_str_tag_on_a_number_is_blamed_on_the_tag(write_spec):
+    """It used to say YAML 1.1 reads `1` as text and advise an exponent for an integer key."""
+    assert _messages(write_spec, "settings:\n  rounding: !!str 1\n") == [
+        "x.yaml:4:13: settings: rounding: expected an integer, got '1' (the !!str tag makes "
+        "YAML read 1 as text: remove the tag)"]
+
+
+def test_an_infinite_exponent_says_why_it_is_text(write_spec):
+    assert _messages(write_spec, "settings:\n  default_hourly_rate: 1e309\n") == [
+        "x.yaml:4:24: settings: default_hourly_rate: expected a number or null, got '1e309' "
+        "(YAML 1.1 reads the unquoted 1e309 as text, and as a number it would be infinite: "
+        "write a number within the range this key takes)"]
