@@ -69,6 +69,7 @@ def workspace_kind_issues(files: Sequence[SpecFile], trusted: Sequence[bool],
                           projects: Sequence[Entry], groups: Sequence[Entry]) -> list[Issue]:
     """Every cross-entry problem of the workspace kinds in the files of ONE workspace."""
     issues: list[Issue] = list(_organization_disagreements(files, trusted))
+    issues += [issue for file in files for issue in _member_patterns_matching_nothing(file)]
     known = _GroupNames(groups)
     for project in projects:
         if "tasks" not in project.body and "members" not in project.body:
@@ -180,3 +181,29 @@ def _organization_disagreements(files: Sequence[SpecFile],
             yield Issue(file, ("organization",), f"{describe(organization)} here, but "
                         f"{describe(first[1])} at {where(first[0], ('organization',))}: the "
                         "files of one workspace must agree on organization")
+
+
+# What a member's protection address holds after its project's: `user:<e-mail>` or
+# `group:<name>` (engine.safety.protected_address); a pattern matches either it or the whole.
+_MEMBER_KEY_PREFIXES = ("user:", "group:")
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
+def _member_patterns_matching_nothing(file: SpecFile) -> Iterator[Issue]:
+    """`protected.members: [ana@acme.test]` or `[Globex/Website]` protects no member at all
+    (a member is `Client/Project/user:e-mail` or `.../group:Name`), so the removal it was
+    written against would go ahead at apply time: refuse it and say how to write it."""
+    protected = file.data.get("protected")
+    patterns = protected.get("members") if isinstance(protected, dict) else None
+    if not isinstance(patterns, list):
+        return
+    for index, pattern in enumerate(patterns):
+        if not isinstance(pattern, str) or _GLOB_CHARACTERS & set(pattern):
+            continue
+        if any(prefix in pattern.lower() for prefix in _MEMBER_KEY_PREFIXES):
+            continue
+        example = (f"'*/user:{pattern}' (this user on every project)" if "@" in pattern
+                   else f"'{pattern}/*' (every member of that project)")
+        yield Issue(file, ("protected", "members", index), f"{describe(pattern)} protects no "
+                    "member: a member's address is Client/Project/user:e-mail or "
+                    f"Client/Project/group:Name; write {example}")

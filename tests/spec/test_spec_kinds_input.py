@@ -96,3 +96,25 @@ def test_an_infinite_exponent_says_why_it_is_text(write_spec):
         "x.yaml:4:24: settings: default_hourly_rate: expected a number or null, got '1e309' "
         "(YAML 1.1 reads the unquoted 1e309 as text, and as a number it would be infinite: "
         "write a number within the range this key takes)"]
+
+
+# ------------------------------------------------------------ protection that protects nothing
+
+@pytest.mark.parametrize("pattern, advice", [
+    ("ana@acme.test", "write '*/user:ana@acme.test' (this user on every project)"),
+    ("Globex/Website", "write 'Globex/Website/*' (every member of that project)"),
+])
+def test_a_member_pattern_that_can_match_no_member_is_refused(write_spec, pattern, advice):
+    """A member's address always ends in user:<e-mail> or group:<name>: without either, and
+    without a glob, the pattern protects nothing and the removal goes ahead at apply."""
+    assert _messages(write_spec, f"protected:\n  members: [{pattern}]\n") == [
+        f"x.yaml:4:13: protected: members[0]: '{pattern}' protects no member: a member's "
+        "address is Client/Project/user:e-mail or Client/Project/group:Name; " + advice]
+
+
+@pytest.mark.parametrize("pattern", [
+    "*/user:ana@acme.test", "Globex/*", "user:ana@acme.test", "USER:Ana@acme.test",
+    "Globex/Website/group:Designers", "*ana@acme.test",
+])
+def test_member_patterns_that_can_match_are_accepted(write_spec, pattern):
+    assert _messages(write_spec, f"protected:\n  members: [\"{pattern}\"]\n") == []
