@@ -118,3 +118,34 @@ def test_a_member_pattern_that_can_match_no_member_is_refused(write_spec, patter
 ])
 def test_member_patterns_that_can_match_are_accepted(write_spec, pattern):
     assert _messages(write_spec, f"protected:\n  members: [\"{pattern}\"]\n") == []
+
+
+# ------------------------------------------------------------ an empty value
+
+@pytest.mark.parametrize("text, expected", [
+    ("settings:\n  rounding:\n",
+     "x.yaml:4:12: settings: rounding: expected an integer, got null (to keep the live value, "
+     "leave rounding out of settings)"),
+    ("settings:\n  reports_collapse: null\n",
+     "x.yaml:4:21: settings: reports_collapse: expected true or false, got null (to keep the "
+     "live value, leave reports_collapse out of settings)"),
+    ("projects:\n  - name: P\n    members:\n",
+     "x.yaml:5:13: projects[0] (project 'P'): members: expected a list, got null (write "
+     "`members: []` for none, or leave members out to leave the project's members as they are "
+     "live)"),
+    ("projects:\n  - name: P\n    tasks:\n",
+     "x.yaml:5:11: projects[0] (project 'P'): tasks: expected a list, got null (write "
+     "`tasks: []` for none, or leave tasks out to leave the project's tasks as they are live)"),
+    ("groups:\n  - name: G\n    members:\n",
+     "x.yaml:5:13: groups[0] (group 'G'): members: expected a list, got null (write "
+     "`members: []` for none, or leave members out to leave the group's members as they are "
+     "live)"),
+], ids=["a setting", "a boolean setting", "project members", "project tasks", "group members"])
+def test_a_key_left_empty_says_what_leaving_it_out_means(write_spec, text, expected):
+    """`members:` with nothing after it: null is not a list, and the two ways to fix it
+    mean different things (`[]` manages the members as none; no key leaves them alone)."""
+    assert _messages(write_spec, text) == [expected]
+
+
+def test_the_hourly_rate_takes_null(write_spec):
+    assert _messages(write_spec, "settings:\n  default_hourly_rate: null\n") == []

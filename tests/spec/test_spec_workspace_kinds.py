@@ -234,7 +234,8 @@ SCHEMA_CASES = [
      ["x.yaml:3:30: settings: default_currency: 'eur' is not an ISO 4217 currency code (write "
       "it as 'EUR': codes are upper case); expected one such as EUR, USD, GBP"]),
     ("no null currency", "settings: {default_currency: null}\n",
-     ["x.yaml:3:30: settings: default_currency: expected a string, got null"]),
+     ["x.yaml:3:30: settings: default_currency: expected a string, got null (to keep the "
+      "live value, leave default_currency out of settings)"]),
     ("hourly rate too high", "settings: {default_hourly_rate: 10000000.5}\n",
      ["x.yaml:3:33: settings: default_hourly_rate: expected a number <= 10,000,000, got "
       "10000000.5 (a bound chosen to stay inside what Toggl stores)"]),
