@@ -103,7 +103,8 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
     elif keyword == "type":
         types = [expected] if isinstance(expected, str) else list(expected)
         yield Issue(file, path, f"expected {_words(types)}, got {describe(value)}"
-                    f"{_entry_hint(path, types, value)}", quote_hint=_may_quote(path, types),
+                    f"{_entry_hint(path, types, value)}{_null_hint(path, value)}",
+                    quote_hint=_may_quote(path, types),
                     number_hint=bool({"number", "integer"} & set(types)))
     else:
         yield Issue(file, path, _keyword_message(keyword, expected, value, path))
@@ -130,6 +131,20 @@ def _entry_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
     if len(path) != 2 or path[0] not in ("clients", "projects", "groups"):
         return ""
     return f" (an entry is a mapping: write `- name: {value}`)"
+
+
+def _null_hint(path: tuple[Any, ...], value: Any) -> str:
+    """`members:` or `rounding:` left empty: null is no value these keys take, and what
+    leaving the key out means differs from what an empty list means."""
+    if value is not None or not path:
+        return ""
+    if len(path) == 2 and path[0] == "settings":
+        return f" (to keep the live value, leave {path[1]} out of settings)"
+    if path[-1] in ("members", "tasks") and len(path) == 3 and path[0] in ("projects", "groups"):
+        kind = "project" if path[0] == "projects" else "group"
+        return (f" (write `{path[-1]}: []` for none, or leave {path[-1]} out to leave the "
+                f"{kind}'s {path[-1]} as they are live)")
+    return ""
 
 
 def _explain_member(file: SpecFile, path: tuple[Any, ...], value: Any) -> Iterator[Issue]:
