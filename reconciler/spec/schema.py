@@ -87,7 +87,7 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
         allowed = sorted(error.schema.get("properties", {}))
         for key in value:
             if key not in allowed:
-                yield Issue(file, path + (key,), _unknown_key(key, allowed), at_key=True)
+                yield Issue(file, path + (key,), _unknown_key(key, allowed, path), at_key=True)
     elif keyword == "required":
         # `nme: T` is one typo: the unknown key's "did you mean 'name'?" says it all.
         guessed = _guessed_keys(value, sorted(error.schema.get("properties", {})))
@@ -185,7 +185,19 @@ def _guessed_keys(value: Any, allowed: list[str]) -> set[str]:
             and (guess := _guess(str(key), allowed)) is not None}
 
 
-def _unknown_key(key: str, allowed: list[str]) -> str:
+# Project keys that defaults.project leaves out on purpose, and why.
+_PER_PROJECT_ONLY = {
+    "members": "who may track is written per project, so that a file's defaults never hand "
+               "the same people to every project by accident",
+    "tasks": "tasks are written per project, so that a file's defaults never give every "
+             "project the same tasks by accident",
+}
+
+
+def _unknown_key(key: str, allowed: list[str], path: tuple[Any, ...] = ()) -> str:
+    if path == ("defaults", "project") and key in _PER_PROJECT_ONLY:
+        return (f"{key} cannot be a default: {_PER_PROJECT_ONLY[key]}; move it to the "
+                "project entries that need it")
     guess = _guess(key, allowed)
     hint = f" (did you mean {guess!r}?)" if guess else ""
     return f"unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"

@@ -327,12 +327,12 @@ SCHEMA_CASES = [
      ["x.yaml:3:40: projects[0] (project 'P'): tasks[0] (task 'T'): due: unknown key 'due'; "
       "allowed keys: active, assignee, delete, estimated_hours, name, previous_names"]),
     ("members in project defaults", "defaults: {project: {members: [], tasks: []}}\n",
-     ["x.yaml:3:22: defaults: project: members: unknown key 'members'; allowed keys: active, "
-      "auto_estimates, billable, client, color, currency, estimated_hours, is_private, rate, "
-      "template",
-      "x.yaml:3:35: defaults: project: tasks: unknown key 'tasks'; allowed keys: active, "
-      "auto_estimates, billable, client, color, currency, estimated_hours, is_private, rate, "
-      "template"]),
+     ["x.yaml:3:22: defaults: project: members: members cannot be a default: who may track "
+      "is written per project, so that a file's defaults never hand the same people to every "
+      "project by accident; move it to the project entries that need it",
+      "x.yaml:3:35: defaults: project: tasks: tasks cannot be a default: tasks are written per "
+      "project, so that a file's defaults never give every project the same tasks by "
+      "accident; move it to the project entries that need it"]),
     ("unmanaged groups cannot be archived", "unmanaged: {groups: archive}\n",
      ["x.yaml:3:21: unmanaged: groups: expected one of ignore, delete; got 'archive'"]),
     ("unmanaged members are removed, not deleted", "unmanaged: {members: delete}\n",
