@@ -117,11 +117,21 @@ def _may_quote(path: tuple[Any, ...], types: list[str]) -> bool:
     """Whether quoting the value could help: not where the value must be a code or an e-mail."""
     if "string" not in types or (path and path[-1] in _UNQUOTABLE):
         return False
-    return not (len(path) == 4 and path[0] == "groups" and path[2] == "members")
+    return not _is_group_member(path)
+
+
+def _is_group_member(path: tuple[Any, ...]) -> bool:
+    return len(path) == 4 and path[0] == "groups" and path[2] == "members"
 
 
 def _entry_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
-    """`clients: [Globex]`: an entry written as a bare name where a mapping is wanted."""
+    """`clients: [Globex]`: an entry written as a bare name where a mapping is wanted; a
+    group's member written the way a project's is (`- user: ana@acme.test`)."""
+    if _is_group_member(path) and isinstance(value, dict) and len(value) == 1:
+        [written] = value.values()
+        if isinstance(written, str):
+            return (f" (a group's members are e-mails, without user: or other keys: write "
+                    f"`- {written}`)")
     if "object" not in types or not isinstance(value, str):
         return ""
     if len(path) == 4 and path[0] == "projects" and path[2] == "members":

@@ -149,3 +149,16 @@ def test_a_key_left_empty_says_what_leaving_it_out_means(write_spec, text, expec
 
 def test_the_hourly_rate_takes_null(write_spec):
     assert _messages(write_spec, "settings:\n  default_hourly_rate: null\n") == []
+
+
+@pytest.mark.parametrize("text, column", [
+    ("groups:\n  - name: G\n    members:\n      - user: ana@acme.test\n", "6:9"),
+    ("groups: [{name: G, members: [{user: ana@acme.test}]}]\n", "3:30"),
+])
+def test_a_group_member_written_like_a_project_member_says_how_to_write_it(write_spec, text,
+                                                                           column):
+    """A project's members are `- user: e-mail`, a group's are bare e-mails: the mix-up read
+    'expected a string, got a mapping' and stopped there."""
+    assert _messages(write_spec, text) == [
+        f"x.yaml:{column}: groups[0] (group 'G'): members[0]: expected a string, got a mapping "
+        "(a group's members are e-mails, without user: or other keys: write `- ana@acme.test`)"]
