@@ -136,7 +136,8 @@ def _plain_entry(entry: dict[str, Any]) -> bool:
     return (type(name) is str and name.isascii() and name.isprintable()
             and (client is None or (type(client) is str and client.isascii()
                                     and client.isprintable()))
-            and "previous_names" not in entry and "assignee" not in entry)
+            and "previous_names" not in entry and "assignee" not in entry
+            and "move_from" not in entry)
 
 
 def _entry_slots(entry: dict[str, Any], path: DataPath) -> Iterator[Slot]:
@@ -144,6 +145,8 @@ def _entry_slots(entry: dict[str, Any], path: DataPath) -> Iterator[Slot]:
         yield entry, "name", path + ("name",), _LIMITED
     if "client" in entry:
         yield entry, "client", path + ("client",), _MATCHED
+    if "move_from" in entry:  # a project's: an address, matched against live names
+        yield entry, "move_from", path + ("move_from",), _MATCHED
     if "assignee" in entry:  # a task's
         yield entry, "assignee", path + ("assignee",), _EMAIL
     previous = entry.get("previous_names")

@@ -162,3 +162,13 @@ def test_a_group_member_written_like_a_project_member_says_how_to_write_it(write
     assert _messages(write_spec, text) == [
         f"x.yaml:{column}: groups[0] (group 'G'): members[0]: expected a string, got a mapping "
         "(a group's members are e-mails, without user: or other keys: write `- ana@acme.test`)"]
+
+
+def test_an_invisible_character_in_move_from_is_refused(write_spec):
+    """Every other name a spec matches against live names was checked; move_from was not, so
+    'Glo\\u200bbex/P' matched nothing and the project was created anew instead of moved."""
+    assert _messages(write_spec, "projects:\n  - name: P\n    move_from: \"Glo\\u200bbex/P\"\n") == [
+        "x.yaml:5:16: projects[0] (project 'P'): move_from: name 'Glo\\u200bbex/P' contains "
+        "invisible or control character U+200B (ZERO WIDTH SPACE) at character 4; a reviewer "
+        "cannot see it, so two different names would look the same: remove it (or write a "
+        "plain space)"]
