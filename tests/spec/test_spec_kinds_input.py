@@ -120,6 +120,41 @@ def test_member_patterns_that_can_match_are_accepted(write_spec, pattern):
     assert _messages(write_spec, f"protected:\n  members: [\"{pattern}\"]\n") == []
 
 
+
+CLIENTS = "clients: [{name: Globex}]\nprojects:\n  - {name: Website, client: Globex}\n  - {name: Solo}\n"
+
+
+@pytest.mark.parametrize("section, pattern, kind, fixed", [
+    ("tasks", "Website/*", "task", "Globex/Website/*"),
+    ("tasks", "Website/Review", "task", "Globex/Website/Review"),
+    ("members", "Website/*", "member", "Globex/Website/*"),
+    ("members", "Website/user:ana@acme.test", "member", "Globex/Website/user:ana@acme.test"),
+])
+def test_a_pattern_leaving_out_the_projects_client_is_refused(write_spec, section, pattern,
+                                                               kind, fixed):
+    """A task's or member's address starts with its project's address, client included:
+    'Website/*' covers nothing of Globex/Website, and its tasks were deleted all the same."""
+    assert _messages(write_spec, CLIENTS + f"protected:\n  {section}: [\"{pattern}\"]\n") == [
+        f"x.yaml:8:{len(section) + 6}: protected: {section}[0]: '{pattern}' protects no {kind} "
+        f"of project 'Globex/Website': a {kind}'s address starts with its project's client; "
+        f"write '{fixed}'"]
+
+
+def test_a_client_from_the_files_defaults_counts(write_spec):
+    text = ("clients: [{name: Globex}]\ndefaults: {project: {client: Globex}}\n"
+            "projects: [{name: Website}]\nprotected: {tasks: [Website/Review]}\n")
+    [message] = _messages(write_spec, text)
+    assert "write 'Globex/Website/Review'" in message
+
+
+@pytest.mark.parametrize("pattern", [
+    "Globex/Website/*", "Solo/*", "Unlisted/*", "*/Review", "Review", "Web*/Review",
+])
+def test_task_patterns_that_can_match_are_accepted(write_spec, pattern):
+    """A project without a client, one the spec does not list (it may be client-less live),
+    globs and bare task names are left alone."""
+    assert _messages(write_spec, CLIENTS + f"protected:\n  tasks: [\"{pattern}\"]\n") == []
+
 # ------------------------------------------------------------ an empty value
 
 @pytest.mark.parametrize("text, expected", [
