@@ -102,7 +102,8 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
     elif keyword == "type":
         types = [expected] if isinstance(expected, str) else list(expected)
         yield Issue(file, path, f"expected {_words(types)}, got {describe(value)}"
-                    f"{_entry_hint(path, types, value)}{_null_hint(path, value)}",
+                    f"{_entry_hint(path, types, value)}{_null_hint(path, value)}"
+                    f"{_list_hint(path, types, value)}",
                     quote_hint=_may_quote(path, types),
                     number_hint=bool({"number", "integer"} & set(types)))
     else:
@@ -140,6 +141,37 @@ def _entry_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
     if len(path) != 2 or path[0] not in ("clients", "projects", "groups"):
         return ""
     return f" (an entry is a mapping: write `- name: {value}`)"
+
+
+# Where a value needs quotes inside a YAML flow list (`[a, b]`): anywhere, or at its start.
+_FLOW_SPECIALS = frozenset(":#,[]{}'\"\\")
+_FLOW_STARTS = frozenset("*&!|>%@`-? ")
+
+
+def _flow_scalar(value: str) -> str:
+    """The value as it can be written inside `[...]`: plain when it may be, else quoted."""
+    if value and not (_FLOW_SPECIALS & set(value)) and value[0] not in _FLOW_STARTS \
+            and value.isprintable():
+        return value
+    # A JSON string is a YAML double-quoted one; an invisible character is shown escaped.
+    return json.dumps(value, ensure_ascii=not value.isprintable())
+
+
+def _list_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
+    """`previous_names: Old` or `tasks: Review`: one name where a list is wanted."""
+    if types != ["array"] or not isinstance(value, str) or not path or len(value) > 60:
+        return ""
+    value = _flow_scalar(value)
+    if path in (("groups",), ("clients",), ("projects",)):
+        item = f"{{name: {value}}}"
+    elif len(path) == 3 and path[0] == "projects" and path[2] == "members":
+        item = f"{{{'user' if '@' in value else 'group'}: {value}}}"
+    elif path[-1] in ("previous_names", "tasks", "tags") or path[0] == "protected" or (
+            path[0] == "groups" and path[-1] == "members"):
+        item = value
+    else:
+        return ""
+    return f" (a list, even of one: write `{path[-1]}: [{item}]`)"
 
 
 def _null_hint(path: tuple[Any, ...], value: Any) -> str:

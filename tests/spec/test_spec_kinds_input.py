@@ -207,3 +207,36 @@ def test_an_invisible_character_in_move_from_is_refused(write_spec):
         "invisible or control character U+200B (ZERO WIDTH SPACE) at character 4; a reviewer "
         "cannot see it, so two different names would look the same: remove it (or write a "
         "plain space)"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("groups: Designers\n", "x.yaml:3:9: groups: expected a list, got 'Designers' (a list, "
+     "even of one: write `groups: [{name: Designers}]`)"),
+    ("groups: [{name: G, members: ana@acme.test}]\n",
+     "x.yaml:3:29: groups[0] (group 'G'): members: expected a list, got 'ana@acme.test' (a "
+     "list, even of one: write `members: [ana@acme.test]`)"),
+    ("groups: [{name: G, previous_names: Old}]\n",
+     "x.yaml:3:36: groups[0] (group 'G'): previous_names: expected a list, got 'Old' (a list, "
+     "even of one: write `previous_names: [Old]`)"),
+    ("projects: [{name: P, members: Designers}]\n",
+     "x.yaml:3:31: projects[0] (project 'P'): members: expected a list, got 'Designers' (a "
+     "list, even of one: write `members: [{group: Designers}]`)"),
+    ("projects: [{name: P, tasks: Review}]\n",
+     "x.yaml:3:29: projects[0] (project 'P'): tasks: expected a list, got 'Review' (a list, "
+     "even of one: write `tasks: [Review]`)"),
+    ("protected: {tasks: 'Globex/*'}\n",
+     "x.yaml:3:20: protected: tasks: expected a list, got 'Globex/*' (a list, even of one: "
+     "write `tasks: [Globex/*]`)"),
+    ("protected: {groups: 'Team: A'}\n",
+     "x.yaml:3:21: protected: groups: expected a list, got 'Team: A' (a list, even of one: "
+     "write `groups: [\"Team: A\"]`)"),
+    ("protected: {members: '*/user:a@b.c'}\n",
+     "x.yaml:3:22: protected: members: expected a list, got '*/user:a@b.c' (a list, even of "
+     "one: write `members: [\"*/user:a@b.c\"]`)"),
+    ("projects: [{name: P, tasks: \"Re\\u200bview\"}]\n",
+     "x.yaml:3:29: projects[0] (project 'P'): tasks: expected a list, got 'Re\\u200bview' (a "
+     "list, even of one: write `tasks: [\"Re\\u200bview\"]`)"),
+], ids=["groups", "group members", "previous names", "project members", "tasks", "protected",
+        "a name needing quotes", "a glob starting with *", "an invisible character"])
+def test_one_name_where_a_list_is_wanted_shows_the_list(write_spec, text, expected):
+    assert _messages(write_spec, text) == [expected]

@@ -301,7 +301,8 @@ SCHEMA_CASES = [
      ["x.yaml:3:44: projects[0] (project 'P'): members[0] (user 'a@b'): role: unknown key "
       "'role'; allowed keys: group, manager, rate, user"]),
     ("members not a list", "projects: [{name: P, members: a@b}]\n",
-     ["x.yaml:3:31: projects[0] (project 'P'): members: expected a list, got 'a@b'"]),
+     ["x.yaml:3:31: projects[0] (project 'P'): members: expected a list, got 'a@b' (a list, "
+      "even of one: write `members: [{user: a@b}]`)"]),
     ("task estimate fractional", "projects: [{name: P, tasks: [{name: T, estimated_hours: 1.5}]}]\n",
      ["x.yaml:3:57: projects[0] (project 'P'): tasks[0] (task 'T'): estimated_hours: expected "
       "an integer or null, got 1.5"]),
