@@ -305,18 +305,47 @@ def _tab_problem(path: str, tab_lines: list[tuple[int, int]]) -> SpecProblem:
 # ---------------------------------------------------------------------------- nodes -> data
 
 
+class _Surprising(ValueError):
+    """A number YAML 1.1 reads other than its reader would: the message says how to write it."""
+
+
 def _build_int(node: ScalarNode) -> int:
     text = node.value
     if text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
-        return int(text)  # the common case; YAML 1.1 forms (0o17, 1_000, 1:30) go the long way
-    return _SAFE.construct_yaml_int(node)
+        return int(text)  # the common case; YAML 1.1 forms (0x1f, 1_000, 010) go the long way
+    number = _SAFE.construct_yaml_int(node)
+    _refuse_surprising(text, number)
+    return number
 
 
 def _build_float(node: ScalarNode) -> float:
     number = _SAFE.construct_yaml_float(node)
     if not math.isfinite(number):
         raise ValueError("not finite")
+    _refuse_surprising(node.value, number)
     return number
+
+
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+
+
+def _refuse_surprising(text: str, number: float) -> None:
+    """`estimated_hours: 1:30` is 90 to YAML 1.1 (base 60, as in a time) and `rate: 010` is 8
+    (octal): accepted, they would reach Toggl as numbers nobody reviewing the spec sees."""
+    shown = _number(number)
+    if ":" in text:
+        raise _Surprising(f"YAML 1.1 reads the unquoted {text} as the base-60 number {shown} (as "
+                          f"in a time of day): write \"{text}\" in quotes for text, or {shown} "
+                          "for that number")
+    decimal = text.replace("_", "")
+    if _OCTAL.fullmatch(text) and int(decimal, 10) != number:
+        raise _Surprising(f"YAML 1.1 reads the unquoted {text} as the octal number {shown} "
+                          f"(a leading 0): write {int(decimal, 10)} without the leading zero, "
+                          f"or \"{text}\" in quotes for text")
+
+
+def _number(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else repr(number)
 
 
 _SCALAR_BUILDERS = {
@@ -385,6 +414,9 @@ class _TreeBuilder:
             return self._unsupported_tag(node)
         try:
             return builder(node)
+        except _Surprising as surprising:
+            self.problems.append((node, None, node, str(surprising)))
+            return None
         except (ValueError, KeyError, OverflowError, yaml.YAMLError):
             word = _SCALAR_WORDS.get(node.tag, "a value")
             self.problems.append((node, None, node, f"{describe(node.value)} is not {word}"))

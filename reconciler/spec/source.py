@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Union
 
@@ -27,6 +28,7 @@ ENTRY_KINDS = {"clients": "client", "projects": "project", "tags": "tag", "group
 # The lists inside a project entry, labelled like entries in breadcrumbs
 # (`projects[0] (project 'P'): tasks[1] (task 'Wireframes')`).
 _PROJECT_LISTS = {"tasks": "task", "members": "member"}
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
 _RESOLVER = Resolver()  # YAML 1.1's implicit types, to tell a tag written on a value apart
 _TAG_WORDS = {
     "tag:yaml.org,2002:bool": "a boolean",
@@ -273,6 +275,10 @@ def _number_text_hint(node: Node) -> str:
         return ""
     if _explicit_tag(node):  # `!!str 1`: text because of its tag, not because of YAML 1.1
         return _tag_hint(node, "text")
+    if _LEADING_ZERO.fullmatch(node.value):  # `08`: an octal number with a digit octal lacks
+        return (f" (YAML 1.1 reads the unquoted {node.value} as text: a leading 0 makes an "
+                f"octal number, which has no digit 8 or 9; write {int(number)} without the "
+                "leading zero)")
     if not math.isfinite(number):  # `1e309`: text to YAML 1.1, and infinite as a number
         return (f" (YAML 1.1 reads the unquoted {node.value} as text, and as a number it "
                 "would be infinite: write a number within the range this key takes)")

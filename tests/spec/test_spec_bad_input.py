@@ -91,8 +91,8 @@ CASES = [
      ["x.yaml:4:11: clients[0]: name: expected a string, got false (YAML reads the unquoted "
       'no as a boolean: write "no" in quotes)']),
     ("yaml 1.1 sexagesimal", HEAD + "tags: [1:30]\n",
-     ["x.yaml:3:8: tags[0]: expected a string or a mapping, got 90 (YAML reads the unquoted "
-      '1:30 as a number: write "1:30" in quotes)']),
+     ["x.yaml:3:8: tags[0]: YAML 1.1 reads the unquoted 1:30 as the base-60 number 90 (as in "
+      'a time of day): write "1:30" in quotes for text, or 90 for that number']),
     ("yaml date", HEAD + "projects:\n  - name: 2024-01-31\n",
      ["x.yaml:4:11: projects[0]: name: expected a string, got the date 2024-01-31 (YAML reads "
       'the unquoted 2024-01-31 as a date: write "2024-01-31" in quotes)']),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.spec import validate_paths
+from reconciler.spec import load_specs, validate_paths
 
 HEAD = "version: 1\nworkspace: W\n"
 
@@ -240,3 +240,41 @@ def test_an_invisible_character_in_move_from_is_refused(write_spec):
         "a name needing quotes", "a glob starting with *", "an invisible character"])
 def test_one_name_where_a_list_is_wanted_shows_the_list(write_spec, text, expected):
     assert _messages(write_spec, text) == [expected]
+
+
+# ------------------------------------------------------------ numbers YAML 1.1 reads its own way
+
+@pytest.mark.parametrize("text, expected", [
+    ("projects: [{name: P, tasks: [{name: T, estimated_hours: 1:30}]}]\n",
+     "x.yaml:3:57: projects[0] (project 'P'): tasks[0] (task 'T'): estimated_hours: YAML 1.1 "
+     "reads the unquoted 1:30 as the base-60 number 90 (as in a time of day): write \"1:30\" "
+     "in quotes for text, or 90 for that number"),
+    ("projects: [{name: P, members: [{user: a@b.c, rate: 010}]}]\n",
+     "x.yaml:3:52: projects[0] (project 'P'): members[0] (user 'a@b.c'): rate: YAML 1.1 reads "
+     "the unquoted 010 as the octal number 8 (a leading 0): write 10 without the leading zero, "
+     "or \"010\" in quotes for text"),
+    ("settings: {rounding_minutes: 015}\n",
+     "x.yaml:3:30: settings: rounding_minutes: YAML 1.1 reads the unquoted 015 as the octal "
+     "number 13 (a leading 0): write 15 without the leading zero, or \"015\" in quotes for "
+     "text"),
+    ("settings: {default_hourly_rate: 1:30.5}\n",
+     "x.yaml:3:33: settings: default_hourly_rate: YAML 1.1 reads the unquoted 1:30.5 as the "
+     "base-60 number 90.5 (as in a time of day): write \"1:30.5\" in quotes for text, or 90.5 "
+     "for that number"),
+    ("settings: {rounding_minutes: 08}\n",
+     "x.yaml:3:30: settings: rounding_minutes: expected an integer, got '08' (YAML 1.1 reads "
+     "the unquoted 08 as text: a leading 0 makes an octal number, which has no digit 8 or 9; "
+     "write 8 without the leading zero)"),
+], ids=["base 60 estimate", "octal rate", "octal rounding", "base 60 float", "08"])
+def test_numbers_yaml_reads_unlike_their_reader_are_refused(write_spec, text, expected):
+    """`estimated_hours: 1:30` was accepted as 90 hours and `rate: 010` as 8: numbers that
+    reach Toggl unlike anything a reviewer of the spec reads there."""
+    assert _messages(write_spec, text) == [expected]
+
+
+@pytest.mark.parametrize("value, number", [("05", 5), ("00", 0), ("0xf", 15), ("1_0", 10)])
+def test_numbers_that_read_as_written_are_accepted(write_spec, value, number):
+    """A leading zero that changes nothing (05), hex (written on purpose), digit groups."""
+    path = write_spec("x.yaml", HEAD + f"settings: {{rounding_minutes: {value}}}\n")
+    [state] = load_specs([path])
+    assert state.settings.fields == {"rounding_minutes": number}
