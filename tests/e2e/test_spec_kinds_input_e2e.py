@@ -66,3 +66,13 @@ def test_empty_members_say_what_each_fix_means(harness: Harness, command: str) -
     assert lines == [":5:13: projects[0] (project 'P'): members: expected a list, got null "
                      "(write `members: []` for none, or leave members out to leave the "
                      "project's members as they are live)"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_task_estimate_written_as_a_time_is_refused(harness: Harness, command: str) -> None:
+    """`estimated_hours: 1:30` was planned (and applied) as a 90-hour estimate."""
+    lines = _refused(harness, command, "projects:\n  - name: P\n    tasks:\n"
+                     "      - {name: T, estimated_hours: 1:30}\n")
+    assert lines == [":6:36: projects[0] (project 'P'): tasks[0] (task 'T'): estimated_hours: "
+                     "YAML 1.1 reads the unquoted 1:30 as the base-60 number 90 (as in a time "
+                     "of day): write \"1:30\" in quotes for text, or 90 for that number"]
