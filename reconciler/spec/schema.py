@@ -256,7 +256,12 @@ def _keyword_message(keyword: str, expected: Any, value: Any, path: tuple[Any, .
     if keyword == "enum":
         return f"expected one of {', '.join(map(str, expected))}; got {describe(value)}"
     if keyword == "pattern":
-        return f"expected {_PATTERN_MEANINGS.get(expected, expected)}, got {describe(value)}"
+        # `assignee: ""` means nobody to its writer; the spec spells that null.
+        nobody = (" (for nobody, write `assignee: null`)"
+                  if path[-1:] == ("assignee",) and isinstance(value, str) and not value.strip()
+                  else "")
+        return (f"expected {_PATTERN_MEANINGS.get(expected, expected)}, got "
+                f"{describe(value)}{nobody}")
     if keyword == "minimum":
         return f"expected a number >= {expected}, got {describe(value)}"
     if keyword == "maximum":

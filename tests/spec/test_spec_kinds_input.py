@@ -278,3 +278,10 @@ def test_numbers_that_read_as_written_are_accepted(write_spec, value, number):
     path = write_spec("x.yaml", HEAD + f"settings: {{rounding_minutes: {value}}}\n")
     [state] = load_specs([path])
     assert state.settings.fields == {"rounding_minutes": number}
+
+
+def test_an_empty_assignee_says_null_is_nobody(write_spec):
+    assert _messages(write_spec, "projects: [{name: P, tasks: [{name: T, assignee: ''}]}]\n") == [
+        "x.yaml:3:50: projects[0] (project 'P'): tasks[0] (task 'T'): assignee: expected an "
+        "e-mail address such as ana@acme.test (one @, no spaces), got '' (for nobody, write "
+        "`assignee: null`)"]
