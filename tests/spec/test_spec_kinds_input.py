@@ -285,3 +285,22 @@ def test_an_empty_assignee_says_null_is_nobody(write_spec):
         "x.yaml:3:50: projects[0] (project 'P'): tasks[0] (task 'T'): assignee: expected an "
         "e-mail address such as ana@acme.test (one @, no spaces), got '' (for nobody, write "
         "`assignee: null`)"]
+
+
+@pytest.mark.parametrize("character, name", [
+    ("\u3164", "HANGUL FILLER"), ("\uffa0", "HALFWIDTH HANGUL FILLER"),
+    ("\u034f", "COMBINING GRAPHEME JOINER"), ("\u2800", "BRAILLE PATTERN BLANK"),
+])
+def test_letters_that_are_drawn_blank_are_invisible_characters(write_spec, character, name):
+    """Python calls them printable, so 'Designers\\u3164' passed for a second Designers group,
+    and no look-alike check catches it (NFKC keeps them)."""
+    escaped = f"\\u{ord(character):04x}"
+    text = (f"groups:\n  - name: Designers\n  - name: \"Designers{escaped}\"\n"
+            f"projects: [{{name: P, members: [{{user: \"ana{escaped}@acme.test\"}}]}}]\n")
+    messages = _messages(write_spec, text)
+    assert len(messages) == 2, messages
+    assert messages[0].startswith("x.yaml:5:11: ")
+    assert f"name 'Designers{escaped}' contains invisible or control character " \
+           f"U+{ord(character):04X} ({name}) at character 10" in messages[0]
+    assert messages[1].startswith("x.yaml:6:39: ")
+    assert f"e-mail 'ana{escaped}@acme.test' contains invisible" in messages[1]
