@@ -103,7 +103,7 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
         types = [expected] if isinstance(expected, str) else list(expected)
         yield Issue(file, path, f"expected {_words(types)}, got {describe(value)}"
                     f"{_entry_hint(path, types, value)}{_null_hint(path, value)}"
-                    f"{_list_hint(path, types, value)}",
+                    f"{_list_hint(path, types, value)}{_shape_hint(path, types, value)}",
                     quote_hint=_may_quote(path, types),
                     number_hint=bool({"number", "integer"} & set(types)))
     else:
@@ -172,6 +172,21 @@ def _list_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
     else:
         return ""
     return f" (a list, even of one: write `{path[-1]}: [{item}]`)"
+
+
+# Lists of entries, and the mappings that hold keys, where YAML's `- ` is easy to get wrong.
+_ENTRY_LISTS = ("clients", "projects", "tags", "groups", "members", "tasks")
+_KEYED_BLOCKS = ("settings", "unmanaged", "protected", "safety", "defaults")
+
+
+def _shape_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
+    """`tasks:` followed by `name: T` (no dash), or `settings:` followed by `- rounding: 1`."""
+    if types == ["array"] and isinstance(value, dict) and path and path[-1] in _ENTRY_LISTS:
+        return " (start each entry with `- `)"
+    if types == ["object"] and isinstance(value, list) and len(path) == 1 \
+            and path[0] in _KEYED_BLOCKS:
+        return " (write its keys without a leading `- `)"
+    return ""
 
 
 def _null_hint(path: tuple[Any, ...], value: Any) -> str:

@@ -56,7 +56,8 @@ CASES = [
     ("wrong type", HEAD + "clients:\n  - name: A\n    archived: maybe\n",
      ["x.yaml:5:15: clients[0] (client 'A'): archived: expected true or false, got 'maybe'"]),
     ("list instead of mapping", HEAD + "safety: [1, 2]\n",
-     ["x.yaml:3:9: safety: expected a mapping, got a list"]),
+     ["x.yaml:3:9: safety: expected a mapping, got a list (write its keys without a leading "
+      "`- `)"]),
     ("empty name", HEAD + "clients:\n  - name: ''\n",
      ["x.yaml:4:11: clients[0] (client ''): name: expected a name that is not empty and neither "
       "starts nor ends with spaces, got ''"]),

@@ -304,3 +304,20 @@ def test_letters_that_are_drawn_blank_are_invisible_characters(write_spec, chara
            f"U+{ord(character):04X} ({name}) at character 10" in messages[0]
     assert messages[1].startswith("x.yaml:6:39: ")
     assert f"e-mail 'ana{escaped}@acme.test' contains invisible" in messages[1]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("projects:\n  - name: P\n    tasks:\n      name: T\n",
+     "x.yaml:6:7: projects[0] (project 'P'): tasks: expected a list, got a mapping (start each "
+     "entry with `- `)"),
+    ("projects:\n  - name: P\n    members:\n      user: ana@acme.test\n",
+     "x.yaml:6:7: projects[0] (project 'P'): members: expected a list, got a mapping (start "
+     "each entry with `- `)"),
+    ("groups:\n  name: G\n",
+     "x.yaml:4:3: groups: expected a list, got a mapping (start each entry with `- `)"),
+    ("settings:\n  - rounding: 1\n",
+     "x.yaml:4:3: settings: expected a mapping, got a list (write its keys without a leading "
+     "`- `)"),
+], ids=["tasks", "members", "groups", "settings"])
+def test_a_missing_or_extra_dash_says_which(write_spec, text, expected):
+    assert _messages(write_spec, text) == [expected]

@@ -229,7 +229,8 @@ SCHEMA_CASES = [
       "only_admins_see_team_dashboard, projects_billable_by_default, projects_enforce_billable, "
       "projects_private_by_default, reports_collapse, rounding, rounding_minutes"]),
     ("settings not a mapping", "settings: [rounding]\n",
-     ["x.yaml:3:11: settings: expected a mapping, got a list"]),
+     ["x.yaml:3:11: settings: expected a mapping, got a list (write its keys without a "
+      "leading `- `)"]),
     ("currency in lower case", "settings: {default_currency: eur}\n",
      ["x.yaml:3:30: settings: default_currency: 'eur' is not an ISO 4217 currency code (write "
       "it as 'EUR': codes are upper case); expected one such as EUR, USD, GBP"]),
