@@ -227,8 +227,19 @@ def _member_keys() -> list[str]:
     return sorted(load_schema()["$defs"]["member"]["properties"])
 
 
+# Words people write for a key that spelling alone would not lead to.
+_SYNONYMS = {
+    "email": "user", "e-mail": "user", "mail": "user", "login": "user", "team": "group",
+    "users": "members", "emails": "members", "people": "members",
+    "assigned_to": "assignee", "owner": "assignee", "hours": "estimated_hours",
+}
+
+
 def _guess(key: str, allowed: list[str]) -> str | None:
-    """The allowed key an unknown one is most likely a typo of."""
+    """The allowed key an unknown one is most likely a typo (or another word) of."""
+    synonym = _SYNONYMS.get(key.lower())
+    if synonym in allowed:
+        return synonym
     guess = difflib.get_close_matches(key, allowed, n=1)
     return guess[0] if guess else None
 

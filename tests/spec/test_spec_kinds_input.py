@@ -321,3 +321,21 @@ def test_letters_that_are_drawn_blank_are_invisible_characters(write_spec, chara
 ], ids=["tasks", "members", "groups", "settings"])
 def test_a_missing_or_extra_dash_says_which(write_spec, text, expected):
     assert _messages(write_spec, text) == [expected]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("projects:\n  - name: P\n    members:\n      - email: ana@acme.test\n",
+     "x.yaml:6:9: projects[0] (project 'P'): members[0]: email: unknown key 'email' (did you "
+     "mean 'user'?); allowed keys: group, manager, rate, user"),
+    ("projects:\n  - name: P\n    members:\n      - team: Designers\n",
+     "x.yaml:6:9: projects[0] (project 'P'): members[0]: team: unknown key 'team' (did you "
+     "mean 'group'?); allowed keys: group, manager, rate, user"),
+    ("projects: [{name: P, tasks: [{name: T, owner: ana@acme.test}]}]\n",
+     "x.yaml:3:40: projects[0] (project 'P'): tasks[0] (task 'T'): owner: unknown key 'owner' "
+     "(did you mean 'assignee'?); allowed keys: active, assignee, delete, estimated_hours, "
+     "name, previous_names"),
+], ids=["email for user", "team for group", "owner for assignee"])
+def test_another_word_for_a_key_is_one_message_naming_the_key(write_spec, text, expected):
+    """`- email: ana@acme.test` was two messages (unknown key, and 'a member needs user or
+    group'), neither naming the key to write."""
+    assert _messages(write_spec, text) == [expected]

@@ -257,7 +257,8 @@ SCHEMA_CASES = [
     ("group without a name", "groups: [{members: []}]\n",
      ["x.yaml:3:10: groups[0]: missing required key 'name'"]),
     ("unknown group key", "groups: [{name: G, users: []}]\n",
-     ["x.yaml:3:20: groups[0] (group 'G'): users: unknown key 'users'; allowed keys: delete, members, name, previous_names"]),
+     ["x.yaml:3:20: groups[0] (group 'G'): users: unknown key 'users' (did you mean "
+      "'members'?); allowed keys: delete, members, name, previous_names"]),
     ("group name too long", f"groups: [{{name: {'x' * 256}}}]\n",
      [f"x.yaml:3:17: groups[0] (group '{'x' * 57}...'): name: '{'x' * 57}...' is 256 "
       "characters long; Toggl takes at most 255: shorten it"]),
