@@ -8,6 +8,7 @@ tags, non-finite numbers and alias bombs are problems instead of silent surprise
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import re
@@ -275,12 +276,30 @@ def _syntax_problem(path: str, text: str, error: yaml.MarkedYAMLError) -> SpecPr
     if error.context == "expected a single document in the stream":
         return SpecProblem(path, line, column, "", "a second YAML document starts here; a spec "
                            "file holds exactly one (put each in a file of its own)")
+    if error.context in ("while scanning an alias", "while scanning an anchor") \
+            and error.context_mark is not None:
+        return _indicator_problem(path, text, error.context_mark)
+    if error.problem == "found undefined alias" and error.problem_mark is not None:
+        return _indicator_problem(path, text, error.problem_mark)
     message = f"YAML syntax error: {error.problem}"
     if error.context and error.context_mark:
         context_mark = error.context_mark
         message += (f" ({error.context} at line {context_mark.line + 1}, "
                     f"column {context_mark.column + 1})")
     return SpecProblem(path, line, column, "", message)
+
+
+def _indicator_problem(path: str, text: str, mark: yaml.Mark) -> SpecProblem:
+    """`- */Review` or `[*/user:owner@acme.test]`: a glob starting with `*` (or a name with
+    `&`) is an alias (anchor) to YAML, so the scanner stops with words about aliases."""
+    line_text = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
+    value = re.split(r"[\s,\]}]", line_text[mark.column:], maxsplit=1)[0] or line_text[
+        mark.column:mark.column + 1]
+    quoted = json.dumps(value, ensure_ascii=not value.isprintable())
+    what = "an alias" if value[:1] == "*" else "an anchor"
+    return SpecProblem(path, mark.line + 1, mark.column + 1, "",
+                       f"YAML reads the unquoted {value} as {what} (a leading {value[:1]}), "
+                       f"not as text: write it in quotes, {quoted}")
 
 
 def _tab_indented_lines(text: str) -> list[tuple[int, int]]:

@@ -339,3 +339,21 @@ def test_another_word_for_a_key_is_one_message_naming_the_key(write_spec, text, 
     """`- email: ana@acme.test` was two messages (unknown key, and 'a member needs user or
     group'), neither naming the key to write."""
     assert _messages(write_spec, text) == [expected]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("protected:\n  members: [*/user:owner@acme.test]\n",
+     "x.yaml:4:13: YAML reads the unquoted */user:owner@acme.test as an alias (a leading *), "
+     "not as text: write it in quotes, \"*/user:owner@acme.test\""),
+    ("protected:\n  tasks:\n    - */Review\n",
+     "x.yaml:5:7: YAML reads the unquoted */Review as an alias (a leading *), not as text: "
+     "write it in quotes, \"*/Review\""),
+    ("protected:\n  groups: [*Admins]\n",
+     "x.yaml:4:12: YAML reads the unquoted *Admins as an alias (a leading *), not as text: "
+     "write it in quotes, \"*Admins\""),
+], ids=["member glob", "task glob", "undefined alias"])
+def test_a_glob_starting_with_a_star_says_to_quote_it(write_spec, text, expected):
+    """The protection globs of the new kinds start with `*` more often than not; unquoted, YAML
+    stopped with 'did not find expected alphabetic or numeric character (while scanning an
+    alias)' or 'found undefined alias'."""
+    assert _messages(write_spec, text) == [expected]
