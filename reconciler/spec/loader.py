@@ -286,6 +286,12 @@ def _syntax_problem(path: str, text: str, error: yaml.MarkedYAMLError) -> SpecPr
         context_mark = error.context_mark
         message += (f" ({error.context} at line {context_mark.line + 1}, "
                     f"column {context_mark.column + 1})")
+        if error.problem == "did not find expected '-' indicator" \
+                and error.context == "while parsing a block collection":
+            # `members:` then `- user: a@b` then `manager: true` at the dash's column.
+            message += (f"; this line starts at the column of the `- ` items of the list at "
+                        f"line {context_mark.line + 1}, but is no item: indent it 2 more "
+                        "spaces if it belongs to the item above, or start it with `- `")
     return SpecProblem(path, line, column, "", message)
 
 

@@ -357,3 +357,14 @@ def test_a_glob_starting_with_a_star_says_to_quote_it(write_spec, text, expected
     stopped with 'did not find expected alphabetic or numeric character (while scanning an
     alias)' or 'found undefined alias'."""
     assert _messages(write_spec, text) == [expected]
+
+
+def test_a_key_at_the_column_of_a_lists_dashes_says_how_to_indent_it(write_spec):
+    """`manager: true` under `- user: ...` but at the dash's column: YAML said only 'did not
+    find expected '-' indicator', which names neither the cause nor the fix."""
+    text = "projects:\n  - name: P\n    members:\n      - user: a@b.c\n      manager: true\n"
+    assert _messages(write_spec, text) == [
+        "x.yaml:7:7: YAML syntax error: did not find expected '-' indicator (while parsing a "
+        "block collection at line 6, column 7); this line starts at the column of the `- ` "
+        "items of the list at line 6, but is no item: indent it 2 more spaces if it belongs to "
+        "the item above, or start it with `- `"]
