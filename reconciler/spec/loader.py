@@ -283,16 +283,30 @@ def _syntax_problem(path: str, text: str, error: yaml.MarkedYAMLError) -> SpecPr
         return _indicator_problem(path, text, error.problem_mark)
     message = f"YAML syntax error: {error.problem}"
     if error.context and error.context_mark:
-        context_mark = error.context_mark
-        message += (f" ({error.context} at line {context_mark.line + 1}, "
-                    f"column {context_mark.column + 1})")
-        if error.problem == "did not find expected '-' indicator" \
-                and error.context == "while parsing a block collection":
-            # `members:` then `- user: a@b` then `manager: true` at the dash's column.
-            message += (f"; this line starts at the column of the `- ` items of the list at "
-                        f"line {context_mark.line + 1}, but is no item: indent it 2 more "
-                        "spaces if it belongs to the item above, or start it with `- `")
-    return SpecProblem(path, line, column, "", message)
+        message += (f" ({error.context} at line {error.context_mark.line + 1}, "
+                    f"column {error.context_mark.column + 1})")
+    return SpecProblem(path, line, column, "", message + _syntax_hint(text, error))
+
+
+def _syntax_hint(text: str, error: yaml.MarkedYAMLError) -> str:
+    """What to do about the two syntax errors the nested lists of a spec make common."""
+    if error.problem == "did not find expected '-' indicator" and error.context_mark \
+            and error.context == "while parsing a block collection":
+        # `members:` then `- user: a@b` then `manager: true` at the dash's column.
+        return (f"; this line starts at the column of the `- ` items of the list at line "
+                f"{error.context_mark.line + 1}, but is no item: indent it 2 more spaces if it "
+                "belongs to the item above, or start it with `- `")
+    if (error.problem or "").startswith("mapping values are not allowed") and error.problem_mark:
+        # `- name: Review: phase 1`: the second `: ` makes YAML expect a mapping.
+        lines = text.splitlines()
+        line_text = lines[error.problem_mark.line] if error.problem_mark.line < len(lines) else ""
+        key, separator, value = line_text.strip().removeprefix("- ").partition(": ")
+        value = value.split(" #", 1)[0]  # a comment after the value is no part of it
+        if separator and value.strip():
+            quoted = json.dumps(value.strip(), ensure_ascii=not value.isprintable())
+            return f"; a value with `: ` in it must be in quotes: write {key}: {quoted}"
+        return "; a value with `: ` in it must be in quotes"
+    return ""
 
 
 def _indicator_problem(path: str, text: str, mark: yaml.Mark) -> SpecProblem:

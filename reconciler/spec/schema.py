@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 import jsonschema
+from yaml.nodes import MappingNode
 
 from reconciler.spec.fastcheck import Check, compile_schema
-from reconciler.spec.source import Issue, SpecFile, describe
+from reconciler.spec.source import Issue, SpecFile, describe, node_at, position
 
 SCHEMA_PATH = Path(__file__).with_name("workspace.schema.json")
 
@@ -328,6 +329,10 @@ def _long_enum_message(expected: list[Any], value: Any, path: tuple[Any, ...]) -
 def _explain_alternatives(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issue]:
     # The alternatives differ by type (a tag is a name or a mapping): explain the one whose
     # type fits; when none fits, say which types would.
+    colon = _unquoted_colon(file, error)
+    if colon:
+        yield Issue(file, tuple(error.absolute_path), colon)
+        return
     branches: dict[int, list[jsonschema.ValidationError]] = {}
     for sub_error in error.context or ():
         branches.setdefault(sub_error.relative_schema_path[0], []).append(sub_error)
@@ -340,6 +345,38 @@ def _explain_alternatives(file: SpecFile, error: jsonschema.ValidationError) -> 
     yield Issue(file, tuple(error.absolute_path),
                 f"expected {_words(types)}, got {describe(error.instance)}",
                 quote_hint=_may_quote(tuple(error.absolute_path), types))
+
+
+def _unquoted_colon(file: SpecFile, error: jsonschema.ValidationError) -> str | None:
+    """`- Design: wireframes` where a name or a mapping is wanted: one pair whose key is no
+    key of the mapping, so it was a name with `: ` in it, not an unknown key and a missing
+    name (two messages that would not say to quote it). A mapping written in braces
+    (`{due: x}`) was meant as one."""
+    value = error.instance
+    if not isinstance(value, dict) or len(value) != 1 or _in_braces(file, error):
+        return None
+    [(key, inner)] = value.items()
+    if not isinstance(key, str) or isinstance(inner, (dict, list)):
+        return None
+    unknown = [sub_error for sub_error in error.context or ()
+               if sub_error.validator == "additionalProperties" and not sub_error.path]
+    allowed = sorted(unknown[0].schema.get("properties", {})) if unknown else []
+    if not allowed or key in allowed or _guess(key, allowed):
+        return None  # `- nme: T` is a misspelt key: its own message says so
+    if inner is None:  # `- Review:`
+        return (f"YAML reads the unquoted {key}: as a mapping, because of its trailing `:`: "
+                f"write {_flow_scalar(key)} without the colon for a name")
+    written = f"{key}: {inner if isinstance(inner, str) else describe(inner)}"
+    quoted = json.dumps(written, ensure_ascii=not written.isprintable())
+    return (f"YAML reads the unquoted {written} as a mapping, because of the `: ` in it: "
+            f"write it in quotes, {quoted}, for a name")
+
+
+def _in_braces(file: SpecFile, error: jsonschema.ValidationError) -> bool:
+    node = node_at(file.root, tuple(error.absolute_path))[0]
+    if not isinstance(node, MappingNode) or not node.value:
+        return False
+    return position(node) != position(node.value[0][0])  # `{` comes before the first key
 
 
 def _is_type_mismatch(error: jsonschema.ValidationError) -> bool:

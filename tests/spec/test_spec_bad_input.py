@@ -21,7 +21,8 @@ CASES = [
      ["x.yaml:4:1: YAML syntax error: found unexpected end of stream (while scanning a "
       "quoted scalar at line 3, column 10)"]),
     ("mapping value in wrong place", HEAD + "clients: a: b\n",
-     ["x.yaml:3:11: YAML syntax error: mapping values are not allowed in this context"]),
+     ["x.yaml:3:11: YAML syntax error: mapping values are not allowed in this context; a value "
+      "with `: ` in it must be in quotes: write clients: \"a: b\""]),
     ("tab indentation", HEAD + "clients:\n\t- name: A\n\t- name: B\n",
      ["x.yaml:4:1: a tab character is used for indentation (and on 1 more line); "
       "YAML indents with spaces only"]),

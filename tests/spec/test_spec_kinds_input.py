@@ -368,3 +368,25 @@ def test_a_key_at_the_column_of_a_lists_dashes_says_how_to_indent_it(write_spec)
         "block collection at line 6, column 7); this line starts at the column of the `- ` "
         "items of the list at line 6, but is no item: indent it 2 more spaces if it belongs to "
         "the item above, or start it with `- `"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("projects:\n  - name: P\n    tasks:\n      - Design: wireframes\n",
+     "x.yaml:6:9: projects[0] (project 'P'): tasks[0]: YAML reads the unquoted Design: "
+     "wireframes as a mapping, because of the `: ` in it: write it in quotes, \"Design: "
+     "wireframes\", for a name"),
+    ("projects: [{name: P, tasks: [Design, 2024 Q1: kickoff]}]\n",
+     "x.yaml:3:38: projects[0] (project 'P'): tasks[1]: YAML reads the unquoted 2024 Q1: "
+     "kickoff as a mapping, because of the `: ` in it: write it in quotes, \"2024 Q1: "
+     "kickoff\", for a name"),
+    ("projects:\n  - name: P\n    tasks:\n      - Review:\n",
+     "x.yaml:6:9: projects[0] (project 'P'): tasks[0]: YAML reads the unquoted Review: as a "
+     "mapping, because of its trailing `:`: write Review without the colon for a name"),
+    ("projects:\n  - name: P\n    tasks:\n      - name: Review: phase 1  # the second\n",
+     "x.yaml:6:21: YAML syntax error: mapping values are not allowed in this context; a value "
+     "with `: ` in it must be in quotes: write name: \"Review: phase 1\""),
+], ids=["bare task", "flow task", "trailing colon", "task mapping"])
+def test_a_name_with_a_colon_says_to_quote_it(write_spec, text, expected):
+    """`- Design: wireframes` was 'unknown key Design' plus 'missing required key name', and
+    `name: Review: phase 1` a bare 'mapping values are not allowed': none said to quote."""
+    assert _messages(write_spec, text) == [expected]
