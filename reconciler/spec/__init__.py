@@ -62,7 +62,7 @@ def _load_all(paths: SpecPaths) -> tuple[list[DesiredState], list[SpecProblem]]:
         problems += [problem for problem in map(resolve, semantic_issues(files, trusted))
                      if (problem.file, problem.line, problem.column) not in reported]
     if problems:
-        return [], _ordered(problems, file_paths)
+        return [], _ordered(_distinct(problems), file_paths)
     return [to_desired_state([file for file, _ in group]) for group in groups.values()], []
 
 
@@ -78,6 +78,20 @@ def _check_file(path: str) -> tuple[SpecFile | None, list[SpecProblem]]:
     problems += [problem for problem in map(resolve, schema_issues(spec_file))
                  if (problem.line, problem.column) not in taken]
     return spec_file, problems
+
+
+def _distinct(problems: list[SpecProblem]) -> list[SpecProblem]:
+    """One message per mistake: a bad value written once under an anchor and reached again
+    through an alias or a `<<` merge is found at each place it is used, with the same words
+    at the same line and column (only the breadcrumb differs); the first one found is kept."""
+    seen: set[tuple[str, int | None, int | None, str]] = set()
+    kept: list[SpecProblem] = []
+    for problem in problems:
+        key = (problem.file, problem.line, problem.column, problem.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(problem)
+    return kept
 
 
 def _ordered(problems: list[SpecProblem], file_paths: list[str]) -> list[SpecProblem]:

@@ -8,6 +8,7 @@ tags, non-finite numbers and alias bombs are problems instead of silent surprise
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import re
@@ -275,12 +276,50 @@ def _syntax_problem(path: str, text: str, error: yaml.MarkedYAMLError) -> SpecPr
     if error.context == "expected a single document in the stream":
         return SpecProblem(path, line, column, "", "a second YAML document starts here; a spec "
                            "file holds exactly one (put each in a file of its own)")
+    if error.context in ("while scanning an alias", "while scanning an anchor") \
+            and error.context_mark is not None:
+        return _indicator_problem(path, text, error.context_mark)
+    if error.problem == "found undefined alias" and error.problem_mark is not None:
+        return _indicator_problem(path, text, error.problem_mark)
     message = f"YAML syntax error: {error.problem}"
     if error.context and error.context_mark:
-        context_mark = error.context_mark
-        message += (f" ({error.context} at line {context_mark.line + 1}, "
-                    f"column {context_mark.column + 1})")
-    return SpecProblem(path, line, column, "", message)
+        message += (f" ({error.context} at line {error.context_mark.line + 1}, "
+                    f"column {error.context_mark.column + 1})")
+    return SpecProblem(path, line, column, "", message + _syntax_hint(text, error))
+
+
+def _syntax_hint(text: str, error: yaml.MarkedYAMLError) -> str:
+    """What to do about the two syntax errors the nested lists of a spec make common."""
+    if error.problem == "did not find expected '-' indicator" and error.context_mark \
+            and error.context == "while parsing a block collection":
+        # `members:` then `- user: a@b` then `manager: true` at the dash's column.
+        return (f"; this line starts at the column of the `- ` items of the list at line "
+                f"{error.context_mark.line + 1}, but is no item: indent it 2 more spaces if it "
+                "belongs to the item above, or start it with `- `")
+    if (error.problem or "").startswith("mapping values are not allowed") and error.problem_mark:
+        # `- name: Review: phase 1`: the second `: ` makes YAML expect a mapping.
+        lines = text.splitlines()
+        line_text = lines[error.problem_mark.line] if error.problem_mark.line < len(lines) else ""
+        key, separator, value = line_text.strip().removeprefix("- ").partition(": ")
+        value = value.split(" #", 1)[0]  # a comment after the value is no part of it
+        if separator and value.strip():
+            quoted = json.dumps(value.strip(), ensure_ascii=not value.isprintable())
+            return f"; a value with `: ` in it must be in quotes: write {key}: {quoted}"
+        return "; a value with `: ` in it must be in quotes"
+    return ""
+
+
+def _indicator_problem(path: str, text: str, mark: yaml.Mark) -> SpecProblem:
+    """`- */Review` or `[*/user:owner@acme.test]`: a glob starting with `*` (or a name with
+    `&`) is an alias (anchor) to YAML, so the scanner stops with words about aliases."""
+    line_text = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
+    value = re.split(r"[\s,\]}]", line_text[mark.column:], maxsplit=1)[0] or line_text[
+        mark.column:mark.column + 1]
+    quoted = json.dumps(value, ensure_ascii=not value.isprintable())
+    what = "an alias" if value[:1] == "*" else "an anchor"
+    return SpecProblem(path, mark.line + 1, mark.column + 1, "",
+                       f"YAML reads the unquoted {value} as {what} (a leading {value[:1]}), "
+                       f"not as text: write it in quotes, {quoted}")
 
 
 def _tab_indented_lines(text: str) -> list[tuple[int, int]]:
@@ -305,18 +344,47 @@ def _tab_problem(path: str, tab_lines: list[tuple[int, int]]) -> SpecProblem:
 # ---------------------------------------------------------------------------- nodes -> data
 
 
+class _Surprising(ValueError):
+    """A number YAML 1.1 reads other than its reader would: the message says how to write it."""
+
+
 def _build_int(node: ScalarNode) -> int:
     text = node.value
     if text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
-        return int(text)  # the common case; YAML 1.1 forms (0o17, 1_000, 1:30) go the long way
-    return _SAFE.construct_yaml_int(node)
+        return int(text)  # the common case; YAML 1.1 forms (0x1f, 1_000, 010) go the long way
+    number = _SAFE.construct_yaml_int(node)
+    _refuse_surprising(text, number)
+    return number
 
 
 def _build_float(node: ScalarNode) -> float:
     number = _SAFE.construct_yaml_float(node)
     if not math.isfinite(number):
         raise ValueError("not finite")
+    _refuse_surprising(node.value, number)
     return number
+
+
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+
+
+def _refuse_surprising(text: str, number: float) -> None:
+    """`estimated_hours: 1:30` is 90 to YAML 1.1 (base 60, as in a time) and `rate: 010` is 8
+    (octal): accepted, they would reach Toggl as numbers nobody reviewing the spec sees."""
+    shown = _number(number)
+    if ":" in text:
+        raise _Surprising(f"YAML 1.1 reads the unquoted {text} as the base-60 number {shown} (as "
+                          f"in a time of day): write \"{text}\" in quotes for text, or {shown} "
+                          "for that number")
+    decimal = text.replace("_", "")
+    if _OCTAL.fullmatch(text) and int(decimal, 10) != number:
+        raise _Surprising(f"YAML 1.1 reads the unquoted {text} as the octal number {shown} "
+                          f"(a leading 0): write {int(decimal, 10)} without the leading zero, "
+                          f"or \"{text}\" in quotes for text")
+
+
+def _number(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else repr(number)
 
 
 _SCALAR_BUILDERS = {
@@ -385,6 +453,9 @@ class _TreeBuilder:
             return self._unsupported_tag(node)
         try:
             return builder(node)
+        except _Surprising as surprising:
+            self.problems.append((node, None, node, str(surprising)))
+            return None
         except (ValueError, KeyError, OverflowError, yaml.YAMLError):
             word = _SCALAR_WORDS.get(node.tag, "a value")
             self.problems.append((node, None, node, f"{describe(node.value)} is not {word}"))
@@ -429,6 +500,8 @@ class _TreeBuilder:
     def _odd_key(self, owner: MappingNode, key_node: Node, value_node: Node,
                  merges: list[Node]) -> None:
         if key_node.tag == MERGE_TAG:
+            if merges:  # a second `<<` would be dropped silently: YAML holds each key once
+                self._duplicate_key(owner, key_node, MERGE_TAG)
             merges.append(value_node)
             return
         if isinstance(key_node, ScalarNode):
@@ -438,12 +511,13 @@ class _TreeBuilder:
             message = "a key must be plain text, not a list or mapping"
         self.problems.append((owner, None, key_node, message))
 
-    def _duplicate_key(self, owner: MappingNode, key_node: ScalarNode) -> None:
-        first = next(k for k, _ in owner.value if k.value == key_node.value and k.tag == STR_TAG)
+    def _duplicate_key(self, owner: MappingNode, key_node: Node, tag: str = STR_TAG) -> None:
+        first = next(k for k, _ in owner.value if k.value == key_node.value and k.tag == tag)
         line, column = position(first)
-        self.problems.append((owner, key_node.value, key_node,
+        hint = " (merge several mappings with `<<: [*a, *b]`)" if tag == MERGE_TAG else ""
+        self.problems.append((owner, key_node.value if tag == STR_TAG else None, key_node,
                               f"duplicate key {key_node.value!r}: already set at line {line}, "
-                              f"column {column}; a mapping holds each key once"))
+                              f"column {column}; a mapping holds each key once{hint}"))
 
     def _merge(self, result: dict[str, Any], merges: list[Node], depth: int) -> None:
         # YAML merge keys: keys written in the mapping win, then earlier merged mappings.

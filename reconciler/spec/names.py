@@ -33,6 +33,10 @@ _CONTROL_NAMES = {
     "\x85": "NEXT LINE, a line break",
 }
 _SHOWN_CHARACTERS = 3  # at most this many different invisible characters named per message
+# Printable to Python, yet drawn as nothing or as a blank: the Hangul fillers, the combining
+# grapheme joiner, the Khmer inherent vowels (Unicode's default-ignorable letters and marks)
+# and the blank braille cell. "Designers\u3164" would pass for "Designers" in any review.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u034f\u17b4\u17b5\u2800")
 
 
 # What a slot holds: a name Toggl stores (held to its limits), a name that only matches live
@@ -58,10 +62,19 @@ def check_names(file: SpecFile) -> list[Issue]:
     return issues
 
 
+def _visible(text: str) -> bool:
+    """Every character is drawn as something a reviewer sees."""
+    return text.isprintable() and (text.isascii() or not _BLANK_LOOKING.intersection(text))
+
+
+def _hidden(character: str) -> bool:
+    return not character.isprintable() or character in _BLANK_LOOKING
+
+
 def email_problem(email: str) -> str | None:
     """Why a spec cannot hold this e-mail beyond the schema's shape (None when it can): a
     character nobody can see in a review (a zero-width space would make another address)."""
-    if email.isprintable():
+    if _visible(email):
         return None
     return _invisible_message(email, "e-mail")
 
@@ -72,7 +85,7 @@ def name_problem(name: str, *, limited: bool = True) -> str | None:
     writes a name the spec would refuse."""
     if name.isascii() and name.isprintable():
         return None
-    if not name.isprintable():
+    if not _visible(name):
         return _invisible_message(name, "name")
     size = len(unicodedata.normalize("NFC", name).encode("utf-8", "surrogatepass"))
     if limited and size > MAX_NAME_BYTES:
@@ -136,7 +149,8 @@ def _plain_entry(entry: dict[str, Any]) -> bool:
     return (type(name) is str and name.isascii() and name.isprintable()
             and (client is None or (type(client) is str and client.isascii()
                                     and client.isprintable()))
-            and "previous_names" not in entry and "assignee" not in entry)
+            and "previous_names" not in entry and "assignee" not in entry
+            and "move_from" not in entry)
 
 
 def _entry_slots(entry: dict[str, Any], path: DataPath) -> Iterator[Slot]:
@@ -144,6 +158,8 @@ def _entry_slots(entry: dict[str, Any], path: DataPath) -> Iterator[Slot]:
         yield entry, "name", path + ("name",), _LIMITED
     if "client" in entry:
         yield entry, "client", path + ("client",), _MATCHED
+    if "move_from" in entry:  # a project's: an address, matched against live names
+        yield entry, "move_from", path + ("move_from",), _MATCHED
     if "assignee" in entry:  # a task's
         yield entry, "assignee", path + ("assignee",), _EMAIL
     previous = entry.get("previous_names")
@@ -190,7 +206,7 @@ def _too_long_message(text: str, size: int, limit: int, what: str) -> str:
 def _invisible_message(name: str, what: str) -> str:
     found: dict[str, int] = {}
     for position, character in enumerate(name, start=1):
-        if not character.isprintable():
+        if _hidden(character):
             found.setdefault(character, position)
     described = [f"{_code(character)} at character {position}"
                  for character, position in list(found.items())[:_SHOWN_CHARACTERS]]
@@ -218,9 +234,11 @@ def _escaped(name: str) -> str:
     """The name quoted with every invisible character written as an escape (`\\u200b`)."""
     shown = name if len(name) <= 60 else name[:57] + "..."
     return "'" + "".join(
-        character if character.isprintable() else _escape(character) for character in shown
+        _escape(character) if _hidden(character) else character for character in shown
     ) + "'"
 
 
 def _escape(character: str) -> str:
+    if character.isprintable():  # a blank-looking letter, which repr() would leave as it is
+        return f"\\u{ord(character):04x}"
     return repr(character)[1:-1]  # \n, \x07, \xa0, \u200b: Python's spelling of it

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 import jsonschema
+from yaml.nodes import MappingNode
 
 from reconciler.spec.fastcheck import Check, compile_schema
-from reconciler.spec.source import Issue, SpecFile, describe
+from reconciler.spec.source import Issue, SpecFile, describe, node_at, position
 
 SCHEMA_PATH = Path(__file__).with_name("workspace.schema.json")
 
@@ -64,8 +65,8 @@ def schema_issues(file: SpecFile) -> list[Issue]:
     """Every schema problem of one file's data; empty (and fast) when it is valid."""
     if checker()(file.data):
         return []
-    issues: list[Issue] = []
-    explained: set[tuple[Any, ...]] = set()
+    issues: dict[Issue, None] = {}  # insertion-ordered and O(1) to test: a file of 20,000
+    explained: set[tuple[Any, ...]] = set()  # bad entries must not take quadratic time
     for error in _validator().iter_errors(file.data):
         # One message per value: `version: "1"` breaks both `type` and `const`. Missing and
         # unknown keys are one message each, however many share a mapping.
@@ -75,9 +76,8 @@ def schema_issues(file: SpecFile) -> list[Issue]:
                 continue
             if about_value:
                 explained.add(issue.path)
-            if issue not in issues:
-                issues.append(issue)
-    return issues
+            issues.setdefault(issue)
+    return list(issues)
 
 
 def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issue]:
@@ -87,10 +87,12 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
         allowed = sorted(error.schema.get("properties", {}))
         for key in value:
             if key not in allowed:
-                yield Issue(file, path + (key,), _unknown_key(key, allowed), at_key=True)
+                yield Issue(file, path + (key,), _unknown_key(key, allowed, path), at_key=True)
     elif keyword == "required":
+        # `nme: T` is one typo: the unknown key's "did you mean 'name'?" says it all.
+        guessed = _guessed_keys(value, sorted(error.schema.get("properties", {})))
         for key in expected:
-            if key not in value:
+            if key not in value and key not in guessed:
                 yield Issue(file, path, f"missing required key {key!r}")
     elif keyword in ("anyOf", "oneOf") and error.schema.get("title") == _MEMBER_TITLE:
         yield from _explain_member(file, path, value)
@@ -101,7 +103,9 @@ def _explain(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issu
     elif keyword == "type":
         types = [expected] if isinstance(expected, str) else list(expected)
         yield Issue(file, path, f"expected {_words(types)}, got {describe(value)}"
-                    f"{_entry_hint(path, types, value)}", quote_hint=_may_quote(path, types),
+                    f"{_entry_hint(path, types, value)}{_null_hint(path, value)}"
+                    f"{_list_hint(path, types, value)}{_shape_hint(path, types, value)}",
+                    quote_hint=_may_quote(path, types),
                     number_hint=bool({"number", "integer"} & set(types)))
     else:
         yield Issue(file, path, _keyword_message(keyword, expected, value, path))
@@ -115,11 +119,21 @@ def _may_quote(path: tuple[Any, ...], types: list[str]) -> bool:
     """Whether quoting the value could help: not where the value must be a code or an e-mail."""
     if "string" not in types or (path and path[-1] in _UNQUOTABLE):
         return False
-    return not (len(path) == 4 and path[0] == "groups" and path[2] == "members")
+    return not _is_group_member(path)
+
+
+def _is_group_member(path: tuple[Any, ...]) -> bool:
+    return len(path) == 4 and path[0] == "groups" and path[2] == "members"
 
 
 def _entry_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
-    """`clients: [Globex]`: an entry written as a bare name where a mapping is wanted."""
+    """`clients: [Globex]`: an entry written as a bare name where a mapping is wanted; a
+    group's member written the way a project's is (`- user: ana@acme.test`)."""
+    if _is_group_member(path) and isinstance(value, dict) and len(value) == 1:
+        [written] = value.values()
+        if isinstance(written, str):
+            return (f" (a group's members are e-mails, without user: or other keys: write "
+                    f"`- {written}`)")
     if "object" not in types or not isinstance(value, str):
         return ""
     if len(path) == 4 and path[0] == "projects" and path[2] == "members":
@@ -130,11 +144,73 @@ def _entry_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
     return f" (an entry is a mapping: write `- name: {value}`)"
 
 
+# Where a value needs quotes inside a YAML flow list (`[a, b]`): anywhere, or at its start.
+_FLOW_SPECIALS = frozenset(":#,[]{}'\"\\")
+_FLOW_STARTS = frozenset("*&!|>%@`-? ")
+
+
+def _flow_scalar(value: str) -> str:
+    """The value as it can be written inside `[...]`: plain when it may be, else quoted."""
+    if value and not (_FLOW_SPECIALS & set(value)) and value[0] not in _FLOW_STARTS \
+            and value.isprintable():
+        return value
+    # A JSON string is a YAML double-quoted one; an invisible character is shown escaped.
+    return json.dumps(value, ensure_ascii=not value.isprintable())
+
+
+def _list_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
+    """`previous_names: Old` or `tasks: Review`: one name where a list is wanted."""
+    if types != ["array"] or not isinstance(value, str) or not path or len(value) > 60:
+        return ""
+    value = _flow_scalar(value)
+    if path in (("groups",), ("clients",), ("projects",)):
+        item = f"{{name: {value}}}"
+    elif len(path) == 3 and path[0] == "projects" and path[2] == "members":
+        item = f"{{{'user' if '@' in value else 'group'}: {value}}}"
+    elif path[-1] in ("previous_names", "tasks", "tags") or path[0] == "protected" or (
+            path[0] == "groups" and path[-1] == "members"):
+        item = value
+    else:
+        return ""
+    return f" (a list, even of one: write `{path[-1]}: [{item}]`)"
+
+
+# Lists of entries, and the mappings that hold keys, where YAML's `- ` is easy to get wrong.
+_ENTRY_LISTS = ("clients", "projects", "tags", "groups", "members", "tasks")
+_KEYED_BLOCKS = ("settings", "unmanaged", "protected", "safety", "defaults")
+
+
+def _shape_hint(path: tuple[Any, ...], types: list[str], value: Any) -> str:
+    """`tasks:` followed by `name: T` (no dash), or `settings:` followed by `- rounding: 1`."""
+    if types == ["array"] and isinstance(value, dict) and path and path[-1] in _ENTRY_LISTS:
+        return " (start each entry with `- `)"
+    if types == ["object"] and isinstance(value, list) and len(path) == 1 \
+            and path[0] in _KEYED_BLOCKS:
+        return " (write its keys without a leading `- `)"
+    return ""
+
+
+def _null_hint(path: tuple[Any, ...], value: Any) -> str:
+    """`members:` or `rounding:` left empty: null is no value these keys take, and what
+    leaving the key out means differs from what an empty list means."""
+    if value is not None or not path:
+        return ""
+    if len(path) == 2 and path[0] == "settings":
+        return f" (to keep the live value, leave {path[1]} out of settings)"
+    if path[-1] in ("members", "tasks") and len(path) == 3 and path[0] in ("projects", "groups"):
+        kind = "project" if path[0] == "projects" else "group"
+        return (f" (write `{path[-1]}: []` for none, or leave {path[-1]} out to leave the "
+                f"{kind}'s {path[-1]} as they are live)")
+    return ""
+
+
 def _explain_member(file: SpecFile, path: tuple[Any, ...], value: Any) -> Iterator[Issue]:
     """A project member that names both or neither of user/group, or a group with user fields."""
     if not isinstance(value, dict):
         return
     named = [key for key in _MEMBER_REFERENCES if key in value]
+    if not named and set(_MEMBER_REFERENCES) & _guessed_keys(value, _member_keys()):
+        return  # `usr: ana@acme.test`: the unknown key's "did you mean 'user'?" is the message
     if not named:
         yield Issue(file, path, "a member needs user (an e-mail) or group (a group name)")
     elif len(named) == 2:
@@ -148,9 +224,50 @@ def _explain_member(file: SpecFile, path: tuple[Any, ...], value: Any) -> Iterat
                             at_key=True)
 
 
-def _unknown_key(key: str, allowed: list[str]) -> str:
+def _member_keys() -> list[str]:
+    return sorted(load_schema()["$defs"]["member"]["properties"])
+
+
+# Words people write for a key that spelling alone would not lead to.
+_SYNONYMS = {
+    "email": "user", "e-mail": "user", "mail": "user", "login": "user", "team": "group",
+    "users": "members", "emails": "members", "people": "members",
+    "assigned_to": "assignee", "owner": "assignee", "hours": "estimated_hours",
+}
+
+
+def _guess(key: str, allowed: list[str]) -> str | None:
+    """The allowed key an unknown one is most likely a typo (or another word) of."""
+    synonym = _SYNONYMS.get(key.lower())
+    if synonym in allowed:
+        return synonym
     guess = difflib.get_close_matches(key, allowed, n=1)
-    hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+    return guess[0] if guess else None
+
+
+def _guessed_keys(value: Any, allowed: list[str]) -> set[str]:
+    """The allowed keys that the unknown keys of a mapping look like typos of."""
+    if not isinstance(value, dict) or not allowed:
+        return set()
+    return {guess for key in value if key not in allowed
+            and (guess := _guess(str(key), allowed)) is not None}
+
+
+# Project keys that defaults.project leaves out on purpose, and why.
+_PER_PROJECT_ONLY = {
+    "members": "who may track is written per project, so that a file's defaults never hand "
+               "the same people to every project by accident",
+    "tasks": "tasks are written per project, so that a file's defaults never give every "
+             "project the same tasks by accident",
+}
+
+
+def _unknown_key(key: str, allowed: list[str], path: tuple[Any, ...] = ()) -> str:
+    if path == ("defaults", "project") and key in _PER_PROJECT_ONLY:
+        return (f"{key} cannot be a default: {_PER_PROJECT_ONLY[key]}; move it to the "
+                "project entries that need it")
+    guess = _guess(key, allowed)
+    hint = f" (did you mean {guess!r}?)" if guess else ""
     return f"unknown key {key!r}{hint}; allowed keys: {', '.join(allowed)}"
 
 
@@ -166,7 +283,12 @@ def _keyword_message(keyword: str, expected: Any, value: Any, path: tuple[Any, .
     if keyword == "enum":
         return f"expected one of {', '.join(map(str, expected))}; got {describe(value)}"
     if keyword == "pattern":
-        return f"expected {_PATTERN_MEANINGS.get(expected, expected)}, got {describe(value)}"
+        # `assignee: ""` means nobody to its writer; the spec spells that null.
+        nobody = (" (for nobody, write `assignee: null`)"
+                  if path[-1:] == ("assignee",) and isinstance(value, str) and not value.strip()
+                  else "")
+        return (f"expected {_PATTERN_MEANINGS.get(expected, expected)}, got "
+                f"{describe(value)}{nobody}")
     if keyword == "minimum":
         return f"expected a number >= {expected}, got {describe(value)}"
     if keyword == "maximum":
@@ -207,6 +329,10 @@ def _long_enum_message(expected: list[Any], value: Any, path: tuple[Any, ...]) -
 def _explain_alternatives(file: SpecFile, error: jsonschema.ValidationError) -> Iterator[Issue]:
     # The alternatives differ by type (a tag is a name or a mapping): explain the one whose
     # type fits; when none fits, say which types would.
+    colon = _unquoted_colon(file, error)
+    if colon:
+        yield Issue(file, tuple(error.absolute_path), colon)
+        return
     branches: dict[int, list[jsonschema.ValidationError]] = {}
     for sub_error in error.context or ():
         branches.setdefault(sub_error.relative_schema_path[0], []).append(sub_error)
@@ -219,6 +345,38 @@ def _explain_alternatives(file: SpecFile, error: jsonschema.ValidationError) -> 
     yield Issue(file, tuple(error.absolute_path),
                 f"expected {_words(types)}, got {describe(error.instance)}",
                 quote_hint=_may_quote(tuple(error.absolute_path), types))
+
+
+def _unquoted_colon(file: SpecFile, error: jsonschema.ValidationError) -> str | None:
+    """`- Design: wireframes` where a name or a mapping is wanted: one pair whose key is no
+    key of the mapping, so it was a name with `: ` in it, not an unknown key and a missing
+    name (two messages that would not say to quote it). A mapping written in braces
+    (`{due: x}`) was meant as one."""
+    value = error.instance
+    if not isinstance(value, dict) or len(value) != 1 or _in_braces(file, error):
+        return None
+    [(key, inner)] = value.items()
+    if not isinstance(key, str) or isinstance(inner, (dict, list)):
+        return None
+    unknown = [sub_error for sub_error in error.context or ()
+               if sub_error.validator == "additionalProperties" and not sub_error.path]
+    allowed = sorted(unknown[0].schema.get("properties", {})) if unknown else []
+    if not allowed or key in allowed or _guess(key, allowed):
+        return None  # `- nme: T` is a misspelt key: its own message says so
+    if inner is None:  # `- Review:`
+        return (f"YAML reads the unquoted {key}: as a mapping, because of its trailing `:`: "
+                f"write {_flow_scalar(key)} without the colon for a name")
+    written = f"{key}: {inner if isinstance(inner, str) else describe(inner)}"
+    quoted = json.dumps(written, ensure_ascii=not written.isprintable())
+    return (f"YAML reads the unquoted {written} as a mapping, because of the `: ` in it: "
+            f"write it in quotes, {quoted}, for a name")
+
+
+def _in_braces(file: SpecFile, error: jsonschema.ValidationError) -> bool:
+    node = node_at(file.root, tuple(error.absolute_path))[0]
+    if not isinstance(node, MappingNode) or not node.value:
+        return False
+    return position(node) != position(node.value[0][0])  # `{` comes before the first key
 
 
 def _is_type_mismatch(error: jsonschema.ValidationError) -> bool:

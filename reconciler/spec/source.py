@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Union
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from reconciler.model import name_key
 from reconciler.spec.errors import SpecProblem
@@ -26,6 +28,8 @@ ENTRY_KINDS = {"clients": "client", "projects": "project", "tags": "tag", "group
 # The lists inside a project entry, labelled like entries in breadcrumbs
 # (`projects[0] (project 'P'): tasks[1] (task 'Wireframes')`).
 _PROJECT_LISTS = {"tasks": "task", "members": "member"}
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
+_RESOLVER = Resolver()  # YAML 1.1's implicit types, to tell a tag written on a value apart
 _TAG_WORDS = {
     "tag:yaml.org,2002:bool": "a boolean",
     "tag:yaml.org,2002:int": "a number",
@@ -231,7 +235,19 @@ def _quote_hint(node: Node) -> str:
     plain = isinstance(node, ScalarNode) and not node.style  # None (Python parser) or '' (C)
     if not plain or not word or not node.value:
         return ""
+    if _explicit_tag(node):  # `!!int 5`: quotes would not help, the tag decides
+        return _tag_hint(node, word)
     return f" (YAML reads the unquoted {node.value} as {word}: write \"{node.value}\" in quotes)"
+
+
+def _explicit_tag(node: ScalarNode) -> bool:
+    """Whether a plain scalar's type came from a tag written on it (`!!str 1`), not its text."""
+    return _RESOLVER.resolve(ScalarNode, node.value, (True, False)) != node.tag
+
+
+def _tag_hint(node: ScalarNode, word: str) -> str:
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+    return f" (the {tag} tag makes YAML read {node.value} as {word}: remove the tag)"
 
 
 def _comment_hint(file: SpecFile, node: Node) -> str:
@@ -257,7 +273,14 @@ def _number_text_hint(node: Node) -> str:
         number = float(node.value)
     except ValueError:
         return ""
-    if not math.isfinite(number):
-        return ""
+    if _explicit_tag(node):  # `!!str 1`: text because of its tag, not because of YAML 1.1
+        return _tag_hint(node, "text")
+    if _LEADING_ZERO.fullmatch(node.value):  # `08`: an octal number with a digit octal lacks
+        return (f" (YAML 1.1 reads the unquoted {node.value} as text: a leading 0 makes an "
+                f"octal number, which has no digit 8 or 9; write {int(number)} without the "
+                "leading zero)")
+    if not math.isfinite(number):  # `1e309`: text to YAML 1.1, and infinite as a number
+        return (f" (YAML 1.1 reads the unquoted {node.value} as text, and as a number it "
+                "would be infinite: write a number within the range this key takes)")
     return (f" (YAML 1.1 reads the unquoted {node.value} as text, not a number: write it "
             f"with a dot and a signed exponent, such as {number:.1e}, or in full digits)")

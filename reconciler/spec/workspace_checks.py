@@ -7,10 +7,11 @@ nowhere) is the planner's to say, not the spec's: a member's group need not be u
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Hashable, Iterator, Mapping, Sequence
 
-from reconciler.model import email_key, escape_name, name_key
+from reconciler.model import email_key, escape_name, name_key, project_address
 from reconciler.spec.identity import duplicates, looks, rename_collisions
 from reconciler.spec.source import DataPath, Issue, SpecFile, describe, where
 
@@ -69,6 +70,7 @@ def workspace_kind_issues(files: Sequence[SpecFile], trusted: Sequence[bool],
                           projects: Sequence[Entry], groups: Sequence[Entry]) -> list[Issue]:
     """Every cross-entry problem of the workspace kinds in the files of ONE workspace."""
     issues: list[Issue] = list(_organization_disagreements(files, trusted))
+    issues += _patterns_matching_nothing(files, projects)
     known = _GroupNames(groups)
     for project in projects:
         if "tasks" not in project.body and "members" not in project.body:
@@ -180,3 +182,78 @@ def _organization_disagreements(files: Sequence[SpecFile],
             yield Issue(file, ("organization",), f"{describe(organization)} here, but "
                         f"{describe(first[1])} at {where(first[0], ('organization',))}: the "
                         "files of one workspace must agree on organization")
+
+
+# What a member's protection address holds after its project's: `user:<e-mail>` or
+# `group:<name>` (engine.safety.protected_address); a pattern matches either it or the whole.
+_MEMBER_KEY_PREFIXES = ("user:", "group:")
+_GLOB_CHARACTERS = frozenset("*?[")
+_INNER_KINDS = {"members": "member", "tasks": "task"}
+
+
+def _patterns_matching_nothing(files: Sequence[SpecFile],
+                               projects: Sequence[Entry]) -> Iterator[Issue]:
+    """`protected.members` and `protected.tasks` patterns that cannot protect what they were
+    written for, so that the removal they were meant to stop would go ahead at apply time."""
+    clients_by_project: dict[str, set[str | None]] = {}
+    for project in projects:
+        clients_by_project.setdefault(name_key(project.body["name"]), set()).add(project.client)
+    for file in files:
+        protected = file.data.get("protected")
+        for section, kind in _INNER_KINDS.items():
+            patterns = protected.get(section) if isinstance(protected, dict) else None
+            for index, pattern in enumerate(patterns if isinstance(patterns, list) else ()):
+                if not isinstance(pattern, str):
+                    continue
+                problem = (_member_pattern_problem(pattern) if kind == "member" else None) \
+                    or _clientless_pattern_problem(pattern, kind, clients_by_project)
+                if problem:
+                    yield Issue(file, ("protected", section, index), problem)
+
+
+def _member_pattern_problem(pattern: str) -> str | None:
+    """`ana@acme.test` or `Globex/Website`: no glob, and no user: or group: to match."""
+    if _GLOB_CHARACTERS & set(pattern) or any(prefix in pattern.lower()
+                                              for prefix in _MEMBER_KEY_PREFIXES):
+        return None
+    example = (f"'*/user:{pattern}' (this user on every project)" if "@" in pattern
+               else f"'{pattern}/*' (every member of that project)")
+    return (f"{describe(pattern)} protects no member: a member's address is "
+            f"Client/Project/user:e-mail or Client/Project/group:Name; write {example}")
+
+
+def _clientless_pattern_problem(pattern: str, kind: str,
+                                clients_by_project: Mapping[str, set[str | None]]) -> str | None:
+    """`Website/*` where the spec's project Website has a client: an address starts with the
+    client (`Globex/Website/...`), so the pattern covers none of its tasks or members."""
+    segments = _segments(pattern)
+    if len(segments) != 2 or _GLOB_CHARACTERS & set(segments[0]):
+        return None
+    project_name = _unescaped(segments[0])
+    clients = clients_by_project.get(name_key(project_name), set())
+    if not clients or None in clients:
+        return None
+    client = sorted(clients, key=name_key)[0]
+    return (f"{describe(pattern)} protects no {kind} of project "
+            f"{project_address(client, project_name)!r}: a {kind}'s address starts with its "
+            f"project's client; write {escape_name(client) + '/' + pattern!r}")
+
+
+def _segments(address: str) -> list[str]:
+    """An address split at its unescaped `/`, each part still escaped."""
+    segments, current, escaped = [], "", False
+    for char in address:
+        if escaped:
+            current, escaped = current + char, False
+        elif char == "\\":
+            current, escaped = current + char, True
+        elif char == "/":
+            segments.append(current)
+            current = ""
+        else:
+            current += char
+    return segments + [current]
+
+
+def _unescaped(segment: str) -> str:
+    return re.sub(r"\\(.)", r"\1", segment)

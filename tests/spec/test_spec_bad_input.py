@@ -21,7 +21,8 @@ CASES = [
      ["x.yaml:4:1: YAML syntax error: found unexpected end of stream (while scanning a "
       "quoted scalar at line 3, column 10)"]),
     ("mapping value in wrong place", HEAD + "clients: a: b\n",
-     ["x.yaml:3:11: YAML syntax error: mapping values are not allowed in this context"]),
+     ["x.yaml:3:11: YAML syntax error: mapping values are not allowed in this context; a value "
+      "with `: ` in it must be in quotes: write clients: \"a: b\""]),
     ("tab indentation", HEAD + "clients:\n\t- name: A\n\t- name: B\n",
      ["x.yaml:4:1: a tab character is used for indentation (and on 1 more line); "
       "YAML indents with spaces only"]),
@@ -56,7 +57,8 @@ CASES = [
     ("wrong type", HEAD + "clients:\n  - name: A\n    archived: maybe\n",
      ["x.yaml:5:15: clients[0] (client 'A'): archived: expected true or false, got 'maybe'"]),
     ("list instead of mapping", HEAD + "safety: [1, 2]\n",
-     ["x.yaml:3:9: safety: expected a mapping, got a list"]),
+     ["x.yaml:3:9: safety: expected a mapping, got a list (write its keys without a leading "
+      "`- `)"]),
     ("empty name", HEAD + "clients:\n  - name: ''\n",
      ["x.yaml:4:11: clients[0] (client ''): name: expected a name that is not empty and neither "
       "starts nor ends with spaces, got ''"]),
@@ -91,8 +93,8 @@ CASES = [
      ["x.yaml:4:11: clients[0]: name: expected a string, got false (YAML reads the unquoted "
       'no as a boolean: write "no" in quotes)']),
     ("yaml 1.1 sexagesimal", HEAD + "tags: [1:30]\n",
-     ["x.yaml:3:8: tags[0]: expected a string or a mapping, got 90 (YAML reads the unquoted "
-      '1:30 as a number: write "1:30" in quotes)']),
+     ["x.yaml:3:8: tags[0]: YAML 1.1 reads the unquoted 1:30 as the base-60 number 90 (as in "
+      'a time of day): write "1:30" in quotes for text, or 90 for that number']),
     ("yaml date", HEAD + "projects:\n  - name: 2024-01-31\n",
      ["x.yaml:4:11: projects[0]: name: expected a string, got the date 2024-01-31 (YAML reads "
       'the unquoted 2024-01-31 as a date: write "2024-01-31" in quotes)']),

@@ -11,7 +11,7 @@ from typing import Callable
 
 import yaml
 
-from reconciler.spec import load_specs
+from reconciler.spec import load_specs, validate_paths
 from spec_factory import large_spec_text
 
 BUDGET = 1.15
@@ -63,3 +63,24 @@ def test_large_spec_with_members_and_tasks_loads_within_budget(tmp_path: Path):
           f"{load / parse:.2f}); C parse without GC {parse_no_gc:.3f}s (ratio "
           f"{load / parse_no_gc:.2f})")
     assert load / parse <= BUDGET
+
+
+def _bad_tasks_spec(tmp_path: Path, count: int) -> Path:
+    """One project whose every task has a misspelt key and a bad estimate: 2 problems each."""
+    items = "".join(f"      - {{nme: T{index}, estimated_hours: -1}}\n" for index in range(count))
+    path = tmp_path / f"bad{count}.yaml"
+    path.write_text(f"version: 1\nworkspace: W\nprojects:\n  - name: P\n    tasks:\n{items}",
+                    encoding="utf-8")
+    return path
+
+
+def test_reporting_many_problems_takes_time_linear_in_their_number(tmp_path: Path):
+    """20,000 bad tasks took 467 s (each new problem was compared with every earlier one);
+    four times the problems must cost about four times as much, not sixteen."""
+    small, large = _bad_tasks_spec(tmp_path, 1_000), _bad_tasks_spec(tmp_path, 4_000)
+    assert len(validate_paths([small])) == 2_000  # warm-up, and the count it reports
+    small_seconds = _cpu_seconds(lambda: validate_paths([small]))
+    large_seconds = _cpu_seconds(lambda: validate_paths([large]))
+    print(f"\n1,000 bad tasks {small_seconds:.3f}s; 4,000 {large_seconds:.3f}s (ratio "
+          f"{large_seconds / small_seconds:.2f})")
+    assert large_seconds / small_seconds < 7

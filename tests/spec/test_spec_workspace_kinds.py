@@ -229,12 +229,14 @@ SCHEMA_CASES = [
       "only_admins_see_team_dashboard, projects_billable_by_default, projects_enforce_billable, "
       "projects_private_by_default, reports_collapse, rounding, rounding_minutes"]),
     ("settings not a mapping", "settings: [rounding]\n",
-     ["x.yaml:3:11: settings: expected a mapping, got a list"]),
+     ["x.yaml:3:11: settings: expected a mapping, got a list (write its keys without a "
+      "leading `- `)"]),
     ("currency in lower case", "settings: {default_currency: eur}\n",
      ["x.yaml:3:30: settings: default_currency: 'eur' is not an ISO 4217 currency code (write "
       "it as 'EUR': codes are upper case); expected one such as EUR, USD, GBP"]),
     ("no null currency", "settings: {default_currency: null}\n",
-     ["x.yaml:3:30: settings: default_currency: expected a string, got null"]),
+     ["x.yaml:3:30: settings: default_currency: expected a string, got null (to keep the "
+      "live value, leave default_currency out of settings)"]),
     ("hourly rate too high", "settings: {default_hourly_rate: 10000000.5}\n",
      ["x.yaml:3:33: settings: default_hourly_rate: expected a number <= 10,000,000, got "
       "10000000.5 (a bound chosen to stay inside what Toggl stores)"]),
@@ -255,7 +257,8 @@ SCHEMA_CASES = [
     ("group without a name", "groups: [{members: []}]\n",
      ["x.yaml:3:10: groups[0]: missing required key 'name'"]),
     ("unknown group key", "groups: [{name: G, users: []}]\n",
-     ["x.yaml:3:20: groups[0] (group 'G'): users: unknown key 'users'; allowed keys: delete, members, name, previous_names"]),
+     ["x.yaml:3:20: groups[0] (group 'G'): users: unknown key 'users' (did you mean "
+      "'members'?); allowed keys: delete, members, name, previous_names"]),
     ("group name too long", f"groups: [{{name: {'x' * 256}}}]\n",
      [f"x.yaml:3:17: groups[0] (group '{'x' * 57}...'): name: '{'x' * 57}...' is 256 "
       "characters long; Toggl takes at most 255: shorten it"]),
@@ -300,7 +303,8 @@ SCHEMA_CASES = [
      ["x.yaml:3:44: projects[0] (project 'P'): members[0] (user 'a@b'): role: unknown key "
       "'role'; allowed keys: group, manager, rate, user"]),
     ("members not a list", "projects: [{name: P, members: a@b}]\n",
-     ["x.yaml:3:31: projects[0] (project 'P'): members: expected a list, got 'a@b'"]),
+     ["x.yaml:3:31: projects[0] (project 'P'): members: expected a list, got 'a@b' (a list, "
+      "even of one: write `members: [{user: a@b}]`)"]),
     ("task estimate fractional", "projects: [{name: P, tasks: [{name: T, estimated_hours: 1.5}]}]\n",
      ["x.yaml:3:57: projects[0] (project 'P'): tasks[0] (task 'T'): estimated_hours: expected "
       "an integer or null, got 1.5"]),
@@ -326,12 +330,12 @@ SCHEMA_CASES = [
      ["x.yaml:3:40: projects[0] (project 'P'): tasks[0] (task 'T'): due: unknown key 'due'; "
       "allowed keys: active, assignee, delete, estimated_hours, name, previous_names"]),
     ("members in project defaults", "defaults: {project: {members: [], tasks: []}}\n",
-     ["x.yaml:3:22: defaults: project: members: unknown key 'members'; allowed keys: active, "
-      "auto_estimates, billable, client, color, currency, estimated_hours, is_private, rate, "
-      "template",
-      "x.yaml:3:35: defaults: project: tasks: unknown key 'tasks'; allowed keys: active, "
-      "auto_estimates, billable, client, color, currency, estimated_hours, is_private, rate, "
-      "template"]),
+     ["x.yaml:3:22: defaults: project: members: members cannot be a default: who may track "
+      "is written per project, so that a file's defaults never hand the same people to every "
+      "project by accident; move it to the project entries that need it",
+      "x.yaml:3:35: defaults: project: tasks: tasks cannot be a default: tasks are written per "
+      "project, so that a file's defaults never give every project the same tasks by "
+      "accident; move it to the project entries that need it"]),
     ("unmanaged groups cannot be archived", "unmanaged: {groups: archive}\n",
      ["x.yaml:3:21: unmanaged: groups: expected one of ignore, delete; got 'archive'"]),
     ("unmanaged members are removed, not deleted", "unmanaged: {members: delete}\n",
