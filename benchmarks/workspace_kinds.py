@@ -224,8 +224,8 @@ def table(figures: Sequence[Figure], projects: int, with_kinds: int, repeats: in
         f"{warm_plain.seconds / plain.seconds:.2f} | | |",
         "",
         f"Extra reads for the kinds, first plan: {kinds.reads - plain.reads} (tasks are listed "
-        f"{200} a page, the most Toggl is known to serve: {-(-tasks // 200)} pages for "
-        f"{tasks:,} tasks; members, groups, users and settings are one call each, two for "
+        "200 a page (Toggl documents 50 and no maximum; 200 is the projects' maximum): "
+        f"{-(-tasks // 200)} pages for {tasks:,} tasks; members, groups, users and settings are one call each, two for "
         "members: project users and project groups). With --read-cache the tasks, like the "
         f"projects, cost one `since=` call: {warm.reads - warm_plain.reads:+d} reads against the "
         "plan without the kinds, both with --read-cache.",
