@@ -94,6 +94,15 @@ def _flag(raw: Mapping[str, Any], key: str) -> bool:
     return raw.get(key) is None or isinstance(raw.get(key), bool)
 
 
+def _refuse_first_bad(path: str, noun: str, object_id: Any, raw: Mapping[str, Any],
+                      checks: Iterable[tuple[str, bool]]) -> None:
+    """Refuse the answer at its first bad field, naming the object by its id when it has one."""
+    problem = _first_bad(raw, checks)
+    if problem:
+        what = f"{noun} {object_id}" if _is_id(object_id) else f"a {noun}"
+        raise refused(path, what, problem)
+
+
 def _first_bad(raw: Mapping[str, Any], checks: Iterable[tuple[str, bool]]) -> str | None:
     for key, good in checks:
         if not good:
@@ -127,9 +136,8 @@ def check_task(task: Task, path: str) -> None:
     raw = task.raw
     if _plain_task(raw):
         return
-    what = f"task {task.id}" if _is_id(task.id) else "a task"
     project = _key(raw, "project_id", "pid")
-    problem = _first_bad(raw, (
+    _refuse_first_bad(path, "task", task.id, raw, (
         ("id", _is_id(task.id)),
         ("name", isinstance(raw.get("name"), str) and bool(raw["name"].strip())),
         (project, _is_id(task.project_id)),
@@ -139,14 +147,11 @@ def check_task(task: Task, path: str) -> None:
         ("tracked_seconds", _whole(raw, "tracked_seconds")),
         (_key(raw, "user_id", "uid"), raw.get(_key(raw, "user_id", "uid")) is None or _is_id(task.user_id)),
     ))
-    if problem:
-        raise refused(path, what, problem)
 
 
 def check_project_user(row: ProjectUser, path: str) -> None:
     raw = row.raw
-    what = f"project user {row.id}" if _is_id(row.id) else "a project user"
-    problem = _first_bad(raw, (
+    _refuse_first_bad(path, "project user", row.id, raw, (
         ("id", _is_id(row.id)),
         (_key(raw, "project_id", "pid"), _is_id(row.project_id)),
         (_key(raw, "user_id", "uid"), _is_id(row.user_id)),
@@ -154,20 +159,15 @@ def check_project_user(row: ProjectUser, path: str) -> None:
         ("rate", _amount(raw, "rate")),
         ("labor_cost", _amount(raw, "labor_cost")),
     ))
-    if problem:
-        raise refused(path, what, problem)
 
 
 def check_project_group(row: ProjectGroup, path: str) -> None:
     raw = row.raw
-    what = f"project group {row.id}" if _is_id(row.id) else "a project group"
-    problem = _first_bad(raw, (
+    _refuse_first_bad(path, "project group", row.id, raw, (
         ("id", _is_id(row.id)),
         (_key(raw, "project_id", "pid"), _is_id(row.project_id)),
         ("group_id", _is_id(row.group_id)),
     ))
-    if problem:
-        raise refused(path, what, problem)
 
 
 def check_one_membership_each(pairs: Iterable[tuple[int, int, int]], noun: str, path: str) -> None:
@@ -187,13 +187,10 @@ def check_users(users: Iterable[WorkspaceUser], path: str) -> None:
     by_email: dict[str, int] = {}
     for user in users:
         raw = user.raw
-        what = f"user {user.id}" if _is_id(user.id) else "a user"
-        problem = _first_bad(raw, (
+        _refuse_first_bad(path, "user", user.id, raw, (
             (_key(raw, "user_id", "id", usual="id"), _is_id(user.id)),
             ("email", raw.get("email") is None or isinstance(raw.get("email"), str)),
         ))
-        if problem:
-            raise refused(path, what, problem)
         if not user.email:
             continue
         first = by_email.setdefault(email_key(user.email), user.id)
