@@ -64,8 +64,18 @@ class AuthError(TogglError):
             return (f"Toggl refused this change with the credential in {self.credential_env} "
                     f"(403): {text}{where}. The reads before it worked, so the credential is "
                     f"right but lacks what this call needs: {needed_right(self.path)}")
+        workspace = _WORKSPACE_PATH.search(self.path or "")
+        if self.status == 403 and workspace is not None:
+            # Toggl answers 403, not 404, for a workspace id the user cannot reach (a typo, or
+            # another account's): the credential itself may be fine.
+            return (f"Toggl refused access to workspace {workspace.group(1)} with the "
+                    f"credential in {self.credential_env} (403): {text}{where}. The credential "
+                    "does not reach that workspace: check the workspace id (a typo, or another "
+                    "account's); `toggl-reconciler doctor` lists the workspaces it reaches")
         return f"Toggl rejected the credential in {self.credential_env} ({self.status}): {text}{where}"
 
+
+_WORKSPACE_PATH = re.compile(r"/workspaces/(\d+)(?:/|$)")
 
 # The admin-only writes of the workspace kinds (TOGGL-API-FACTS.md, "Admin-only writes"),
 # by the path they are sent to: what a 403 on each means the credential's user lacks.

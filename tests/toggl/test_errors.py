@@ -133,3 +133,22 @@ def test_a_write_refused_403_says_the_right_is_missing_not_the_credential() -> N
     assert text.startswith("Toggl refused this change with the credential in TOGGL_API_TOKEN (403): "
                            "User does not have access to this resource [POST /api/v9/organizations/7/workspaces]")
     assert "admin" in text and "rejected the credential" not in text
+
+
+def test_a_read_of_an_unreachable_workspace_says_the_workspace_not_the_credential() -> None:
+    # Toggl answers 403 for a workspace id the user cannot reach: a typo is the likely cause.
+    error = AuthError("User does not have access to this resource", credential_env="TOGGL_API_TOKEN",
+                      status=403, method="GET", path="/api/v9/workspaces/99999/clients")
+    text = str(error)
+    assert text.startswith("Toggl refused access to workspace 99999 with the credential in "
+                           "TOGGL_API_TOKEN (403)")
+    assert "check the workspace id" in text and "doctor" in text
+    assert "rejected the credential" not in text
+
+
+@pytest.mark.parametrize("status, path", [(401, "/api/v9/workspaces/5/clients"),
+                                          (403, "/api/v9/me/workspaces")])
+def test_a_refused_credential_is_still_said_to_be_the_credential(status: int, path: str) -> None:
+    error = AuthError("Unauthorized", credential_env="TOGGL_API_TOKEN", status=status,
+                      method="GET", path=path)
+    assert str(error).startswith(f"Toggl rejected the credential in TOGGL_API_TOKEN ({status})")
