@@ -15,6 +15,7 @@ This module holds only the entry point, `build_plan`, and the order of the chang
 
 from __future__ import annotations
 
+import re
 from typing import Mapping
 
 from reconciler.engine.changes import check_tier, spec_sources
@@ -66,6 +67,20 @@ def _order_key(change: Change) -> tuple[int, int, str, str, int]:
     )
 
 
+_LOCATED = re.compile(r"^(.*?):(\d+):(\d+): ")
+
+
+def in_spec_order(problems: list[str]) -> list[str]:
+    """Problems by file, line and column, as `validate` lists its own (the kinds and the tier
+    check find them in their own orders); ones with no place keep theirs, after."""
+    def place(problem: str) -> tuple[int, str, int, int]:
+        found = _LOCATED.match(problem)
+        if found is None:
+            return (1, "", 0, 0)
+        return (0, found.group(1), int(found.group(2)), int(found.group(3)))
+    return sorted(problems, key=place)
+
+
 def build_plan(desired: DesiredState, live: LiveState) -> Plan:
     """Diff the spec against the workspace; raises PlanningError for what Toggl would refuse."""
     notes = Notes()
@@ -76,13 +91,13 @@ def build_plan(desired: DesiredState, live: LiveState) -> Plan:
             changes.extend(planner.changes(ctx))
     check_tier(changes, live.tier, notes, spec_sources(desired))
     if notes.problems:
-        raise PlanningError(notes.problems)
+        raise PlanningError(in_spec_order(notes.problems))
     matched: dict[Kind, set[int]] = {"project": ctx.matched("project"),
                                       "tag": ctx.matched("tag")}
     check_house_rules(desired.rules, live, {**matched, "client": ctx.matched("client")},
                       changes, notes)
     if notes.problems:
-        raise PlanningError(notes.problems)
+        raise PlanningError(in_spec_order(notes.problems))
     return Plan(
         workspace_id=live.workspace_id,
         workspace_name=live.workspace_name or _name_to_create(desired, live),

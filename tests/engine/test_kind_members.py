@@ -218,3 +218,22 @@ def test_a_project_rename_that_takes_its_members_out_of_protection_is_refused() 
                                             r"protected .* would be "
                                             r"'Globex/Site/user:ana@acme.test'.*protected.members"):
         build_plan(spec, state)
+
+
+def test_plan_problems_are_listed_by_file_line_and_column() -> None:
+    from reconciler.engine.planner import in_spec_order
+    problems = ["b.yaml:2:1: x", "a.yaml:10:3: y", "a.yaml:9:70: z", "a.yaml:9:8: w",
+                "no place: v", "a.yaml:4:68: u", "a.yaml:4:43: t"]
+    assert in_spec_order(problems) == ["a.yaml:4:43: t", "a.yaml:4:68: u", "a.yaml:9:8: w",
+                                       "a.yaml:9:70: z", "a.yaml:10:3: y", "b.yaml:2:1: x",
+                                       "no place: v"]
+
+
+def test_a_free_workspace_s_paid_keys_and_unknown_people_come_in_spec_order() -> None:
+    # Found in the order they are planned (kind after kind, entry after entry: here the entries
+    # stand out of line order, as two files' or two kinds' problems do), shown in the file's.
+    spec = _spec(replace(member("zed@acme.test"), source=SourceLocation("spec.yaml", 20, 11)),
+                 replace(member("ana@acme.test", rate=120), source=SourceLocation("spec.yaml", 9, 11)))
+    with pytest.raises(PlanningError) as caught:
+        build_plan(spec, _state(tier="free"))
+    assert [problem.split(":", 2)[1] for problem in caught.value.problems] == ["9", "20"]
