@@ -72,6 +72,12 @@ def project_changes(
     return [change for change in changes if change is not None]
 
 
+# A project create's `options.members` when its entry lists members under
+# `unmanaged.members: remove`: apply removes whoever Toggl makes a member of the new project on
+# its own (its creator, in the web app) unless listed.
+EXCLUSIVE_MEMBERS = "exclusive"
+
+
 def _project_create(ctx: PlanContext, pair: Pair[DesiredProject, LiveProject]) -> Change:
     entry = pair.desired
     fields = [FieldChange("client", None, entry.client)] if entry.client else []
@@ -83,12 +89,10 @@ def _project_create(ctx: PlanContext, pair: Pair[DesiredProject, LiveProject]) -
     fields.extend(
         FieldChange(f, None, entry.fields[f]) for f in _PLAIN_PROJECT_FIELDS if f in entry.fields
     )
-    # Whoever Toggl adds to the new project on its own (its creator, in the web app) is
-    # removed by the apply when the entry's members are the whole list.
     exclusive = entry.members is not None and ctx.policy("member") == "remove"
     return make_change(
         "project", Action.CREATE, entry.name, None, fields, client=entry.client,
-        reason=CREATE_REASON, **({"options": {"members": "exclusive"}} if exclusive else {}),
+        reason=CREATE_REASON, **({"options": {"members": EXCLUSIVE_MEMBERS}} if exclusive else {}),
     )
 
 
