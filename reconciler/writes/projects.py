@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from reconciler.engine.changes import same_value
+from reconciler.engine.kinds.projects import EXCLUSIVE_MEMBERS
 from reconciler.engine.plan import Action, Change
 from reconciler.model import LiveState, name_key, project_key
 from reconciler.toggl.client import MAX_PER_PAGE
@@ -41,9 +42,6 @@ BULK_PATCH_FIELDS: frozenset[str] = frozenset({"active", "color", "billable", "i
 MAX_SETTLE_PAGES = 2
 # Project fields whose spec name differs from the API's.
 _API_FIELD = {"client": "client_id"}
-# A project create's option when its entry lists members under `unmanaged.members: remove`:
-# whoever Toggl makes a member of the new project on its own is removed in the same apply.
-EXCLUSIVE_MEMBERS = "exclusive"
 
 
 def patch_of(change: Change) -> tuple[tuple[str, Any], ...] | None:
@@ -83,6 +81,8 @@ class ProjectWriter(KindWriter):
         # Private, public -> whether Toggl may add members to a new project of that kind, until
         # a first one shows it adds nobody (the web app adds the creator of a private one).
         self._creator_may_join: dict[bool, bool] = {True: True, False: True}
+        # The member creates of the plan by their project's key (built when first needed).
+        self._user_creates: dict[tuple[str, str], list[Change]] | None = None
         live, ids = executor.live, executor.ids
         # Tasks and members name their project by its address after the plan: under its
         # client's new name when the plan renames the client, under its own new name.
@@ -152,11 +152,14 @@ class ProjectWriter(KindWriter):
         return quoted(emails[user_id]) if user_id in emails else f"user #{user_id}"
 
     def _listed_user_ids(self, change: Change) -> set[int]:
-        address = project_key(change.client, change.name)
-        return {self.ex.ids.user_id(c.name, c.options.get("user_id"))
-                for c in self.ex.changes
-                if c.kind == "member" and c.action is Action.CREATE
-                and c.options.get("member") == "user" and parent_key(c) == address}
+        if self._user_creates is None:  # once per apply, not once per project created
+            self._user_creates = {}
+            for planned in self.ex.changes:
+                if (planned.kind == "member" and planned.action is Action.CREATE
+                        and planned.options.get("member") == "user"):
+                    self._user_creates.setdefault(parent_key(planned), []).append(planned)
+        listed = self._user_creates.get(project_key(change.client, change.name), [])
+        return {self.ex.ids.user_id(c.name, c.options.get("user_id")) for c in listed}
 
     def update(self, op: WriteOp) -> None:
         index = op.change_indexes[0]
