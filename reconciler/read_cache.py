@@ -18,6 +18,7 @@ import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -37,9 +38,14 @@ class CachedProjects:
     projects: tuple[Mapping[str, Any], ...]  # raw API objects, as Toggl sent them
     since: int  # unix time to ask `since=` from
 
+    @cached_property
+    def _by_id(self) -> dict[int, Mapping[str, Any]]:
+        # Built once: a plan both merges the changes and asks whether they changed anything.
+        return {int(project["id"]): project for project in self.projects}
+
     def merged(self, changed: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         """The cached projects with `changed` applied: new or updated replace, deleted go."""
-        by_id = {int(project["id"]): project for project in self.projects}
+        by_id = dict(self._by_id)
         for project in changed:
             if project.get("server_deleted_at"):
                 by_id.pop(int(project["id"]), None)
@@ -50,9 +56,8 @@ class CachedProjects:
     def is_changed_by(self, changed: list[Mapping[str, Any]]) -> bool:
         """Whether `changed` alters anything cached. A `since=` read overlaps the last one by
         SINCE_MARGIN_SECONDS, so it usually brings back the newest rows exactly as they are."""
-        by_id = {int(project["id"]): project for project in self.projects}
-        return any(project.get("server_deleted_at") or by_id.get(int(project["id"])) != project
-                   for project in changed)
+        return any(project.get("server_deleted_at")
+                   or self._by_id.get(int(project["id"])) != project for project in changed)
 
 
 # What each cached listing is kept under in a workspace's entry: (rows key, saved-at key). The
