@@ -296,7 +296,7 @@ class _Directory:
         if not users_read and _names_users(live):
             report.append("members, group members and assignees are not written: the "
                           "workspace's users were not read, so their e-mails are unknown")
-        return cls({user.id: user.email for user in live.users or () if user.email.strip()},
+        return cls({user.id: user.email for user in live.users or () if user.nameable},
                    {group.id: group.name for group in live.groups or ()}, users_read)
 
 

@@ -419,6 +419,12 @@ class LiveUser:
     email: str
     name: str | None = None
 
+    @property
+    def nameable(self) -> bool:
+        """Whether a spec can name this user: by e-mail, so not one Toggl lists without one
+        (such a user counts as outside the workspace: kept in groups, never written as '')."""
+        return bool(self.email.strip())
+
 
 @dataclass(frozen=True)
 class LiveGroup:

@@ -68,9 +68,7 @@ def directory(ctx: PlanContext) -> Directory:
     found = ctx.shared.get("directory")
     if isinstance(found, Directory):
         return found
-    # A user Toggl lists without an e-mail cannot be named by a spec: such a user counts as
-    # outside the workspace (kept in groups, never shown as an empty e-mail).
-    users = [user for user in ctx.live.users or () if user.email.strip()]
+    users = [user for user in ctx.live.users or () if user.nameable]
     groups = ctx.live.groups or ()
     by_key: dict[str, list[LiveGroup]] = {}
     for group in groups:
