@@ -853,3 +853,41 @@ unmanaged:
     assert applied.code == 0, applied.output
     assert _members_of(joining, "Secret") == {} and _members_of(joining, "Open") == {}
     _converged(joining, path)
+
+
+def test_a_removal_shows_only_the_people_who_lose_access(kinds: KindsHarness) -> None:
+    # README: not those who keep access through a member that stays; nobody on a public project.
+    setup = kinds.spec("""\
+groups:
+  - name: Designers
+    members: [ana@acme.test, bo@acme.test]
+projects:
+  - name: Secret
+    is_private: true
+    members: [{user: ana@acme.test}, {user: cy@acme.test}, {group: Designers}]
+  - name: Open
+    is_private: false
+    members: [{user: ana@acme.test}]
+""")
+    assert kinds.apply(setup).code == 0
+    path = kinds.spec("""\
+groups:
+  - name: Designers
+    members: [ana@acme.test, bo@acme.test]
+projects:
+  - name: Secret
+    is_private: true
+    members: [{group: Designers}]
+  - name: Open
+    is_private: false
+    members: []
+unmanaged:
+  members: remove
+""", name="removals.yaml")
+    plan = kinds.plan_json(path)
+    people = {c["address"]: c["blast"]["people"] for c in plan["changes"] if c["kind"] == "member"}
+    assert people == {"Secret/user:ana@acme.test": 0,  # still a Designer
+                      "Secret/user:cy@acme.test": 1,
+                      "Open/user:ana@acme.test": 0}  # a public project: everyone tracks on it
+    text = kinds.cli("plan", path).output
+    assert "1 person loses access" in text and "0 people lose access" in text
